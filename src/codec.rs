@@ -1,0 +1,557 @@
+//! The codecs users hold. This is the only place that decides the order of
+//! the pipeline: size, structure, signature, age, then base64, inflation and
+//! JSON.
+
+use std::borrow::Cow;
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::envelope::compress::{compress_if_smaller, inflate_capped};
+use crate::error::{DecodeError, EncodeError, SizeLimit};
+use crate::format::django;
+use crate::json;
+use crate::key::KeyRing;
+use crate::session::Session;
+use crate::sign::SignerRing;
+use crate::time::{UnixTime, check_max_age};
+
+/// Bounds on what a cookie may make the decoder do.
+///
+/// # Examples
+///
+/// ```
+/// use session_cookie::Limits;
+///
+/// let limits = Limits::DEFAULT.with_max_cookie_len(4096);
+/// assert_eq!(limits.max_cookie_len(), 4096);
+/// assert_eq!(limits.max_inflated_len(), 1 << 20);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    max_cookie_len: usize,
+    max_inflated_len: usize,
+}
+
+impl Limits {
+    /// 32 KiB of cookie text (room for a chunked cookie; one browser cookie
+    /// holds 4 KiB) and 1 MiB of inflated payload.
+    pub const DEFAULT: Self = Self {
+        max_cookie_len: 32 * 1024,
+        max_inflated_len: 1 << 20,
+    };
+
+    /// Longest cookie value accepted; longer ones are refused before any
+    /// other work.
+    #[must_use]
+    pub const fn with_max_cookie_len(self, max_cookie_len: usize) -> Self {
+        Self {
+            max_cookie_len,
+            ..self
+        }
+    }
+
+    /// Largest payload that decompression may produce.
+    #[must_use]
+    pub const fn with_max_inflated_len(self, max_inflated_len: usize) -> Self {
+        Self {
+            max_inflated_len,
+            ..self
+        }
+    }
+
+    /// See [`Limits::with_max_cookie_len`].
+    #[must_use]
+    pub const fn max_cookie_len(&self) -> usize {
+        self.max_cookie_len
+    }
+
+    /// See [`Limits::with_max_inflated_len`].
+    #[must_use]
+    pub const fn max_inflated_len(&self) -> usize {
+        self.max_inflated_len
+    }
+
+    fn check_cookie_len(&self, cookie: &str) -> Result<(), DecodeError> {
+        if cookie.len() > self.max_cookie_len {
+            Err(DecodeError::TooLarge {
+                what: SizeLimit::Cookie,
+                limit: self.max_cookie_len,
+            })
+        } else {
+            Ok(())
+        }
+    }
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self::DEFAULT
+    }
+}
+
+/// Django's `SESSION_COOKIE_AGE` default: two weeks, in seconds.
+pub const DJANGO_SESSION_COOKIE_AGE: u64 = 1_209_600;
+
+/// How a [`DjangoCodec`] signs and checks: salt, compression, maximum age
+/// and limits.
+///
+/// [`DjangoConfig::SESSIONS`] is the `signed_cookies` session backend;
+/// [`DjangoConfig::SIGNING`] is a bare `signing.dumps` / `signing.loads`.
+///
+/// # Examples
+///
+/// ```
+/// use session_cookie::DjangoConfig;
+///
+/// let config = DjangoConfig::SIGNING.with_salt("my.app").with_max_age(Some(3600));
+/// assert_eq!(config.salt(), "my.app");
+/// assert!(!config.compress());
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DjangoConfig {
+    salt: Cow<'static, str>,
+    compress: bool,
+    max_age: Option<u64>,
+    limits: Limits,
+}
+
+impl DjangoConfig {
+    /// The `signed_cookies` session backend: salt
+    /// `django.contrib.sessions.backends.signed_cookies`, compression on,
+    /// maximum age `SESSION_COOKIE_AGE` (1209600 s).
+    pub const SESSIONS: Self = Self {
+        salt: Cow::Borrowed(django::SESSION_SALT),
+        compress: true,
+        max_age: Some(DJANGO_SESSION_COOKIE_AGE),
+        limits: Limits::DEFAULT,
+    };
+
+    /// `signing.dumps` / `signing.loads` defaults: salt
+    /// `django.core.signing`, no compression, no maximum age.
+    pub const SIGNING: Self = Self {
+        salt: Cow::Borrowed(django::SIGNING_SALT),
+        compress: false,
+        max_age: None,
+        limits: Limits::DEFAULT,
+    };
+
+    /// The namespace that keeps signatures for one purpose from verifying
+    /// for another. An empty salt means what it means in Django:
+    /// `django.core.signing.TimestampSigner`.
+    #[must_use]
+    pub fn with_salt(self, salt: impl Into<Cow<'static, str>>) -> Self {
+        Self {
+            salt: salt.into(),
+            ..self
+        }
+    }
+
+    /// Whether to zlib-compress payloads (only when it saves two bytes).
+    #[must_use]
+    pub fn with_compress(self, compress: bool) -> Self {
+        Self { compress, ..self }
+    }
+
+    /// Maximum age in seconds, or `None` for no limit.
+    #[must_use]
+    pub fn with_max_age(self, max_age: Option<u64>) -> Self {
+        Self { max_age, ..self }
+    }
+
+    /// Bounds on cookie length and inflated size.
+    #[must_use]
+    pub fn with_limits(self, limits: Limits) -> Self {
+        Self { limits, ..self }
+    }
+
+    /// See [`DjangoConfig::with_salt`].
+    #[must_use]
+    pub fn salt(&self) -> &str {
+        &self.salt
+    }
+
+    /// See [`DjangoConfig::with_compress`].
+    #[must_use]
+    pub fn compress(&self) -> bool {
+        self.compress
+    }
+
+    /// See [`DjangoConfig::with_max_age`].
+    #[must_use]
+    pub fn max_age(&self) -> Option<u64> {
+        self.max_age
+    }
+
+    /// See [`DjangoConfig::with_limits`].
+    #[must_use]
+    pub fn limits(&self) -> Limits {
+        self.limits
+    }
+}
+
+/// A decoded value and what decoding learned about its cookie.
+///
+/// # Examples
+///
+/// ```
+/// use session_cookie::{DjangoCodec, KeyRing, UnixTime};
+///
+/// let old = DjangoCodec::sessions(&KeyRing::new("old-key")?);
+/// let now = UnixTime::from_secs(1_700_000_000);
+/// let cookie = old.encode_at(&serde_json::json!({"user_id": 1}), now)?;
+///
+/// let rotated = DjangoCodec::sessions(&KeyRing::new("new-key")?.with_fallback("old-key"));
+/// let decoded = rotated.decode_session_at(&cookie, now)?;
+/// assert!(decoded.used_fallback()); // re-issue it under the new key
+/// assert_eq!(decoded.issued_at(), now);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct Decoded<T> {
+    value: T,
+    issued_at: UnixTime,
+    key_index: usize,
+}
+
+impl<T> Decoded<T> {
+    /// The decoded value.
+    #[must_use]
+    pub fn value(&self) -> &T {
+        &self.value
+    }
+
+    /// The decoded value, by value.
+    #[must_use]
+    pub fn into_value(self) -> T {
+        self.value
+    }
+
+    /// When the cookie was signed.
+    #[must_use]
+    pub fn issued_at(&self) -> UnixTime {
+        self.issued_at
+    }
+
+    /// Which key verified it: 0 is the signing key, 1 the first fallback.
+    #[must_use]
+    pub fn key_index(&self) -> usize {
+        self.key_index
+    }
+
+    /// Whether a fallback key verified it, so that the caller should issue
+    /// the cookie again under the current key.
+    #[must_use]
+    pub fn used_fallback(&self) -> bool {
+        self.key_index > 0
+    }
+}
+
+/// Reads and writes Django signed values: `signed_cookies` session cookies
+/// and `django.core.signing.dumps` output, byte for byte.
+///
+/// The HMAC keys are derived once, when the codec is built; encoding and
+/// decoding only clone precomputed HMAC states. A codec is `Send + Sync`:
+/// build one at start-up and share it.
+///
+/// # Examples
+///
+/// ```
+/// use session_cookie::{DjangoCodec, KeyRing, Session};
+///
+/// let codec = DjangoCodec::sessions(&KeyRing::new("django-insecure-example")?);
+/// let mut session = Session::new();
+/// session.insert("user_id", 42)?;
+/// let cookie = codec.encode(&session)?;
+///
+/// let session = codec.decode_session(&cookie)?.into_value();
+/// assert_eq!(session.get::<u64>("user_id")?, Some(42));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone)]
+pub struct DjangoCodec {
+    signer: SignerRing,
+    config: DjangoConfig,
+}
+
+impl core::fmt::Debug for DjangoCodec {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("DjangoCodec")
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}
+
+impl DjangoCodec {
+    /// A codec for `ring` with `config`; derives every key's HMAC state now.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_cookie::{DjangoCodec, DjangoConfig, KeyRing};
+    ///
+    /// let codec = DjangoCodec::new(&KeyRing::new("k")?, DjangoConfig::SIGNING.with_salt("app"));
+    /// assert_eq!(codec.config().salt(), "app");
+    /// # Ok::<(), session_cookie::KeyError>(())
+    /// ```
+    #[must_use]
+    pub fn new(ring: &KeyRing, config: DjangoConfig) -> Self {
+        let derive = |secret| django::derive_key(&config.salt, secret);
+        let signing = derive(ring.signing());
+        let fallbacks = ring.fallbacks().iter().map(derive).collect();
+        Self {
+            signer: SignerRing::new(signing, fallbacks),
+            config,
+        }
+    }
+
+    /// The `signed_cookies` session backend's codec
+    /// ([`DjangoConfig::SESSIONS`]).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let codec = session_cookie::DjangoCodec::sessions(&session_cookie::KeyRing::new("k")?);
+    /// assert!(codec.config().compress());
+    /// # Ok::<(), session_cookie::KeyError>(())
+    /// ```
+    #[must_use]
+    pub fn sessions(ring: &KeyRing) -> Self {
+        Self::new(ring, DjangoConfig::SESSIONS)
+    }
+
+    /// `signing.dumps` / `signing.loads` with their defaults
+    /// ([`DjangoConfig::SIGNING`]).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let codec = session_cookie::DjangoCodec::signing(&session_cookie::KeyRing::new("k")?);
+    /// assert_eq!(codec.config().max_age(), None);
+    /// # Ok::<(), session_cookie::KeyError>(())
+    /// ```
+    #[must_use]
+    pub fn signing(ring: &KeyRing) -> Self {
+        Self::new(ring, DjangoConfig::SIGNING)
+    }
+
+    /// The configuration this codec was built with.
+    #[must_use]
+    pub fn config(&self) -> &DjangoConfig {
+        &self.config
+    }
+
+    /// Signs `value` now. See [`DjangoCodec::encode_at`].
+    ///
+    /// # Errors
+    ///
+    /// [`EncodeError::Serialize`] when `value` cannot be written as JSON.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let codec = session_cookie::DjangoCodec::signing(&session_cookie::KeyRing::new("k")?);
+    /// let cookie = codec.encode(&[1, 2, 3])?;
+    /// assert_eq!(cookie.split(':').count(), 3);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn encode<T: Serialize + ?Sized>(&self, value: &T) -> Result<String, EncodeError> {
+        self.encode_at(value, UnixTime::now())
+    }
+
+    /// Signs `value` as if the time were `now`: the same bytes Django's
+    /// `signing.dumps` writes at that second.
+    ///
+    /// # Errors
+    ///
+    /// [`EncodeError::Serialize`] when `value` cannot be written as JSON.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_cookie::{DjangoCodec, KeyRing, UnixTime};
+    ///
+    /// let ring = KeyRing::new("django-insecure-pub-7c1f0e9a2b4d4c6e8f0a1b3c5d7e9f11-vectors")?;
+    /// let cookie = DjangoCodec::signing(&ring)
+    ///     .encode_at(&serde_json::json!({}), UnixTime::from_secs(1_700_000_000))?;
+    /// assert_eq!(cookie, "e30:1r31eq:TMBbhb4teavI4BHqfCbpRbnHe5KBuvfcnIIsqMgitk0");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn encode_at<T: Serialize + ?Sized>(
+        &self,
+        value: &T,
+        now: UnixTime,
+    ) -> Result<String, EncodeError> {
+        let mut out = String::new();
+        self.encode_into(value, now, &mut out)?;
+        Ok(out)
+    }
+
+    /// Appends the cookie for `value` at `now` to `out`, so a caller can
+    /// reuse one buffer across requests.
+    ///
+    /// # Errors
+    ///
+    /// [`EncodeError::Serialize`] when `value` cannot be written as JSON;
+    /// `out` is then unchanged.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_cookie::{DjangoCodec, KeyRing, UnixTime};
+    ///
+    /// let codec = DjangoCodec::signing(&KeyRing::new("k")?);
+    /// let mut buffer = String::new();
+    /// codec.encode_into(&1, UnixTime::from_secs(0), &mut buffer)?;
+    /// assert!(buffer.starts_with("MQ:0:"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn encode_into<T: Serialize + ?Sized>(
+        &self,
+        value: &T,
+        now: UnixTime,
+        out: &mut String,
+    ) -> Result<(), EncodeError> {
+        let mut data = Vec::with_capacity(128);
+        json::to_writer(&mut data, value).map_err(EncodeError::Serialize)?;
+        match self
+            .config
+            .compress
+            .then(|| compress_if_smaller(&data))
+            .flatten()
+        {
+            Some(compressed) => django::write(out, &compressed, true, now, &self.signer),
+            None => django::write(out, &data, false, now, &self.signer),
+        }
+        Ok(())
+    }
+
+    /// Verifies and decodes `cookie` now. See [`DjangoCodec::decode_at`].
+    ///
+    /// # Errors
+    ///
+    /// As [`DjangoCodec::decode_at`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let codec = session_cookie::DjangoCodec::signing(&session_cookie::KeyRing::new("k")?);
+    /// let cookie = codec.encode(&"hello")?;
+    /// assert_eq!(codec.decode::<String>(&cookie)?.into_value(), "hello");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn decode<T: DeserializeOwned>(&self, cookie: &str) -> Result<Decoded<T>, DecodeError> {
+        self.decode_at(cookie, UnixTime::now())
+    }
+
+    /// Verifies `cookie` as of `now` and decodes its payload as `T`.
+    ///
+    /// The checks run in this order, and each later one runs only when the
+    /// earlier ones passed: length, structure, signature (the signing key,
+    /// then each fallback), age, base64, inflation (capped), JSON.
+    ///
+    /// # Errors
+    ///
+    /// - [`DecodeError::TooLarge`]: the cookie or its inflated payload is
+    ///   over the configured [`Limits`].
+    /// - [`DecodeError::Malformed`]: not three fields of the right alphabets.
+    /// - [`DecodeError::BadSignature`]: no key verifies it.
+    /// - [`DecodeError::Expired`]: authentic, but older than the maximum age.
+    /// - [`DecodeError::BadPayload`]: authentic, but the content does not
+    ///   decode as `T`.
+    ///
+    /// # Security
+    ///
+    /// Nothing but the structure is looked at before the HMAC verifies in
+    /// constant time; no error carries bytes of the cookie.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_cookie::{DecodeError, DjangoCodec, KeyRing, UnixTime};
+    ///
+    /// let codec = DjangoCodec::sessions(&KeyRing::new("k")?);
+    /// let cookie = codec.encode_at(&serde_json::json!({"a": 1}), UnixTime::from_secs(0))?;
+    /// let later = UnixTime::from_secs(1_209_601);
+    /// assert!(matches!(
+    ///     codec.decode_at::<serde_json::Value>(&cookie, later),
+    ///     Err(DecodeError::Expired { age: 1_209_601, max_age: 1_209_600 })
+    /// ));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn decode_at<T: DeserializeOwned>(
+        &self,
+        cookie: &str,
+        now: UnixTime,
+    ) -> Result<Decoded<T>, DecodeError> {
+        self.config.limits.check_cookie_len(cookie)?;
+        let parts = django::split(cookie).map_err(DecodeError::Malformed)?;
+        let proof = self
+            .signer
+            .verify(&[parts.signed()], parts.tag())
+            .ok_or(DecodeError::BadSignature)?;
+        let issued_at = parts.timestamp(proof).map_err(DecodeError::BadPayload)?;
+        check_max_age(issued_at, now, self.config.max_age)?;
+        let mut payload = parts.payload(proof).map_err(DecodeError::BadPayload)?;
+        if parts.compressed() {
+            payload = inflate_capped(&payload, self.config.limits.max_inflated_len())?;
+        }
+        let value =
+            json::from_slice(&django::latin1_json(&payload)).map_err(DecodeError::BadPayload)?;
+        Ok(Decoded {
+            value,
+            issued_at,
+            key_index: proof.key_index(),
+        })
+    }
+
+    /// Verifies and decodes a session cookie now. See
+    /// [`DjangoCodec::decode_session_at`].
+    ///
+    /// # Errors
+    ///
+    /// As [`DjangoCodec::decode_at`]; a payload that is not a JSON object is
+    /// [`DecodeError::BadPayload`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_cookie::{DjangoCodec, KeyRing, Session};
+    ///
+    /// let codec = DjangoCodec::sessions(&KeyRing::new("k")?);
+    /// let cookie = codec.encode(&Session::new())?;
+    /// assert!(codec.decode_session(&cookie)?.value().is_empty());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn decode_session(&self, cookie: &str) -> Result<Decoded<Session>, DecodeError> {
+        self.decode_at(cookie, UnixTime::now())
+    }
+
+    /// Verifies `cookie` as of `now` and decodes it as a [`Session`],
+    /// unmodified and not yet accessed.
+    ///
+    /// # Errors
+    ///
+    /// As [`DjangoCodec::decode_at`]; a payload that is not a JSON object is
+    /// [`DecodeError::BadPayload`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_cookie::{DjangoCodec, KeyRing, UnixTime};
+    ///
+    /// let codec = DjangoCodec::sessions(&KeyRing::new("k")?);
+    /// let now = UnixTime::from_secs(1_700_000_000);
+    /// let cookie = codec.encode_at(&serde_json::json!({"user_id": 5}), now)?;
+    /// let session = codec.decode_session_at(&cookie, now)?.into_value();
+    /// assert_eq!(session.get::<u32>("user_id")?, Some(5));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn decode_session_at(
+        &self,
+        cookie: &str,
+        now: UnixTime,
+    ) -> Result<Decoded<Session>, DecodeError> {
+        self.decode_at(cookie, now)
+    }
+}

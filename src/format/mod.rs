@@ -1,0 +1,4 @@
+//! Wire layouts. Each format knows only its own separators, field lengths
+//! and encodings; the codecs decide the order in which checks run.
+
+pub(crate) mod django;

@@ -1,0 +1,73 @@
+//! JSON exactly as CPython's `json.dumps(obj, separators=(",", ":"))` writes
+//! it, which is what Django (and, with sorted keys, Flask) signs.
+//!
+//! The writer is `serde_json` with a [`Formatter`](serde_json::ser::Formatter)
+//! that changes only what Python does differently: every character outside
+//! printable ASCII is escaped as lowercase `\uXXXX` (UTF-16 surrogate pairs
+//! above U+FFFF, DEL included), floats follow Python's `repr`, and integers
+//! of any size keep every digit. Key order is the map's own order.
+
+mod float;
+mod python;
+
+use std::io;
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::error::PayloadError;
+
+pub use python::PythonFormatter;
+
+/// Writes `value` as CPython's `json.dumps(value, separators=(",", ":"))`.
+///
+/// Not-a-number and infinite floats are written as `null`, as `serde_json`
+/// writes them; Python would write the non-JSON words `NaN` and `Infinity`.
+///
+/// # Errors
+///
+/// When `value` cannot be represented as JSON (for example a map whose keys
+/// are not strings or numbers).
+///
+/// # Examples
+///
+/// ```
+/// let value = serde_json::json!({"name": "Zoë", "ratio": 1e16, "n": 0.00001});
+/// let text = session_cookie::json::to_string(&value)?;
+/// assert_eq!(text, r#"{"name":"Zo\u00eb","ratio":1e+16,"n":1e-05}"#);
+/// # Ok::<(), serde_json::Error>(())
+/// ```
+pub fn to_string<T: Serialize + ?Sized>(value: &T) -> Result<String, serde_json::Error> {
+    let mut out = Vec::with_capacity(128);
+    to_writer(&mut out, value)?;
+    // The formatter escapes everything outside printable ASCII.
+    String::from_utf8(out).map_err(|_| serde::ser::Error::custom("non-ASCII output"))
+}
+
+/// Appends `value` in Python's compact JSON to `writer`; see [`to_string`].
+///
+/// # Errors
+///
+/// When `value` cannot be represented as JSON, or the writer fails.
+///
+/// # Examples
+///
+/// ```
+/// let mut out = Vec::new();
+/// session_cookie::json::to_writer(&mut out, &["😀", "\u{7f}"])?;
+/// assert_eq!(out, br#"["\ud83d\ude00","\u007f"]"#);
+/// # Ok::<(), serde_json::Error>(())
+/// ```
+pub fn to_writer<W: io::Write, T: Serialize + ?Sized>(
+    writer: W,
+    value: &T,
+) -> Result<(), serde_json::Error> {
+    let mut serializer = serde_json::Serializer::with_formatter(writer, PythonFormatter);
+    value.serialize(&mut serializer)
+}
+
+/// Parses JSON with `serde_json`'s nesting limit (128 levels), mapping errors
+/// to positions only so that no content reaches an error message.
+pub(crate) fn from_slice<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, PayloadError> {
+    serde_json::from_slice(bytes).map_err(|err| PayloadError::from_json(&err))
+}

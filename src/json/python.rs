@@ -1,0 +1,172 @@
+//! The `serde_json` formatter that writes what CPython's `json` writes.
+
+use std::io::{self, Write};
+
+use serde_json::ser::{CharEscape, Formatter};
+
+use super::float::push_python_repr;
+
+/// A compact `serde_json` formatter with CPython's `ensure_ascii` escaping
+/// and float `repr`.
+///
+/// Use it through [`to_string`](super::to_string) or
+/// [`to_writer`](super::to_writer), or hand it to
+/// [`serde_json::Serializer::with_formatter`].
+///
+/// # Examples
+///
+/// ```
+/// use serde::Serialize;
+/// use session_cookie::json::PythonFormatter;
+///
+/// let mut out = Vec::new();
+/// let mut ser = serde_json::Serializer::with_formatter(&mut out, PythonFormatter);
+/// ("é", 1.0, u128::MAX).serialize(&mut ser)?;
+/// assert_eq!(out, br#"["\u00e9",1.0,340282366920938463463374607431768211455]"#);
+/// # Ok::<(), serde_json::Error>(())
+/// ```
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PythonFormatter;
+
+const HEX: &[u8; 16] = b"0123456789abcdef";
+
+fn push_u16_escape(out: &mut Vec<u8>, unit: u16) {
+    out.extend_from_slice(b"\\u");
+    for shift in [12u16, 8, 4, 0] {
+        // A nibble is below 16, a valid index.
+        #[allow(clippy::indexing_slicing)]
+        out.push(HEX[usize::from((unit >> shift) & 0xf)]);
+    }
+}
+
+/// Appends `text` with every character outside 0x20..=0x7E escaped.
+/// The caller has already turned `"`, `\` and C0 controls into escapes.
+fn push_ascii_escaped(out: &mut Vec<u8>, text: &str) {
+    let mut rest = text;
+    while !rest.is_empty() {
+        let plain = rest
+            .bytes()
+            .take_while(|b| (0x20..0x7f).contains(b))
+            .count();
+        let (run, tail) = rest.split_at(plain);
+        out.extend_from_slice(run.as_bytes());
+        let mut chars = tail.chars();
+        if let Some(c) = chars.next() {
+            let mut units = [0u16; 2];
+            for unit in c.encode_utf16(&mut units) {
+                push_u16_escape(out, *unit);
+            }
+        }
+        rest = chars.as_str();
+    }
+}
+
+impl Formatter for PythonFormatter {
+    fn write_f32<W: ?Sized + Write>(&mut self, writer: &mut W, value: f32) -> io::Result<()> {
+        self.write_f64(writer, f64::from(value))
+    }
+
+    fn write_f64<W: ?Sized + Write>(&mut self, writer: &mut W, value: f64) -> io::Result<()> {
+        let mut out = Vec::with_capacity(24);
+        push_python_repr(&mut out, value);
+        writer.write_all(&out)
+    }
+
+    /// Numbers kept as text (`arbitrary_precision`): integers are written
+    /// digit for digit (with `-0` as Python's `0`); anything with a fraction
+    /// or exponent is a Python float and is written as its `repr`.
+    fn write_number_str<W: ?Sized + Write>(
+        &mut self,
+        writer: &mut W,
+        value: &str,
+    ) -> io::Result<()> {
+        if value.bytes().any(|b| matches!(b, b'.' | b'e' | b'E')) {
+            let parsed: f64 = value
+                .parse()
+                .map_err(|_| io::Error::new(io::ErrorKind::InvalidData, "not a number"))?;
+            self.write_f64(writer, parsed)
+        } else if value
+            .strip_prefix('-')
+            .is_some_and(|d| d.bytes().all(|b| b == b'0'))
+        {
+            writer.write_all(b"0")
+        } else {
+            writer.write_all(value.as_bytes())
+        }
+    }
+
+    fn write_string_fragment<W: ?Sized + Write>(
+        &mut self,
+        writer: &mut W,
+        fragment: &str,
+    ) -> io::Result<()> {
+        if fragment.bytes().all(|b| (0x20..0x7f).contains(&b)) {
+            return writer.write_all(fragment.as_bytes());
+        }
+        let mut out = Vec::with_capacity(fragment.len() * 6);
+        push_ascii_escaped(&mut out, fragment);
+        writer.write_all(&out)
+    }
+
+    fn write_char_escape<W: ?Sized + Write>(
+        &mut self,
+        writer: &mut W,
+        char_escape: CharEscape,
+    ) -> io::Result<()> {
+        let short: &[u8] = match char_escape {
+            CharEscape::Quote => b"\\\"",
+            CharEscape::ReverseSolidus => b"\\\\",
+            CharEscape::Solidus => b"/",
+            CharEscape::Backspace => b"\\b",
+            CharEscape::FormFeed => b"\\f",
+            CharEscape::LineFeed => b"\\n",
+            CharEscape::CarriageReturn => b"\\r",
+            CharEscape::Tab => b"\\t",
+            CharEscape::AsciiControl(byte) => {
+                let mut out = Vec::with_capacity(6);
+                push_u16_escape(&mut out, u16::from(byte));
+                return writer.write_all(&out);
+            }
+        };
+        writer.write_all(short)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::{Value, json};
+
+    use super::super::to_string;
+
+    #[test]
+    fn escapes_like_cpython() {
+        let s: String = (0u8..0x20)
+            .map(char::from)
+            .chain(['\u{7f}', '"', '\\', '/', '<'])
+            .collect();
+        assert_eq!(
+            to_string(&s).unwrap(),
+            r#""\u0000\u0001\u0002\u0003\u0004\u0005\u0006\u0007\b\t\n\u000b\f\r\u000e\u000f\u0010\u0011\u0012\u0013\u0014\u0015\u0016\u0017\u0018\u0019\u001a\u001b\u001c\u001d\u001e\u001f\u007f\"\\/<""#
+        );
+        assert_eq!(
+            to_string(&"é中\u{2028}\u{feff}😀𝄞").unwrap(),
+            r#""\u00e9\u4e2d\u2028\ufeff\ud83d\ude00\ud834\udd1e""#
+        );
+    }
+
+    #[test]
+    fn numbers_like_cpython() {
+        let v: Value = serde_json::from_str(
+            r#"[18446744073709551617, -0, 1e100, 1E-5, -0.0, 2.50, 1000000000000000000000000000001, 1e400]"#,
+        )
+        .unwrap();
+        assert_eq!(
+            to_string(&v).unwrap(),
+            "[18446744073709551617,0,1e+100,1e-05,-0.0,2.5,1000000000000000000000000000001,Infinity]"
+        );
+        assert_eq!(
+            to_string(&json!({"a": [], "b": {}})).unwrap(),
+            r#"{"a":[],"b":{}}"#
+        );
+    }
+}
