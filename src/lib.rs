@@ -6,6 +6,7 @@ mod codec;
 mod envelope;
 mod error;
 mod format;
+mod inspect;
 pub mod json;
 mod key;
 mod session;
@@ -14,6 +15,7 @@ mod time;
 
 pub use codec::{DJANGO_SESSION_COOKIE_AGE, Decoded, DjangoCodec, DjangoConfig, Limits};
 pub use error::{DecodeError, EncodeError, KeyError, Malformed, PayloadError, SizeLimit};
+pub use inspect::{Format, Inspection, inspect};
 pub use key::{KeyRing, Secret};
 pub use session::{EXPIRY_KEY, Expiry, Session};
 pub use time::UnixTime;

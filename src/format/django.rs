@@ -75,14 +75,24 @@ impl<'a> Parts<'a> {
 
     /// The signing time; only readable once the signature has verified.
     pub(crate) fn timestamp(&self, _proof: Verified) -> Result<UnixTime, PayloadError> {
-        parse_base62(self.timestamp)
-            .map(UnixTime::from_secs)
-            .ok_or(PayloadError::Timestamp)
+        self.timestamp_unverified()
     }
 
     /// The payload bytes (still compressed when [`Parts::compressed`]); only
     /// readable once the signature has verified.
     pub(crate) fn payload(&self, _proof: Verified) -> Result<Vec<u8>, PayloadError> {
+        self.payload_unverified()
+    }
+
+    /// The signing time as the cookie claims it, for `inspect` only.
+    pub(crate) fn timestamp_unverified(&self) -> Result<UnixTime, PayloadError> {
+        parse_base62(self.timestamp)
+            .map(UnixTime::from_secs)
+            .ok_or(PayloadError::Timestamp)
+    }
+
+    /// The payload bytes as the cookie carries them, for `inspect` only.
+    pub(crate) fn payload_unverified(&self) -> Result<Vec<u8>, PayloadError> {
         PAYLOAD_B64
             .decode(self.payload)
             .map_err(|_| PayloadError::Base64)

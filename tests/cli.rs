@@ -1,0 +1,319 @@
+//! The `session-cookie` CLI contract, driven as scripts drive it: every
+//! shared Django vector through `encode` and `decode`, the error line, the
+//! exit codes, and the ways to pass secrets.
+#![cfg(feature = "cli")]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)] // test code
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+use serde_json::Value;
+
+const BIN: &str = env!("CARGO_BIN_EXE_session-cookie");
+
+fn run(args: &[&str], stdin: Option<&str>) -> Output {
+    let mut child = Command::new(BIN)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut pipe = child.stdin.take().unwrap();
+    pipe.write_all(stdin.unwrap_or("").as_bytes()).unwrap();
+    drop(pipe);
+    child.wait_with_output().unwrap()
+}
+
+fn stdout(output: &Output) -> &str {
+    std::str::from_utf8(&output.stdout).unwrap()
+}
+
+fn stderr(output: &Output) -> &str {
+    std::str::from_utf8(&output.stderr).unwrap()
+}
+
+fn cases() -> Vec<Value> {
+    serde_json::from_str(include_str!("vectors/django.json")).unwrap()
+}
+
+fn key_args(case: &Value) -> Vec<String> {
+    let mut args = vec![
+        "--secret".to_owned(),
+        case["secret_key"].as_str().unwrap().to_owned(),
+    ];
+    for fallback in case["fallback_keys"].as_array().unwrap() {
+        args.push("--fallback".to_owned());
+        args.push(fallback.as_str().unwrap().to_owned());
+    }
+    args
+}
+
+#[test]
+fn every_encode_vector_through_the_cli() {
+    for case in cases().iter().filter(|c| c["kind"] == "encode") {
+        let mut args = vec![
+            "encode".to_owned(),
+            "--format".to_owned(),
+            "django".to_owned(),
+        ];
+        args.extend(key_args(case));
+        args.extend([
+            "--salt".to_owned(),
+            case["salt"].as_str().unwrap().to_owned(),
+        ]);
+        if case["compress"].as_bool().unwrap() {
+            args.push("--compress".to_owned());
+        }
+        args.extend(["--now".to_owned(), case["timestamp"].to_string()]);
+        let json = session_cookie::json::to_string(&case["payload"]).unwrap();
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        // Half from the argument, half from stdin.
+        let output = if case["name"].as_str().unwrap().len() % 2 == 0 {
+            run(&[args.as_slice(), &[json.as_str()]].concat(), None)
+        } else {
+            run(&args, Some(&json))
+        };
+        assert!(
+            output.status.success(),
+            "{}: {}",
+            case["name"],
+            stderr(&output)
+        );
+        assert_eq!(
+            stdout(&output),
+            format!("{}\n", case["cookie"].as_str().unwrap()),
+            "{}",
+            case["name"]
+        );
+    }
+}
+
+#[test]
+fn every_decode_vector_through_the_cli() {
+    for case in cases().iter().filter(|c| c["kind"] == "decode") {
+        let name = case["name"].as_str().unwrap();
+        let mut args = vec![
+            "decode".to_owned(),
+            "--format".to_owned(),
+            "django".to_owned(),
+        ];
+        args.extend(key_args(case));
+        args.extend([
+            "--salt".to_owned(),
+            case["salt"].as_str().unwrap().to_owned(),
+        ]);
+        let max_age = case["max_age"]
+            .as_u64()
+            .map_or_else(|| "none".to_owned(), |n| n.to_string());
+        args.extend([
+            "--max-age".to_owned(),
+            max_age,
+            "--now".to_owned(),
+            case["now"].to_string(),
+        ]);
+        args.push(case["cookie"].as_str().unwrap().to_owned());
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let output = run(&args, None);
+        let expect = case["expect"].as_str().unwrap();
+        if expect == "ok" {
+            assert!(output.status.success(), "{name}: {}", stderr(&output));
+            let want = session_cookie::json::to_string(&case["payload"]).unwrap();
+            assert_eq!(stdout(&output), format!("{want}\n"), "{name}");
+            continue;
+        }
+        assert_eq!(output.status.code(), Some(1), "{name}");
+        assert!(stdout(&output).is_empty(), "{name}");
+        let line = stderr(&output);
+        assert_eq!(line.lines().count(), 1, "{name}: {line}");
+        let kind = line
+            .strip_prefix("error: ")
+            .and_then(|l| l.split(':').next())
+            .unwrap();
+        let allowed: &[&str] = match expect {
+            "expired" => &["expired"],
+            "bad_signature" => &["bad-signature", "malformed"],
+            "malformed" => &["malformed", "bad-payload"],
+            other => panic!("unknown expectation {other}"),
+        };
+        assert!(allowed.contains(&kind), "{name}: {line}");
+        // No error line repeats what the cookie carried.
+        let cookie = case["cookie"].as_str().unwrap();
+        if let Some(signature) = cookie.rsplit(':').next().filter(|s| s.len() > 4) {
+            assert!(!line.contains(signature), "{name}: {line}");
+        }
+    }
+}
+
+#[test]
+fn secrets_from_env_and_file_match_the_argument() {
+    let dir = std::env::temp_dir().join(format!("session-cookie-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("secret");
+    std::fs::write(&file, "file-secret\n").unwrap();
+    let by_arg = run(
+        &["encode", "--secret", "file-secret", "--now", "0", "{}"],
+        None,
+    );
+    let by_file = run(
+        &[
+            "encode",
+            "--secret-file",
+            file.to_str().unwrap(),
+            "--now",
+            "0",
+            "{}",
+        ],
+        None,
+    );
+    let by_env = Command::new(BIN)
+        .args([
+            "encode",
+            "--secret-env",
+            "SC_TEST_SECRET",
+            "--now",
+            "0",
+            "{}",
+        ])
+        .env("SC_TEST_SECRET", "file-secret")
+        .output()
+        .unwrap();
+    assert!(by_arg.status.success());
+    assert_eq!(stdout(&by_arg), stdout(&by_file));
+    assert_eq!(stdout(&by_arg), stdout(&by_env));
+
+    // A fallback from a file verifies what the old key signed.
+    let cookie = stdout(&by_arg).trim().to_owned();
+    let rotated = run(
+        &[
+            "decode",
+            "--secret",
+            "new",
+            "--fallback-file",
+            file.to_str().unwrap(),
+            "--now",
+            "0",
+            &cookie,
+        ],
+        None,
+    );
+    assert_eq!(stdout(&rotated), "{}\n", "{}", stderr(&rotated));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn errors_are_one_line_with_a_kind() {
+    let bad = run(&["decode", "--secret", "k", "not-a-cookie"], None);
+    assert_eq!(bad.status.code(), Some(1));
+    assert_eq!(
+        stderr(&bad),
+        "error: malformed: the cookie is not well formed: wrong number of separators\n"
+    );
+
+    let huge = "a".repeat(40_000);
+    let big = run(&["decode", "--secret", "k"], Some(&huge));
+    assert_eq!(
+        stderr(&big),
+        "error: too-large: the cookie value exceeds 32768 bytes\n"
+    );
+
+    let invalid = run(&["encode", "--secret", "k", "{not json"], None);
+    assert_eq!(invalid.status.code(), Some(1));
+    assert!(
+        stderr(&invalid).starts_with("error: invalid-json: "),
+        "{}",
+        stderr(&invalid)
+    );
+
+    let no_key = run(&["decode", "x"], None);
+    assert_eq!(
+        no_key.status.code(),
+        Some(2),
+        "usage errors are not decode failures"
+    );
+
+    let missing_env = run(
+        &["decode", "--secret-env", "SC_TEST_UNSET_VARIABLE", "x"],
+        None,
+    );
+    assert_eq!(
+        stderr(&missing_env),
+        "error: key: environment variable SC_TEST_UNSET_VARIABLE is not set\n"
+    );
+}
+
+#[test]
+fn expiry_and_max_age_none() {
+    let cookie = run(
+        &[
+            "encode",
+            "--secret",
+            "k",
+            "--now",
+            "1000",
+            r#"{"user_id":1}"#,
+        ],
+        None,
+    );
+    let cookie = stdout(&cookie).trim().to_owned();
+    let at_limit = run(
+        &["decode", "--secret", "k", "--now", "1210600", &cookie],
+        None,
+    );
+    assert_eq!(stdout(&at_limit), "{\"user_id\":1}\n");
+    let expired = run(
+        &["decode", "--secret", "k", "--now", "1210601", &cookie],
+        None,
+    );
+    assert_eq!(
+        stderr(&expired),
+        "error: expired: signature age 1209601 > 1209600 seconds\n"
+    );
+    let unlimited = run(
+        &[
+            "decode",
+            "--secret",
+            "k",
+            "--max-age",
+            "none",
+            "--now",
+            "99999999999",
+            &cookie,
+        ],
+        None,
+    );
+    assert!(unlimited.status.success());
+}
+
+#[test]
+fn big_numbers_and_key_order_survive_the_cli() {
+    let json = r#"{"z":18446744073709551617,"a":[1.0,1e16,1E-5,-0.0],"m":"é😀"}"#;
+    let cookie = run(
+        &["encode", "--secret", "k", "--compress", "--now", "5", json],
+        None,
+    );
+    let cookie = stdout(&cookie).trim().to_owned();
+    let decoded = run(&["decode", "--secret", "k", "--now", "5", &cookie], None);
+    assert_eq!(
+        stdout(&decoded),
+        "{\"z\":18446744073709551617,\"a\":[1.0,1e+16,1e-05,-0.0],\"m\":\"\\u00e9\\ud83d\\ude00\"}\n"
+    );
+}
+
+#[test]
+fn inspect_shows_claims_marked_unverified() {
+    let cookie = "e30:1r31eq:TMBbhb4teavI4BHqfCbpRbnHe5KBuvfcnIIsqMgitk0";
+    let output = run(&["inspect", "--now", "1700000300", cookie], None);
+    assert!(output.status.success());
+    let text = stdout(&output);
+    assert!(text.contains("format:     django"), "{text}");
+    assert!(text.contains("NOT VERIFIED"), "{text}");
+    assert!(
+        text.contains("issued at:  1700000000 (2023-11-14T22:13:20Z), age 300 s"),
+        "{text}"
+    );
+    assert!(text.contains("payload (UNVERIFIED): {}"), "{text}");
+    let junk = run(&["inspect", "junk"], None);
+    assert_eq!(junk.status.code(), Some(1));
+    assert!(stderr(&junk).starts_with("error: malformed: "));
+}
