@@ -12,6 +12,8 @@
 //! decodes them: they are authentic, and agreeing with Django on every
 //! authentic value is the contract.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers: a failed unwrap is a failed test
+
 use serde_json::Value;
 use session_cookie::{DecodeError, DjangoCodec, DjangoConfig, KeyRing, UnixTime, json};
 
