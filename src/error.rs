@@ -20,7 +20,7 @@ use core::fmt;
 /// ```
 /// use session_cookie::{DecodeError, DjangoCodec, KeyRing};
 ///
-/// let codec = DjangoCodec::sessions(KeyRing::new("secret")?);
+/// let codec = DjangoCodec::sessions(&KeyRing::new("secret")?);
 /// let err = codec.decode_session("not-a-cookie").unwrap_err();
 /// assert!(matches!(err, DecodeError::Malformed(_)));
 /// assert_eq!(err.kind(), "malformed");
@@ -97,7 +97,7 @@ impl std::error::Error for DecodeError {}
 /// ```
 /// use session_cookie::{DecodeError, DjangoCodec, KeyRing, Malformed};
 ///
-/// let codec = DjangoCodec::sessions(KeyRing::new("secret")?);
+/// let codec = DjangoCodec::sessions(&KeyRing::new("secret")?);
 /// let err = codec.decode_session("").unwrap_err();
 /// assert_eq!(err, DecodeError::Malformed(Malformed::Empty));
 /// # Ok::<(), session_cookie::KeyError>(())
@@ -227,7 +227,7 @@ impl fmt::Display for PayloadError {
 /// use std::collections::HashMap;
 /// use session_cookie::{DjangoCodec, EncodeError, KeyRing};
 ///
-/// let codec = DjangoCodec::sessions(KeyRing::new("secret")?);
+/// let codec = DjangoCodec::sessions(&KeyRing::new("secret")?);
 /// // JSON objects need string keys.
 /// let bad: HashMap<Vec<u8>, u8> = HashMap::from([(vec![1], 1)]);
 /// assert!(matches!(codec.encode(&bad), Err(EncodeError::Serialize(_))));
