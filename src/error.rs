@@ -34,12 +34,19 @@ pub enum DecodeError {
     Malformed(Malformed),
     /// The structure is right, but no key in the ring verifies the signature.
     BadSignature,
-    /// Authentic, but older than the maximum age.
+    /// Authentic, but older than the maximum age (or, in the native format,
+    /// than the absolute lifetime counted from the first issue).
     Expired {
-        /// Seconds between signing and the time of decoding.
+        /// Seconds between signing (or first issue) and the time of decoding.
         age: i64,
-        /// The maximum age that was enforced, in seconds.
+        /// The maximum that was enforced, in seconds.
         max_age: u64,
+    },
+    /// Authentic, but issued further in the future than the allowed clock
+    /// skew (native format).
+    NotYetValid {
+        /// Seconds between the time of decoding and the issue time.
+        ahead: i64,
     },
     /// The cookie, or its inflated payload, exceeds a configured limit.
     TooLarge {
@@ -68,6 +75,7 @@ impl DecodeError {
             Self::Malformed(_) => "malformed",
             Self::BadSignature => "bad-signature",
             Self::Expired { .. } => "expired",
+            Self::NotYetValid { .. } => "not-yet-valid",
             Self::TooLarge { .. } => "too-large",
             Self::BadPayload(_) => "bad-payload",
         }
@@ -81,6 +89,12 @@ impl fmt::Display for DecodeError {
             Self::BadSignature => f.write_str("no key verifies the signature"),
             Self::Expired { age, max_age } => {
                 write!(f, "signature age {age} > {max_age} seconds")
+            }
+            Self::NotYetValid { ahead } => {
+                write!(
+                    f,
+                    "issued {ahead} seconds in the future, beyond the allowed skew"
+                )
             }
             Self::TooLarge { what, limit } => write!(f, "{what} exceeds {limit} bytes"),
             Self::BadPayload(why) => write!(f, "the signed payload does not decode: {why}"),
@@ -115,6 +129,16 @@ pub enum Malformed {
     Timestamp,
     /// The payload field is empty or has characters outside base64url.
     Payload,
+    /// The token is not strict unpadded base64url (native format).
+    Encoding,
+    /// The token's version is not one this crate reads (native format).
+    Version,
+    /// The token's mode (signed or encrypted) is not the codec's, or its
+    /// flags are unknown (native format).
+    Mode,
+    /// The token is shorter than its fixed parts, or its key id is invalid
+    /// (native format).
+    Length,
 }
 
 impl fmt::Display for Malformed {
@@ -125,6 +149,10 @@ impl fmt::Display for Malformed {
             Self::Signature => "the signature field is not a canonical base64url tag",
             Self::Timestamp => "the timestamp field is not valid",
             Self::Payload => "the payload field is not base64url",
+            Self::Encoding => "the token is not strict unpadded base64url",
+            Self::Version => "unknown token version",
+            Self::Mode => "the token's mode or flags do not match this codec",
+            Self::Length => "the token's header or length is not valid",
         })
     }
 }
@@ -174,6 +202,10 @@ pub enum PayloadError {
     Base64,
     /// The payload is marked compressed but is not a complete zlib stream.
     Zlib,
+    /// The ciphertext does not decrypt, or its padding is wrong.
+    Decrypt,
+    /// The first-issue time is after the issue time.
+    Origin,
     /// The payload is not JSON, or nests deeper than the parser allows.
     Json {
         /// Line of the first error (1-based), without echoing the content.
@@ -208,6 +240,8 @@ impl fmt::Display for PayloadError {
             Self::Timestamp => f.write_str("the timestamp is out of range"),
             Self::Base64 => f.write_str("not valid base64"),
             Self::Zlib => f.write_str("not a valid zlib stream"),
+            Self::Decrypt => f.write_str("the ciphertext does not decrypt"),
+            Self::Origin => f.write_str("the first-issue time is after the issue time"),
             Self::Json { line, column } => {
                 write!(f, "not valid JSON (line {line}, column {column})")
             }
@@ -238,12 +272,39 @@ impl fmt::Display for PayloadError {
 pub enum EncodeError {
     /// The value cannot be written as JSON.
     Serialize(serde_json::Error),
+    /// `name=value` would exceed the cookie size budget.
+    TooLarge {
+        /// Length `name=value` would have, in bytes.
+        len: usize,
+        /// The configured budget, in bytes.
+        limit: usize,
+        /// The top-level session keys with the largest values, largest
+        /// first (at most three), to show what to move out of the session.
+        largest_keys: Vec<String>,
+    },
+    /// The operating system's random source failed.
+    Random,
 }
 
 impl fmt::Display for EncodeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Serialize(err) => write!(f, "the value cannot be written as JSON: {err}"),
+            Self::TooLarge {
+                len,
+                limit,
+                largest_keys,
+            } => {
+                write!(
+                    f,
+                    "the cookie would be {len} bytes, over the limit of {limit} bytes"
+                )?;
+                if !largest_keys.is_empty() {
+                    write!(f, "; largest session keys: {}", largest_keys.join(", "))?;
+                }
+                Ok(())
+            }
+            Self::Random => f.write_str("the operating system's random source failed"),
         }
     }
 }
@@ -252,11 +313,12 @@ impl std::error::Error for EncodeError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::Serialize(err) => Some(err),
+            Self::TooLarge { .. } | Self::Random => None,
         }
     }
 }
 
-/// Why a key or key ring was refused.
+/// Why a key, key ring or codec configuration was refused.
 ///
 /// # Examples
 ///
@@ -270,14 +332,79 @@ impl std::error::Error for EncodeError {
 pub enum KeyError {
     /// The key has no bytes.
     Empty,
+    /// The key is too weak to protect anything.
+    Weak(WeakKey),
+    /// A key id is empty, longer than 32 characters, or has characters
+    /// outside `A-Z a-z 0-9 _ -`.
+    InvalidId,
+    /// A key state is not `active`, `verify` or `retired`.
+    InvalidState,
+    /// A line of a key-ring text is not `ID:BASE64URLKEY[:STATE]`.
+    InvalidLine {
+        /// The 1-based line number (the content is never repeated).
+        line: usize,
+    },
+    /// Two keys in one ring have the same id.
+    DuplicateId,
+    /// A ring must have exactly one active key.
+    ActiveCount,
+    /// The operating system's random source failed.
+    Random,
+    /// A purpose or cookie name is empty or longer than 255 bytes.
+    InvalidContext,
 }
 
 impl fmt::Display for KeyError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Empty => f.write_str("the key is empty"),
+            Self::Weak(why) => write!(f, "the key is weak: {why}"),
+            Self::InvalidId => {
+                f.write_str("a key id must be 1 to 32 characters of A-Z a-z 0-9 _ -")
+            }
+            Self::InvalidState => f.write_str("a key state must be active, verify or retired"),
+            Self::InvalidLine { line } => {
+                write!(f, "line {line} is not ID:BASE64URLKEY[:STATE]")
+            }
+            Self::DuplicateId => f.write_str("two keys have the same id"),
+            Self::ActiveCount => f.write_str("a key ring needs exactly one active key"),
+            Self::Random => f.write_str("the operating system's random source failed"),
+            Self::InvalidContext => {
+                f.write_str("the purpose and cookie name must be 1 to 255 bytes")
+            }
         }
     }
 }
 
 impl std::error::Error for KeyError {}
+
+/// Why a master key was judged weak.
+///
+/// # Examples
+///
+/// ```
+/// use session_cookie::{KeyError, MasterKey, WeakKey};
+///
+/// let err = MasterKey::new("k", b"too short".to_vec()).unwrap_err();
+/// assert_eq!(err, KeyError::Weak(WeakKey::TooShort));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum WeakKey {
+    /// Fewer than 32 bytes.
+    TooShort,
+    /// Every byte is the same.
+    Repetitive,
+    /// The key is printed in this crate's documentation.
+    Published,
+}
+
+impl fmt::Display for WeakKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::TooShort => "shorter than 32 bytes",
+            Self::Repetitive => "every byte is the same",
+            Self::Published => "it is printed in public documentation",
+        })
+    }
+}

@@ -8,10 +8,12 @@
 
 use serde_json::Value;
 
-use crate::codec::Limits;
+use crate::codec::{Limits, Mode};
 use crate::envelope::compress::inflate_capped;
-use crate::error::{DecodeError, SizeLimit};
+use crate::error::Malformed;
+use crate::error::{DecodeError, PayloadError, SizeLimit};
 use crate::format::django;
+use crate::format::native::{self, Body};
 use crate::time::UnixTime;
 
 /// The wire formats this crate can recognise.
@@ -26,6 +28,8 @@ use crate::time::UnixTime;
 pub enum Format {
     /// `django.core.signing` / `signed_cookies`: `[.]payload:timestamp:signature`.
     Django,
+    /// This crate's own format (`docs/FORMAT.md`).
+    Native,
 }
 
 impl Format {
@@ -40,6 +44,7 @@ impl Format {
     pub fn name(self) -> &'static str {
         match self {
             Self::Django => "django",
+            Self::Native => "native",
         }
     }
 }
@@ -62,6 +67,7 @@ impl Format {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Inspection {
     format: Format,
+    native: Option<NativeHeader>,
     compressed: bool,
     issued_at: Option<UnixTime>,
     cookie_len: usize,
@@ -75,6 +81,12 @@ impl Inspection {
     #[must_use]
     pub fn format(&self) -> Format {
         self.format
+    }
+
+    /// The native token's header fields, for native tokens.
+    #[must_use]
+    pub fn native(&self) -> Option<&NativeHeader> {
+        self.native.as_ref()
     }
 
     /// Whether the payload is marked compressed.
@@ -114,10 +126,37 @@ impl Inspection {
     /// # Errors
     ///
     /// Why the payload could not be read ([`DecodeError::BadPayload`] or
-    /// [`DecodeError::TooLarge`]).
+    /// [`DecodeError::TooLarge`]); an encrypted token's payload is never
+    /// read ([`PayloadError::Decrypt`](crate::PayloadError::Decrypt)).
     pub fn payload_unverified(&self) -> Result<&Value, &DecodeError> {
         self.payload.as_ref()
     }
+}
+
+/// The header of a native token.
+///
+/// # Examples
+///
+/// ```
+/// use session_cookie::{MasterKey, Mode, NativeCodec, NativeConfig, NativeKeyRing, Limits, inspect};
+///
+/// let codec = NativeCodec::new(&NativeKeyRing::new(MasterKey::generate("k7")?), NativeConfig::ENCRYPTED)?;
+/// let seen = inspect(&codec.encode(&serde_json::json!({"a": 1}))?, Limits::DEFAULT)?;
+/// let header = seen.native().unwrap();
+/// assert_eq!((header.version, header.mode, header.key_id.as_str()), (1, Mode::Encrypted, "k7"));
+/// assert!(seen.payload_unverified().is_err()); // never decrypted
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NativeHeader {
+    /// The format version.
+    pub version: u8,
+    /// Signed or encrypted.
+    pub mode: Mode,
+    /// The id of the key that claims to have made it.
+    pub key_id: String,
+    /// When the session was first issued (`None` beyond the 64-bit range).
+    pub origin: Option<UnixTime>,
 }
 
 /// Reads what `cookie` claims without verifying anything.
@@ -145,7 +184,21 @@ pub fn inspect(cookie: &str, limits: Limits) -> Result<Inspection, DecodeError> 
             limit: limits.max_cookie_len(),
         });
     }
-    let parts = django::split(cookie).map_err(DecodeError::Malformed)?;
+    match django::split(cookie) {
+        Ok(parts) => Ok(inspect_django(cookie, &parts, limits)),
+        Err(django_err) => inspect_native(cookie, limits).map_err(|native_err| {
+            // Report the Django structure error unless the text is at least
+            // base64url, which only the native format uses.
+            DecodeError::Malformed(if native_err == Malformed::Encoding {
+                django_err
+            } else {
+                native_err
+            })
+        }),
+    }
+}
+
+fn inspect_django(cookie: &str, parts: &django::Parts<'_>, limits: Limits) -> Inspection {
     let raw = parts.payload_unverified();
     let payload_len = raw.as_ref().ok().map(Vec::len);
     let json_bytes = raw.map_err(DecodeError::BadPayload).and_then(|raw| {
@@ -160,12 +213,53 @@ pub fn inspect(cookie: &str, limits: Limits) -> Result<Inspection, DecodeError> 
         crate::json::from_slice::<Value>(&django::latin1_json(&bytes))
             .map_err(DecodeError::BadPayload)
     });
-    Ok(Inspection {
+    Inspection {
         format: Format::Django,
+        native: None,
         compressed: parts.compressed(),
         issued_at: parts.timestamp_unverified().ok(),
         cookie_len: cookie.len(),
         payload_len,
+        json_len,
+        payload,
+    }
+}
+
+fn inspect_native(cookie: &str, limits: Limits) -> Result<Inspection, Malformed> {
+    let bytes = native::decode_text(cookie)?;
+    let (token, mode) = match native::parse(&bytes, Body::Signed) {
+        Ok(token) => (token, Mode::Signed),
+        Err(Malformed::Mode) => (native::parse(&bytes, Body::Encrypted)?, Mode::Encrypted),
+        Err(err) => return Err(err),
+    };
+    let time = |secs: u64| i64::try_from(secs).ok().map(UnixTime::from_secs);
+    let (payload, json_len) = match mode {
+        Mode::Encrypted => (Err(DecodeError::BadPayload(PayloadError::Decrypt)), None),
+        Mode::Signed => {
+            let json = if token.compressed {
+                inflate_capped(token.body, limits.max_inflated_len())
+            } else {
+                Ok(token.body.to_vec())
+            };
+            let json_len = json.as_ref().ok().map(Vec::len);
+            let payload = json.and_then(|bytes| {
+                crate::json::from_slice::<Value>(&bytes).map_err(DecodeError::BadPayload)
+            });
+            (payload, json_len)
+        }
+    };
+    Ok(Inspection {
+        format: Format::Native,
+        native: Some(NativeHeader {
+            version: native::VERSION,
+            mode,
+            key_id: String::from_utf8_lossy(token.key_id).into_owned(),
+            origin: time(token.origin),
+        }),
+        compressed: token.compressed,
+        issued_at: time(token.issued_at),
+        cookie_len: cookie.len(),
+        payload_len: Some(token.body.len()),
         json_len,
         payload,
     })

@@ -13,6 +13,10 @@ use zeroize::Zeroizing;
 
 use crate::error::KeyError;
 
+mod native;
+
+pub use native::{KeyId, KeyState, MAX_KEY_ID_LEN, MIN_KEY_LEN, MasterKey, NativeKeyRing};
+
 /// The bytes of one secret key.
 ///
 /// # Security

@@ -13,9 +13,14 @@ mod session;
 mod sign;
 mod time;
 
-pub use codec::{DJANGO_SESSION_COOKIE_AGE, Decoded, DjangoCodec, DjangoConfig, Limits};
-pub use error::{DecodeError, EncodeError, KeyError, Malformed, PayloadError, SizeLimit};
-pub use inspect::{Format, Inspection, inspect};
-pub use key::{KeyRing, Secret};
+pub use codec::{
+    DJANGO_SESSION_COOKIE_AGE, Decoded, DjangoCodec, DjangoConfig, KeyUsage, Limits, Mode,
+    NativeCodec, NativeConfig,
+};
+pub use error::{DecodeError, EncodeError, KeyError, Malformed, PayloadError, SizeLimit, WeakKey};
+pub use inspect::{Format, Inspection, NativeHeader, inspect};
+pub use key::{
+    KeyId, KeyRing, KeyState, MAX_KEY_ID_LEN, MIN_KEY_LEN, MasterKey, NativeKeyRing, Secret,
+};
 pub use session::{EXPIRY_KEY, Expiry, Session};
 pub use time::UnixTime;

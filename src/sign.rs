@@ -26,6 +26,20 @@ impl HmacKey {
         Self(mac)
     }
 
+    /// This key's state after absorbing `prefix`: the HMAC of any message
+    /// that starts with `prefix` then costs only the rest of the message.
+    pub(crate) fn absorbed(&self, prefix: &[u8]) -> Self {
+        let mut mac = self.0.clone();
+        mac.update(prefix);
+        Self(mac)
+    }
+
+    /// Whether `tag` is the tag of `parts`, compared in constant time; the
+    /// proof records `key_index` as the key that verified.
+    pub(crate) fn verify(&self, parts: &[&[u8]], tag: &Tag, key_index: usize) -> Option<Verified> {
+        bool::from(self.tag(parts).ct_eq(tag)).then_some(Verified { key_index })
+    }
+
     /// The tag of the concatenation of `parts`.
     pub(crate) fn tag(&self, parts: &[&[u8]]) -> Tag {
         let mut mac = self.0.clone();
@@ -74,8 +88,8 @@ impl SignerRing {
     pub(crate) fn verify(&self, parts: &[&[u8]], tag: &Tag) -> Option<Verified> {
         core::iter::once(&self.signing)
             .chain(&self.fallbacks)
-            .position(|key| bool::from(key.tag(parts).ct_eq(tag)))
-            .map(|key_index| Verified { key_index })
+            .enumerate()
+            .find_map(|(key_index, key)| key.verify(parts, tag, key_index))
     }
 }
 

@@ -2,3 +2,4 @@
 //! and encodings; the codecs decide the order in which checks run.
 
 pub(crate) mod django;
+pub(crate) mod native;

@@ -1,94 +1,20 @@
-//! The codecs users hold. This is the only place that decides the order of
-//! the pipeline: size, structure, signature, age, then base64, inflation and
-//! JSON.
+//! The Django codec: size, structure, signature, age, then base64,
+//! inflation and JSON.
 
 use std::borrow::Cow;
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+use super::{Decoded, Limits};
 use crate::envelope::compress::{compress_if_smaller, inflate_capped};
-use crate::error::{DecodeError, EncodeError, SizeLimit};
+use crate::error::{DecodeError, EncodeError};
 use crate::format::django;
 use crate::json;
 use crate::key::KeyRing;
 use crate::session::Session;
 use crate::sign::SignerRing;
 use crate::time::{UnixTime, check_max_age};
-
-/// Bounds on what a cookie may make the decoder do.
-///
-/// # Examples
-///
-/// ```
-/// use session_cookie::Limits;
-///
-/// let limits = Limits::DEFAULT.with_max_cookie_len(4096);
-/// assert_eq!(limits.max_cookie_len(), 4096);
-/// assert_eq!(limits.max_inflated_len(), 1 << 20);
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Limits {
-    max_cookie_len: usize,
-    max_inflated_len: usize,
-}
-
-impl Limits {
-    /// 32 KiB of cookie text (room for a chunked cookie; one browser cookie
-    /// holds 4 KiB) and 1 MiB of inflated payload.
-    pub const DEFAULT: Self = Self {
-        max_cookie_len: 32 * 1024,
-        max_inflated_len: 1 << 20,
-    };
-
-    /// Longest cookie value accepted; longer ones are refused before any
-    /// other work.
-    #[must_use]
-    pub const fn with_max_cookie_len(self, max_cookie_len: usize) -> Self {
-        Self {
-            max_cookie_len,
-            ..self
-        }
-    }
-
-    /// Largest payload that decompression may produce.
-    #[must_use]
-    pub const fn with_max_inflated_len(self, max_inflated_len: usize) -> Self {
-        Self {
-            max_inflated_len,
-            ..self
-        }
-    }
-
-    /// See [`Limits::with_max_cookie_len`].
-    #[must_use]
-    pub const fn max_cookie_len(&self) -> usize {
-        self.max_cookie_len
-    }
-
-    /// See [`Limits::with_max_inflated_len`].
-    #[must_use]
-    pub const fn max_inflated_len(&self) -> usize {
-        self.max_inflated_len
-    }
-
-    fn check_cookie_len(&self, cookie: &str) -> Result<(), DecodeError> {
-        if cookie.len() > self.max_cookie_len {
-            Err(DecodeError::TooLarge {
-                what: SizeLimit::Cookie,
-                limit: self.max_cookie_len,
-            })
-        } else {
-            Ok(())
-        }
-    }
-}
-
-impl Default for Limits {
-    fn default() -> Self {
-        Self::DEFAULT
-    }
-}
 
 /// Django's `SESSION_COOKIE_AGE` default: two weeks, in seconds.
 pub const DJANGO_SESSION_COOKIE_AGE: u64 = 1_209_600;
@@ -187,63 +113,6 @@ impl DjangoConfig {
     #[must_use]
     pub fn limits(&self) -> Limits {
         self.limits
-    }
-}
-
-/// A decoded value and what decoding learned about its cookie.
-///
-/// # Examples
-///
-/// ```
-/// use session_cookie::{DjangoCodec, KeyRing, UnixTime};
-///
-/// let old = DjangoCodec::sessions(&KeyRing::new("old-key")?);
-/// let now = UnixTime::from_secs(1_700_000_000);
-/// let cookie = old.encode_at(&serde_json::json!({"user_id": 1}), now)?;
-///
-/// let rotated = DjangoCodec::sessions(&KeyRing::new("new-key")?.with_fallback("old-key"));
-/// let decoded = rotated.decode_session_at(&cookie, now)?;
-/// assert!(decoded.used_fallback()); // re-issue it under the new key
-/// assert_eq!(decoded.issued_at(), now);
-/// # Ok::<(), Box<dyn std::error::Error>>(())
-/// ```
-#[derive(Debug, Clone, PartialEq)]
-pub struct Decoded<T> {
-    value: T,
-    issued_at: UnixTime,
-    key_index: usize,
-}
-
-impl<T> Decoded<T> {
-    /// The decoded value.
-    #[must_use]
-    pub fn value(&self) -> &T {
-        &self.value
-    }
-
-    /// The decoded value, by value.
-    #[must_use]
-    pub fn into_value(self) -> T {
-        self.value
-    }
-
-    /// When the cookie was signed.
-    #[must_use]
-    pub fn issued_at(&self) -> UnixTime {
-        self.issued_at
-    }
-
-    /// Which key verified it: 0 is the signing key, 1 the first fallback.
-    #[must_use]
-    pub fn key_index(&self) -> usize {
-        self.key_index
-    }
-
-    /// Whether a fallback key verified it, so that the caller should issue
-    /// the cookie again under the current key.
-    #[must_use]
-    pub fn used_fallback(&self) -> bool {
-        self.key_index > 0
     }
 }
 
@@ -498,10 +367,13 @@ impl DjangoCodec {
         }
         let value =
             json::from_slice(&django::latin1_json(&payload)).map_err(DecodeError::BadPayload)?;
+        let key_index = proof.key_index();
         Ok(Decoded {
             value,
             issued_at,
-            key_index: proof.key_index(),
+            origin: issued_at,
+            key_index,
+            needs_reissue: key_index > 0,
         })
     }
 

@@ -1,0 +1,160 @@
+//! The codecs users hold. This is the only place that decides the order of
+//! each pipeline; the formats below only know their layouts.
+
+mod django;
+mod native;
+
+use crate::error::{DecodeError, SizeLimit};
+use crate::time::UnixTime;
+
+pub use django::{DJANGO_SESSION_COOKIE_AGE, DjangoCodec, DjangoConfig};
+pub use native::{KeyUsage, Mode, NativeCodec, NativeConfig};
+
+/// Bounds on what a cookie may make the decoder do.
+///
+/// # Examples
+///
+/// ```
+/// use session_cookie::Limits;
+///
+/// let limits = Limits::DEFAULT.with_max_cookie_len(4096);
+/// assert_eq!(limits.max_cookie_len(), 4096);
+/// assert_eq!(limits.max_inflated_len(), 1 << 20);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    max_cookie_len: usize,
+    max_inflated_len: usize,
+}
+
+impl Limits {
+    /// 32 KiB of cookie text (room for a chunked cookie; one browser cookie
+    /// holds 4 KiB) and 1 MiB of inflated payload.
+    pub const DEFAULT: Self = Self {
+        max_cookie_len: 32 * 1024,
+        max_inflated_len: 1 << 20,
+    };
+
+    /// Longest cookie value accepted; longer ones are refused before any
+    /// other work.
+    #[must_use]
+    pub const fn with_max_cookie_len(self, max_cookie_len: usize) -> Self {
+        Self {
+            max_cookie_len,
+            ..self
+        }
+    }
+
+    /// Largest payload that decompression may produce.
+    #[must_use]
+    pub const fn with_max_inflated_len(self, max_inflated_len: usize) -> Self {
+        Self {
+            max_inflated_len,
+            ..self
+        }
+    }
+
+    /// See [`Limits::with_max_cookie_len`].
+    #[must_use]
+    pub const fn max_cookie_len(&self) -> usize {
+        self.max_cookie_len
+    }
+
+    /// See [`Limits::with_max_inflated_len`].
+    #[must_use]
+    pub const fn max_inflated_len(&self) -> usize {
+        self.max_inflated_len
+    }
+
+    pub(crate) fn check_cookie_len(&self, cookie: &str) -> Result<(), DecodeError> {
+        if cookie.len() > self.max_cookie_len {
+            Err(DecodeError::TooLarge {
+                what: SizeLimit::Cookie,
+                limit: self.max_cookie_len,
+            })
+        } else {
+            Ok(())
+        }
+    }
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self::DEFAULT
+    }
+}
+
+/// A decoded value and what decoding learned about its cookie.
+///
+/// # Examples
+///
+/// ```
+/// use session_cookie::{DjangoCodec, KeyRing, UnixTime};
+///
+/// let old = DjangoCodec::sessions(&KeyRing::new("old-key")?);
+/// let now = UnixTime::from_secs(1_700_000_000);
+/// let cookie = old.encode_at(&serde_json::json!({"user_id": 1}), now)?;
+///
+/// let rotated = DjangoCodec::sessions(&KeyRing::new("new-key")?.with_fallback("old-key"));
+/// let decoded = rotated.decode_session_at(&cookie, now)?;
+/// assert!(decoded.used_fallback()); // re-issue it under the new key
+/// assert_eq!(decoded.issued_at(), now);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct Decoded<T> {
+    pub(crate) value: T,
+    pub(crate) issued_at: UnixTime,
+    pub(crate) origin: UnixTime,
+    pub(crate) key_index: usize,
+    pub(crate) needs_reissue: bool,
+}
+
+impl<T> Decoded<T> {
+    /// The decoded value.
+    #[must_use]
+    pub fn value(&self) -> &T {
+        &self.value
+    }
+
+    /// The decoded value, by value.
+    #[must_use]
+    pub fn into_value(self) -> T {
+        self.value
+    }
+
+    /// When the cookie was signed.
+    #[must_use]
+    pub fn issued_at(&self) -> UnixTime {
+        self.issued_at
+    }
+
+    /// When the session was first issued: the native format carries it
+    /// through re-issues for the absolute lifetime; for other formats it is
+    /// [`Decoded::issued_at`].
+    #[must_use]
+    pub fn origin(&self) -> UnixTime {
+        self.origin
+    }
+
+    /// Whether the cookie should be issued again: a key other than the
+    /// signing key verified it, or (native format) more than half of its
+    /// idle lifetime has passed.
+    #[must_use]
+    pub fn needs_reissue(&self) -> bool {
+        self.needs_reissue
+    }
+
+    /// Which key verified it, by position in the ring: 0 is the signing
+    /// (active) key.
+    #[must_use]
+    pub fn key_index(&self) -> usize {
+        self.key_index
+    }
+
+    /// Whether a key other than the signing (active) key verified it.
+    #[must_use]
+    pub fn used_fallback(&self) -> bool {
+        self.key_index > 0
+    }
+}

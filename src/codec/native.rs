@@ -1,0 +1,734 @@
+//! The native codec (`docs/FORMAT.md`): signed or encrypted tokens with key
+//! ids, bound to their cookie and purpose, with two clocks and a size
+//! budget.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use super::{DJANGO_SESSION_COOKIE_AGE, Decoded, Limits};
+use crate::envelope::compress::{compress_if_smaller, inflate_capped};
+use crate::envelope::encrypt::{MessageKeys, open, padded_len, seal};
+use crate::error::{DecodeError, EncodeError, KeyError, PayloadError};
+use crate::format::native::{self, Body, Header};
+use crate::json;
+use crate::key::{KeyId, KeyState, MasterKey, NativeKeyRing};
+use crate::session::Session;
+use crate::sign::HmacKey;
+use crate::time::{UnixTime, check_max_age};
+
+/// Whether tokens are only signed or also encrypted.
+///
+/// # Examples
+///
+/// ```
+/// use session_cookie::{Mode, NativeConfig};
+///
+/// assert_eq!(NativeConfig::ENCRYPTED.mode(), Mode::Encrypted);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// HMAC-SHA256 only: the client can read the session, not change it.
+    Signed,
+    /// AES-256-GCM, then HMAC-SHA256: the client can neither read nor
+    /// change it.
+    Encrypted,
+}
+
+/// How a [`NativeCodec`] writes and checks tokens.
+///
+/// # Examples
+///
+/// ```
+/// use session_cookie::NativeConfig;
+///
+/// let config = NativeConfig::ENCRYPTED
+///     .with_cookie_name("__Host-session")
+///     .with_max_lifetime(Some(30 * 86_400))
+///     .with_padding(64);
+/// assert_eq!(config.cookie_name(), "__Host-session");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NativeConfig {
+    mode: Mode,
+    purpose: Cow<'static, str>,
+    cookie_name: Cow<'static, str>,
+    compress: bool,
+    max_age: Option<u64>,
+    max_lifetime: Option<u64>,
+    skew: u64,
+    padding: usize,
+    max_cookie_bytes: usize,
+    limits: Limits,
+}
+
+impl NativeConfig {
+    /// Signed tokens: purpose `session`, cookie `sessionid`, no compression,
+    /// idle max-age 1209600 s, no absolute lifetime, 60 s of clock skew,
+    /// a 4096-byte budget for `name=value`.
+    pub const SIGNED: Self = Self {
+        mode: Mode::Signed,
+        purpose: Cow::Borrowed("session"),
+        cookie_name: Cow::Borrowed("sessionid"),
+        compress: false,
+        max_age: Some(DJANGO_SESSION_COOKIE_AGE),
+        max_lifetime: None,
+        skew: 60,
+        padding: 1,
+        max_cookie_bytes: 4096,
+        limits: Limits::DEFAULT,
+    };
+
+    /// Encrypted tokens, with the same defaults as [`NativeConfig::SIGNED`].
+    pub const ENCRYPTED: Self = Self {
+        mode: Mode::Encrypted,
+        ..Self::SIGNED
+    };
+
+    /// The application's name for what the token is for; a token made for
+    /// one purpose never verifies for another. 1 to 255 bytes.
+    #[must_use]
+    pub fn with_purpose(self, purpose: impl Into<Cow<'static, str>>) -> Self {
+        Self {
+            purpose: purpose.into(),
+            ..self
+        }
+    }
+
+    /// The full cookie name, `__Host-`/`__Secure-` prefix included; a token
+    /// made for one cookie never verifies as another. 1 to 255 bytes.
+    #[must_use]
+    pub fn with_cookie_name(self, cookie_name: impl Into<Cow<'static, str>>) -> Self {
+        Self {
+            cookie_name: cookie_name.into(),
+            ..self
+        }
+    }
+
+    /// Compress payloads with zlib when that saves two bytes.
+    ///
+    /// # Security
+    ///
+    /// In encrypted mode compression leaks the length of the compressed
+    /// session (CRIME, BREACH): if an attacker can put chosen text into a
+    /// session beside a secret, the cookie's size reveals the secret. Leave
+    /// it off unless no attacker-chosen data shares a session with secrets.
+    #[must_use]
+    pub fn with_compress(self, compress: bool) -> Self {
+        Self { compress, ..self }
+    }
+
+    /// Idle lifetime: seconds since the token was issued, or `None`.
+    #[must_use]
+    pub fn with_max_age(self, max_age: Option<u64>) -> Self {
+        Self { max_age, ..self }
+    }
+
+    /// Absolute lifetime: seconds since the session was first issued,
+    /// carried through re-issues, or `None`.
+    #[must_use]
+    pub fn with_max_lifetime(self, max_lifetime: Option<u64>) -> Self {
+        Self {
+            max_lifetime,
+            ..self
+        }
+    }
+
+    /// How far in the future an issue time may be, in seconds.
+    #[must_use]
+    pub fn with_skew(self, skew: u64) -> Self {
+        Self { skew, ..self }
+    }
+
+    /// Encrypted mode: pad plaintexts to a multiple of `bucket` bytes so the
+    /// token's length reveals the session's size only to within a bucket.
+    /// 1 (the default) means no bucketing.
+    #[must_use]
+    pub fn with_padding(self, bucket: usize) -> Self {
+        Self {
+            padding: bucket.max(1),
+            ..self
+        }
+    }
+
+    /// The most bytes `name=value` may take; encoding refuses beyond it.
+    /// Browsers keep at most 4096.
+    #[must_use]
+    pub fn with_max_cookie_bytes(self, max_cookie_bytes: usize) -> Self {
+        Self {
+            max_cookie_bytes,
+            ..self
+        }
+    }
+
+    /// Bounds on what decoding may do.
+    #[must_use]
+    pub fn with_limits(self, limits: Limits) -> Self {
+        Self { limits, ..self }
+    }
+
+    /// See [`Mode`].
+    #[must_use]
+    pub fn mode(&self) -> Mode {
+        self.mode
+    }
+
+    /// See [`NativeConfig::with_purpose`].
+    #[must_use]
+    pub fn purpose(&self) -> &str {
+        &self.purpose
+    }
+
+    /// See [`NativeConfig::with_cookie_name`].
+    #[must_use]
+    pub fn cookie_name(&self) -> &str {
+        &self.cookie_name
+    }
+
+    /// See [`NativeConfig::with_max_age`].
+    #[must_use]
+    pub fn max_age(&self) -> Option<u64> {
+        self.max_age
+    }
+
+    /// See [`NativeConfig::with_max_lifetime`].
+    #[must_use]
+    pub fn max_lifetime(&self) -> Option<u64> {
+        self.max_lifetime
+    }
+
+    fn body(&self) -> Body {
+        match self.mode {
+            Mode::Signed => Body::Signed,
+            Mode::Encrypted => Body::Encrypted,
+        }
+    }
+}
+
+/// How often one key of a [`NativeCodec`] has verified a token: when a
+/// `verify` key's count stops growing, it can be retired.
+///
+/// # Examples
+///
+/// ```
+/// use session_cookie::{MasterKey, NativeCodec, NativeConfig, NativeKeyRing};
+///
+/// let codec = NativeCodec::new(&NativeKeyRing::new(MasterKey::generate("k1")?), NativeConfig::SIGNED)?;
+/// let token = codec.encode(&serde_json::json!({"user_id": 1}))?;
+/// codec.decode::<serde_json::Value>(&token)?;
+/// assert_eq!(codec.key_usage()[0].verified, 1);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyUsage {
+    /// The key's id.
+    pub id: KeyId,
+    /// The key's state in the ring.
+    pub state: KeyState,
+    /// Tokens whose MAC this key verified since the codec was built.
+    pub verified: u64,
+}
+
+struct DerivedKey {
+    id: KeyId,
+    state: KeyState,
+    mac: HmacKey,
+    enc: MessageKeys,
+    verified: AtomicU64,
+}
+
+/// The payload of a token before cryptography: JSON, maybe compressed.
+struct Prepared {
+    payload: Vec<u8>,
+    compressed: bool,
+}
+
+/// Reads and writes native tokens (`docs/FORMAT.md`).
+///
+/// Subkeys and HMAC states are derived once, here; a decode costs one key
+/// lookup by id and one HMAC, whatever the number of keys. Share one codec
+/// (it is `Send + Sync`) behind an `Arc`.
+///
+/// # Examples
+///
+/// ```
+/// use session_cookie::{MasterKey, NativeCodec, NativeConfig, NativeKeyRing, Session};
+///
+/// let ring = NativeKeyRing::new(MasterKey::generate("2026-11")?);
+/// let codec = NativeCodec::new(&ring, NativeConfig::ENCRYPTED)?;
+/// let mut session = Session::new();
+/// session.insert("user_id", 42)?;
+/// let token = codec.encode(&session)?;
+/// assert!(!token.contains("user_id"));
+/// let session = codec.decode_session(&token)?.into_value();
+/// assert_eq!(session.get::<u64>("user_id")?, Some(42));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub struct NativeCodec {
+    active: DerivedKey,
+    /// The `verify` and `retired` keys.
+    others: Vec<DerivedKey>,
+    /// Key id to position: 0 is the active key, `i` is `others[i - 1]`.
+    by_id: HashMap<Box<[u8]>, usize>,
+    context: Vec<u8>,
+    config: NativeConfig,
+}
+
+impl core::fmt::Debug for NativeCodec {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("NativeCodec")
+            .field("keys", &self.key_usage())
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}
+
+impl NativeCodec {
+    /// Derives every key's subkeys for `config`'s purpose and cookie name.
+    ///
+    /// # Errors
+    ///
+    /// [`KeyError::InvalidContext`] when the purpose or cookie name is empty
+    /// or longer than 255 bytes.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_cookie::{KeyError, MasterKey, NativeCodec, NativeConfig, NativeKeyRing};
+    ///
+    /// let ring = NativeKeyRing::new(MasterKey::generate("k")?);
+    /// let err = NativeCodec::new(&ring, NativeConfig::SIGNED.with_purpose("")).unwrap_err();
+    /// assert_eq!(err, KeyError::InvalidContext);
+    /// # Ok::<(), KeyError>(())
+    /// ```
+    pub fn new(ring: &NativeKeyRing, config: NativeConfig) -> Result<Self, KeyError> {
+        let context = native::context(&config.purpose, &config.cookie_name)?;
+        let derive = |master: &MasterKey, state| {
+            let (mac, enc) = native::derive_subkeys(master, &context);
+            DerivedKey {
+                id: master.id().clone(),
+                state,
+                mac,
+                enc,
+                verified: AtomicU64::new(0),
+            }
+        };
+        let active = derive(ring.active(), KeyState::Active);
+        let others: Vec<DerivedKey> = ring
+            .keys()
+            .skip(1)
+            .map(|(master, state)| derive(master, state))
+            .collect();
+        let by_id = core::iter::once(&active)
+            .chain(&others)
+            .enumerate()
+            .map(|(index, key)| (key.id.as_str().as_bytes().into(), index))
+            .collect();
+        Ok(Self {
+            active,
+            others,
+            by_id,
+            context,
+            config,
+        })
+    }
+
+    fn keys(&self) -> impl Iterator<Item = &DerivedKey> {
+        core::iter::once(&self.active).chain(&self.others)
+    }
+
+    fn key(&self, index: usize) -> Option<&DerivedKey> {
+        match index.checked_sub(1) {
+            None => Some(&self.active),
+            Some(other) => self.others.get(other),
+        }
+    }
+
+    /// The configuration this codec was built with.
+    #[must_use]
+    pub fn config(&self) -> &NativeConfig {
+        &self.config
+    }
+
+    /// Each key with its state and how many tokens it verified.
+    #[must_use]
+    pub fn key_usage(&self) -> Vec<KeyUsage> {
+        self.keys()
+            .map(|key| KeyUsage {
+                id: key.id.clone(),
+                state: key.state,
+                verified: key.verified.load(Ordering::Relaxed),
+            })
+            .collect()
+    }
+
+    fn prepare<T: Serialize + ?Sized>(&self, value: &T) -> Result<Prepared, EncodeError> {
+        let mut json = Vec::with_capacity(128);
+        json::to_writer(&mut json, value).map_err(EncodeError::Serialize)?;
+        Ok(
+            match self
+                .config
+                .compress
+                .then(|| compress_if_smaller(&json))
+                .flatten()
+            {
+                Some(payload) => Prepared {
+                    payload,
+                    compressed: true,
+                },
+                None => Prepared {
+                    payload: json,
+                    compressed: false,
+                },
+            },
+        )
+    }
+
+    fn body_len(&self, payload_len: usize) -> usize {
+        match self.config.mode {
+            Mode::Signed => payload_len,
+            Mode::Encrypted => {
+                native::encrypted_body_len(padded_len(payload_len, self.config.padding))
+            }
+        }
+    }
+
+    fn cookie_bytes(&self, key_id: &KeyId, payload_len: usize) -> usize {
+        let header_len = Header {
+            body: self.config.body(),
+            compressed: false,
+            key_id,
+            issued_at: 0,
+            origin: 0,
+        }
+        .len();
+        let token = native::token_len(header_len, self.body_len(payload_len));
+        self.config.cookie_name.len() + 1 + native::text_len(token)
+    }
+
+    /// The exact length of `name=value` that encoding `value` now would
+    /// produce, without any cryptography.
+    ///
+    /// # Errors
+    ///
+    /// [`EncodeError::Serialize`] when `value` cannot be written as JSON.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_cookie::{MasterKey, NativeCodec, NativeConfig, NativeKeyRing};
+    ///
+    /// let codec = NativeCodec::new(&NativeKeyRing::new(MasterKey::generate("k1")?), NativeConfig::ENCRYPTED)?;
+    /// let value = serde_json::json!({"user_id": 42});
+    /// let token = codec.encode(&value)?;
+    /// assert_eq!(codec.encoded_len(&value)?, "sessionid=".len() + token.len());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn encoded_len<T: Serialize + ?Sized>(&self, value: &T) -> Result<usize, EncodeError> {
+        let prepared = self.prepare(value)?;
+        Ok(self.cookie_bytes(&self.active.id, prepared.payload.len()))
+    }
+
+    /// Writes a new session's token now. See [`NativeCodec::encode_at`].
+    ///
+    /// # Errors
+    ///
+    /// As [`NativeCodec::encode_at`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_cookie::{MasterKey, NativeCodec, NativeConfig, NativeKeyRing};
+    ///
+    /// let codec = NativeCodec::new(&NativeKeyRing::new(MasterKey::generate("k1")?), NativeConfig::SIGNED)?;
+    /// assert!(!codec.encode(&serde_json::json!({}))?.is_empty());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn encode<T: Serialize + ?Sized>(&self, value: &T) -> Result<String, EncodeError> {
+        let now = UnixTime::now();
+        self.encode_with_origin_at(value, now, now)
+    }
+
+    /// Writes a new session's token as of `now`; its absolute lifetime
+    /// starts now.
+    ///
+    /// # Errors
+    ///
+    /// [`EncodeError::Serialize`] when `value` is not JSON;
+    /// [`EncodeError::TooLarge`] when `name=value` would exceed the budget;
+    /// [`EncodeError::Random`] when the random source fails.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_cookie::{MasterKey, NativeCodec, NativeConfig, NativeKeyRing, UnixTime};
+    ///
+    /// let codec = NativeCodec::new(&NativeKeyRing::new(MasterKey::generate("k1")?), NativeConfig::SIGNED)?;
+    /// let now = UnixTime::from_secs(1_700_000_000);
+    /// let token = codec.encode_at(&serde_json::json!({"a": 1}), now)?;
+    /// assert_eq!(codec.decode_at::<serde_json::Value>(&token, now)?.origin(), now);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn encode_at<T: Serialize + ?Sized>(
+        &self,
+        value: &T,
+        now: UnixTime,
+    ) -> Result<String, EncodeError> {
+        self.encode_with_origin_at(value, now, now)
+    }
+
+    /// Writes the token of a session first issued at `origin`, as of `now`:
+    /// how a re-issued session keeps its absolute lifetime.
+    ///
+    /// # Errors
+    ///
+    /// As [`NativeCodec::encode_at`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_cookie::{MasterKey, NativeCodec, NativeConfig, NativeKeyRing, UnixTime};
+    ///
+    /// let codec = NativeCodec::new(&NativeKeyRing::new(MasterKey::generate("k1")?), NativeConfig::SIGNED)?;
+    /// let (first, now) = (UnixTime::from_secs(1_000), UnixTime::from_secs(5_000));
+    /// let token = codec.encode_with_origin_at(&serde_json::json!({}), first, now)?;
+    /// let decoded = codec.decode_at::<serde_json::Value>(&token, now)?;
+    /// assert_eq!((decoded.origin(), decoded.issued_at()), (first, now));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn encode_with_origin_at<T: Serialize + ?Sized>(
+        &self,
+        value: &T,
+        origin: UnixTime,
+        now: UnixTime,
+    ) -> Result<String, EncodeError> {
+        let key = &self.active;
+        let prepared = self.prepare(value)?;
+        let len = self.cookie_bytes(&key.id, prepared.payload.len());
+        if len > self.config.max_cookie_bytes {
+            return Err(EncodeError::TooLarge {
+                len,
+                limit: self.config.max_cookie_bytes,
+                largest_keys: largest_keys(value),
+            });
+        }
+        // Times before 1970 cannot occur on a working clock; they are
+        // written as 0 (and expire at once) rather than failing.
+        let issued_at = u64::try_from(now.as_secs()).unwrap_or(0);
+        let header = Header {
+            body: self.config.body(),
+            compressed: prepared.compressed,
+            key_id: &key.id,
+            issued_at,
+            origin: u64::try_from(origin.as_secs()).unwrap_or(0).min(issued_at),
+        };
+        let body_len = self.body_len(prepared.payload.len());
+        let mut bytes = Vec::with_capacity(native::token_len(header.len(), body_len));
+        header.write(&mut bytes);
+        match self.config.mode {
+            Mode::Signed => bytes.extend_from_slice(&prepared.payload),
+            Mode::Encrypted => {
+                let aad = [self.context.as_slice(), &bytes].concat();
+                seal(
+                    &key.enc,
+                    &aad,
+                    &prepared.payload,
+                    self.config.padding,
+                    &mut bytes,
+                )?;
+            }
+        }
+        Ok(native::finish(bytes, &key.mac))
+    }
+
+    /// Writes `decoded`'s value again as of `now`, under the active key,
+    /// keeping its first-issue time.
+    ///
+    /// # Errors
+    ///
+    /// As [`NativeCodec::encode_at`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_cookie::{KeyState, MasterKey, NativeCodec, NativeConfig, NativeKeyRing, UnixTime};
+    ///
+    /// let old = MasterKey::generate("old")?;
+    /// let t0 = UnixTime::from_secs(1_000);
+    /// let before = NativeCodec::new(&NativeKeyRing::new(old.clone()), NativeConfig::SIGNED)?;
+    /// let token = before.encode_at(&serde_json::json!({"user_id": 1}), t0)?;
+    ///
+    /// let ring = NativeKeyRing::new(MasterKey::generate("new")?).with_key(old, KeyState::Verify)?;
+    /// let after = NativeCodec::new(&ring, NativeConfig::SIGNED)?;
+    /// let t1 = UnixTime::from_secs(2_000);
+    /// let decoded = after.decode_at::<serde_json::Value>(&token, t1)?;
+    /// assert!(decoded.needs_reissue());
+    /// let fresh = after.reissue_at(&decoded, t1)?;
+    /// let again = after.decode_at::<serde_json::Value>(&fresh, t1)?;
+    /// assert!(!again.needs_reissue());
+    /// assert_eq!(again.origin(), t0);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn reissue_at<T: Serialize>(
+        &self,
+        decoded: &Decoded<T>,
+        now: UnixTime,
+    ) -> Result<String, EncodeError> {
+        self.encode_with_origin_at(decoded.value(), decoded.origin(), now)
+    }
+
+    /// Verifies and decodes a token now. See [`NativeCodec::decode_at`].
+    ///
+    /// # Errors
+    ///
+    /// As [`NativeCodec::decode_at`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_cookie::{MasterKey, NativeCodec, NativeConfig, NativeKeyRing};
+    ///
+    /// let codec = NativeCodec::new(&NativeKeyRing::new(MasterKey::generate("k1")?), NativeConfig::SIGNED)?;
+    /// let token = codec.encode(&[1, 2])?;
+    /// assert_eq!(codec.decode::<Vec<u8>>(&token)?.into_value(), [1, 2]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn decode<T: DeserializeOwned>(&self, cookie: &str) -> Result<Decoded<T>, DecodeError> {
+        self.decode_at(cookie, UnixTime::now())
+    }
+
+    /// Verifies `cookie` as of `now` and decodes its payload as `T`.
+    ///
+    /// Order: length, strict base64url, structure and mode, key lookup by
+    /// id, HMAC (constant time), times, decryption, inflation (capped),
+    /// JSON (depth-bounded).
+    ///
+    /// # Errors
+    ///
+    /// - [`DecodeError::TooLarge`]: over the cookie length or inflate limit.
+    /// - [`DecodeError::Malformed`]: not a version-1 token of this mode.
+    /// - [`DecodeError::BadSignature`]: unknown or retired key id, or the MAC
+    ///   does not verify (another key, purpose or cookie name, or tampering).
+    /// - [`DecodeError::NotYetValid`]: issued beyond the allowed skew ahead.
+    /// - [`DecodeError::Expired`]: past the idle or the absolute lifetime.
+    /// - [`DecodeError::BadPayload`]: authentic but undecodable content.
+    ///
+    /// # Security
+    ///
+    /// Nothing is decrypted, inflated or parsed before the MAC verifies.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_cookie::{DecodeError, MasterKey, NativeCodec, NativeConfig, NativeKeyRing, UnixTime};
+    ///
+    /// let ring = NativeKeyRing::new(MasterKey::generate("k1")?);
+    /// let codec = NativeCodec::new(&ring, NativeConfig::SIGNED)?;
+    /// let token = codec.encode_at(&1, UnixTime::from_secs(0))?;
+    /// let other = NativeCodec::new(&ring, NativeConfig::SIGNED.with_cookie_name("other"))?;
+    /// assert_eq!(other.decode_at::<u8>(&token, UnixTime::from_secs(0)).unwrap_err(), DecodeError::BadSignature);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn decode_at<T: DeserializeOwned>(
+        &self,
+        cookie: &str,
+        now: UnixTime,
+    ) -> Result<Decoded<T>, DecodeError> {
+        self.config.limits.check_cookie_len(cookie)?;
+        let bytes = native::decode_text(cookie).map_err(DecodeError::Malformed)?;
+        let token = native::parse(&bytes, self.config.body()).map_err(DecodeError::Malformed)?;
+        let (key_index, key) = self
+            .by_id
+            .get(token.key_id)
+            .and_then(|&index| Some((index, self.key(index)?)))
+            .filter(|(_, key)| key.state != KeyState::Retired)
+            .ok_or(DecodeError::BadSignature)?;
+        let proof = key
+            .mac
+            .verify(&[token.signed], &token.tag, key_index)
+            .ok_or(DecodeError::BadSignature)?;
+        key.verified.fetch_add(1, Ordering::Relaxed);
+
+        let to_time = |secs: u64| {
+            i64::try_from(secs)
+                .map(UnixTime::from_secs)
+                .map_err(|_| DecodeError::BadPayload(PayloadError::Timestamp))
+        };
+        let issued_at = to_time(token.issued_at)?;
+        let origin = to_time(token.origin)?;
+        if origin > issued_at {
+            return Err(DecodeError::BadPayload(PayloadError::Origin));
+        }
+        let ahead = i128::from(issued_at.as_secs()) - i128::from(now.as_secs());
+        if ahead > i128::from(self.config.skew) {
+            return Err(DecodeError::NotYetValid {
+                ahead: i64::try_from(ahead).unwrap_or(i64::MAX),
+            });
+        }
+        check_max_age(issued_at, now, self.config.max_age)?;
+        check_max_age(origin, now, self.config.max_lifetime)?;
+
+        let mut payload = match self.config.mode {
+            Mode::Signed => token.body.to_vec(),
+            Mode::Encrypted => {
+                let aad = [self.context.as_slice(), token.header].concat();
+                open(&key.enc, &aad, token.body, proof).map_err(DecodeError::BadPayload)?
+            }
+        };
+        if token.compressed {
+            payload = inflate_capped(&payload, self.config.limits.max_inflated_len())?;
+        }
+        let value = json::from_slice(&payload).map_err(DecodeError::BadPayload)?;
+        let half_life_passed = self.config.max_age.is_some_and(|max_age| {
+            i128::from(now.as_secs()) - i128::from(issued_at.as_secs()) > i128::from(max_age / 2)
+        });
+        Ok(Decoded {
+            value,
+            issued_at,
+            origin,
+            key_index,
+            needs_reissue: key.state != KeyState::Active || half_life_passed,
+        })
+    }
+
+    /// Verifies and decodes a session token now.
+    ///
+    /// # Errors
+    ///
+    /// As [`NativeCodec::decode_at`]; a payload that is not a JSON object is
+    /// [`DecodeError::BadPayload`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_cookie::{MasterKey, NativeCodec, NativeConfig, NativeKeyRing, Session};
+    ///
+    /// let codec = NativeCodec::new(&NativeKeyRing::new(MasterKey::generate("k1")?), NativeConfig::SIGNED)?;
+    /// let token = codec.encode(&Session::new())?;
+    /// assert!(codec.decode_session(&token)?.value().is_empty());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn decode_session(&self, cookie: &str) -> Result<Decoded<Session>, DecodeError> {
+        self.decode_at(cookie, UnixTime::now())
+    }
+}
+
+/// The (at most three) top-level keys of `value` whose entries take the
+/// most JSON bytes, largest first.
+fn largest_keys<T: Serialize + ?Sized>(value: &T) -> Vec<String> {
+    let Ok(serde_json::Value::Object(map)) = serde_json::to_value(value) else {
+        return Vec::new();
+    };
+    let mut sizes: Vec<(usize, String)> = map
+        .iter()
+        .map(|(key, value)| {
+            let len = json::to_string(value).map_or(0, |text| text.len());
+            (key.len() + len, key.clone())
+        })
+        .collect();
+    sizes.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+    sizes.into_iter().take(3).map(|(_, key)| key).collect()
+}

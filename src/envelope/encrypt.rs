@@ -1,0 +1,174 @@
+//! AES-256-GCM (NIST SP 800-38D) with a fresh key per message, derived with
+//! HKDF-Expand (RFC 5869) from a random salt, and ISO/IEC 7816-4 padding.
+//!
+//! Random 96-bit nonces limit one GCM key to 2^32 messages (SP 800-38D
+//! §8.3); deriving a key per message from a 128-bit salt lifts that limit
+//! from the master key to the single message. `docs/FORMAT.md` §5 states
+//! the bound.
+
+use aes_gcm::aead::{AeadInOut, KeyInit};
+use aes_gcm::{Aes256Gcm, Nonce, Tag as GcmTag};
+use hkdf::Hkdf;
+use sha2::Sha256;
+use zeroize::Zeroizing;
+
+use crate::error::{EncodeError, PayloadError};
+use crate::sign::Verified;
+
+/// Random salt that selects the per-message key.
+pub(crate) const SALT_LEN: usize = 16;
+/// Random GCM nonce.
+pub(crate) const NONCE_LEN: usize = 12;
+/// GCM authentication tag.
+pub(crate) const GCM_TAG_LEN: usize = 16;
+/// Bytes an encrypted body adds to its plaintext.
+pub(crate) const OVERHEAD: usize = SALT_LEN + NONCE_LEN + GCM_TAG_LEN;
+
+/// The first padding byte (ISO/IEC 7816-4); zeros follow it.
+const PAD_MARK: u8 = 0x80;
+
+/// Derives per-message AES-256-GCM keys from one encryption subkey.
+#[derive(Clone)]
+pub(crate) struct MessageKeys {
+    prk: Hkdf<Sha256>,
+    label: &'static [u8],
+}
+
+impl MessageKeys {
+    /// `subkey` is a uniformly random 32-byte key (an HKDF output), so it
+    /// is used directly as HKDF's pseudorandom key (RFC 5869 §3.3).
+    pub(crate) fn new(subkey: &[u8; 32], label: &'static [u8]) -> Self {
+        // RFC 5869 requires a PRK of at least HashLen (32) bytes; this one is
+        // exactly 32 by its type, so this cannot fail.
+        #[allow(clippy::expect_used)]
+        let prk = Hkdf::<Sha256>::from_prk(subkey).expect("32-byte PRK");
+        Self { prk, label }
+    }
+
+    fn cipher(&self, salt: &[u8]) -> Aes256Gcm {
+        let mut key = Zeroizing::new([0u8; 32]);
+        // 32 bytes is far below HKDF's limit of 255 * 32, so this cannot fail.
+        #[allow(clippy::expect_used)]
+        self.prk
+            .expand_multi_info(&[self.label, salt], key.as_mut_slice())
+            .expect("32 bytes of HKDF output");
+        Aes256Gcm::new(&(*key).into())
+    }
+}
+
+/// Length of the padded plaintext for a payload of `len` bytes.
+pub(crate) fn padded_len(len: usize, bucket: usize) -> usize {
+    let bucket = bucket.max(1);
+    (len + 1).div_ceil(bucket) * bucket
+}
+
+/// Appends `salt || nonce || AES-256-GCM(payload || padding) || gcm tag`.
+pub(crate) fn seal(
+    keys: &MessageKeys,
+    aad: &[u8],
+    payload: &[u8],
+    bucket: usize,
+    out: &mut Vec<u8>,
+) -> Result<(), EncodeError> {
+    let mut random = [0u8; SALT_LEN + NONCE_LEN];
+    getrandom::fill(&mut random).map_err(|_| EncodeError::Random)?;
+    let (salt, nonce) = random.split_at(SALT_LEN);
+    out.extend_from_slice(&random);
+    let start = out.len();
+    out.extend_from_slice(payload);
+    out.push(PAD_MARK);
+    out.resize(start + padded_len(payload.len(), bucket), 0);
+    let nonce = Nonce::try_from(nonce).map_err(|_| EncodeError::Random)?;
+    let plaintext = out.get_mut(start..).unwrap_or_default();
+    let tag = keys
+        .cipher(salt)
+        .encrypt_inout_detached(&nonce, aad, plaintext.into())
+        // Only plaintexts beyond GCM's 64 GiB limit fail.
+        .map_err(|_| EncodeError::Random)?;
+    out.extend_from_slice(&tag);
+    Ok(())
+}
+
+/// Decrypts a body written by [`seal`] and strips the padding. Runs only on
+/// tokens whose HMAC verified.
+pub(crate) fn open(
+    keys: &MessageKeys,
+    aad: &[u8],
+    body: &[u8],
+    _proof: Verified,
+) -> Result<Vec<u8>, PayloadError> {
+    let (salt, rest) = body
+        .split_at_checked(SALT_LEN)
+        .ok_or(PayloadError::Decrypt)?;
+    let (nonce, rest) = rest
+        .split_at_checked(NONCE_LEN)
+        .ok_or(PayloadError::Decrypt)?;
+    let split = rest
+        .len()
+        .checked_sub(GCM_TAG_LEN)
+        .ok_or(PayloadError::Decrypt)?;
+    let (ciphertext, tag) = rest.split_at(split);
+    let nonce = Nonce::try_from(nonce).map_err(|_| PayloadError::Decrypt)?;
+    let tag = GcmTag::try_from(tag).map_err(|_| PayloadError::Decrypt)?;
+    let mut plaintext = ciphertext.to_vec();
+    keys.cipher(salt)
+        .decrypt_inout_detached(&nonce, aad, plaintext.as_mut_slice().into(), &tag)
+        .map_err(|_| PayloadError::Decrypt)?;
+    let end = plaintext
+        .iter()
+        .rposition(|&b| b != 0)
+        .filter(|&i| plaintext.get(i) == Some(&PAD_MARK))
+        .ok_or(PayloadError::Decrypt)?;
+    plaintext.truncate(end);
+    Ok(plaintext)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sign::HmacKey;
+
+    fn proof() -> Verified {
+        let key = HmacKey::new(b"k");
+        let tag = key.tag(&[b"m"]);
+        key.verify(&[b"m"], &tag, 0).unwrap()
+    }
+
+    #[test]
+    fn seal_open_round_trip_with_buckets() {
+        let keys = MessageKeys::new(&[9; 32], b"test");
+        for bucket in [1, 16, 256] {
+            for len in [0, 1, 15, 16, 17, 300] {
+                let payload = vec![0u8; len]; // zeros must survive unpadding
+                let mut body = Vec::new();
+                seal(&keys, b"aad", &payload, bucket, &mut body).unwrap();
+                assert_eq!(body.len(), OVERHEAD + padded_len(len, bucket));
+                assert_eq!((body.len() - OVERHEAD) % bucket, 0);
+                assert_eq!(open(&keys, b"aad", &body, proof()).unwrap(), payload);
+                assert!(open(&keys, b"other", &body, proof()).is_err());
+            }
+        }
+    }
+
+    #[test]
+    fn every_message_gets_its_own_salt_and_nonce() {
+        let keys = MessageKeys::new(&[9; 32], b"test");
+        let (mut a, mut b) = (Vec::new(), Vec::new());
+        seal(&keys, b"", b"same", 1, &mut a).unwrap();
+        seal(&keys, b"", b"same", 1, &mut b).unwrap();
+        assert_ne!(a[..SALT_LEN + NONCE_LEN], b[..SALT_LEN + NONCE_LEN]);
+        assert_ne!(a, b);
+    }
+
+    #[test]
+    fn short_or_altered_bodies_fail() {
+        let keys = MessageKeys::new(&[9; 32], b"test");
+        let mut body = Vec::new();
+        seal(&keys, b"", b"hello", 1, &mut body).unwrap();
+        for cut in 0..body.len() {
+            assert!(open(&keys, b"", &body[..cut], proof()).is_err());
+        }
+        body[SALT_LEN] ^= 1;
+        assert!(open(&keys, b"", &body, proof()).is_err());
+    }
+}

@@ -1,0 +1,288 @@
+//! The native token layout, version 1 (`docs/FORMAT.md`): a binary header
+//! with version, flags, key id and two times, the body, and an HMAC tag,
+//! all in one strict base64url string.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use hkdf::Hkdf;
+use sha2::Sha256;
+use zeroize::Zeroizing;
+
+use crate::envelope::encrypt::{MessageKeys, OVERHEAD};
+use crate::error::{KeyError, Malformed};
+use crate::key::{KeyId, MAX_KEY_ID_LEN, MasterKey};
+use crate::sign::{HmacKey, TAG_LEN, Tag};
+
+/// The only version this crate writes and reads.
+pub(crate) const VERSION: u8 = 0x01;
+const FLAG_ENCRYPTED: u8 = 0b01;
+const FLAG_COMPRESSED: u8 = 0b10;
+const KNOWN_FLAGS: u8 = FLAG_ENCRYPTED | FLAG_COMPRESSED;
+
+/// version, flags, id length, issued_at, origin: the header without the id.
+const FIXED_HEADER_LEN: usize = 1 + 1 + 1 + 8 + 8;
+
+const CONTEXT_LABEL: &[u8] = b"session-cookie/v1\0";
+const MAC_LABEL: &[u8] = b"session-cookie/v1/mac";
+const ENC_LABEL: &[u8] = b"session-cookie/v1/enc";
+const MESSAGE_LABEL: &[u8] = b"session-cookie/v1/msg";
+
+/// The MAC and encryption subkeys of one master key (HKDF-SHA256,
+/// RFC 5869, empty salt, distinct labels), with the MAC state already past
+/// the context.
+pub(crate) fn derive_subkeys(master: &MasterKey, context: &[u8]) -> (HmacKey, MessageKeys) {
+    let hkdf = Hkdf::<Sha256>::new(None, master.secret().expose());
+    let mut mac = Zeroizing::new([0u8; 32]);
+    let mut enc = Zeroizing::new([0u8; 32]);
+    // 32 bytes of output each is far below HKDF's limit of 255 * 32.
+    #[allow(clippy::expect_used)]
+    {
+        hkdf.expand(MAC_LABEL, mac.as_mut_slice())
+            .expect("32 bytes");
+        hkdf.expand(ENC_LABEL, enc.as_mut_slice())
+            .expect("32 bytes");
+    }
+    (
+        HmacKey::new(mac.as_slice()).absorbed(context),
+        MessageKeys::new(&enc, MESSAGE_LABEL),
+    )
+}
+
+/// `"session-cookie/v1" 0x00 || u8 len || purpose || u8 len || cookie name`.
+pub(crate) fn context(purpose: &str, cookie_name: &str) -> Result<Vec<u8>, KeyError> {
+    let mut out = CONTEXT_LABEL.to_vec();
+    for field in [purpose, cookie_name] {
+        let len = u8::try_from(field.len())
+            .ok()
+            .filter(|&len| len > 0)
+            .ok_or(KeyError::InvalidContext)?;
+        out.push(len);
+        out.extend_from_slice(field.as_bytes());
+    }
+    Ok(out)
+}
+
+/// Which of the two modes a token or codec is in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Body {
+    Signed,
+    Encrypted,
+}
+
+/// A token's header fields, for writing.
+pub(crate) struct Header<'a> {
+    pub(crate) body: Body,
+    pub(crate) compressed: bool,
+    pub(crate) key_id: &'a KeyId,
+    pub(crate) issued_at: u64,
+    pub(crate) origin: u64,
+}
+
+impl Header<'_> {
+    pub(crate) fn len(&self) -> usize {
+        FIXED_HEADER_LEN + self.key_id.as_str().len()
+    }
+
+    pub(crate) fn write(&self, out: &mut Vec<u8>) {
+        let mut flags = 0;
+        if self.body == Body::Encrypted {
+            flags |= FLAG_ENCRYPTED;
+        }
+        if self.compressed {
+            flags |= FLAG_COMPRESSED;
+        }
+        let id = self.key_id.as_str().as_bytes();
+        out.push(VERSION);
+        out.push(flags);
+        // A KeyId is at most 32 bytes.
+        out.push(u8::try_from(id.len()).unwrap_or(u8::MAX));
+        out.extend_from_slice(id);
+        out.extend_from_slice(&self.issued_at.to_be_bytes());
+        out.extend_from_slice(&self.origin.to_be_bytes());
+    }
+}
+
+/// The length in bytes of a token whose header is `header_len` bytes and
+/// whose body is `body_len` bytes.
+pub(crate) fn token_len(header_len: usize, body_len: usize) -> usize {
+    header_len + body_len + TAG_LEN
+}
+
+/// The length of the base64url text of `bytes` bytes.
+pub(crate) fn text_len(bytes: usize) -> usize {
+    (bytes * 4).div_ceil(3)
+}
+
+/// The body length of an encrypted token for a padded plaintext.
+pub(crate) fn encrypted_body_len(padded: usize) -> usize {
+    padded + OVERHEAD
+}
+
+/// Appends the HMAC tag and returns the token's text.
+pub(crate) fn finish(mut bytes: Vec<u8>, mac: &HmacKey) -> String {
+    let tag = mac.tag(&[&bytes]);
+    bytes.extend_from_slice(&tag);
+    URL_SAFE_NO_PAD.encode(&bytes)
+}
+
+/// A token checked for structure only.
+pub(crate) struct Parsed<'a> {
+    pub(crate) key_id: &'a [u8],
+    pub(crate) compressed: bool,
+    pub(crate) issued_at: u64,
+    pub(crate) origin: u64,
+    /// Header and body: what the HMAC covers.
+    pub(crate) signed: &'a [u8],
+    /// The header alone: the AEAD's associated data after the context.
+    pub(crate) header: &'a [u8],
+    pub(crate) body: &'a [u8],
+    pub(crate) tag: Tag,
+}
+
+/// Strict base64url: no padding, no characters outside the alphabet, zero
+/// trailing bits. One text, one byte string.
+pub(crate) fn decode_text(text: &str) -> Result<Vec<u8>, Malformed> {
+    if text.is_empty() {
+        return Err(Malformed::Empty);
+    }
+    URL_SAFE_NO_PAD
+        .decode(text)
+        .map_err(|_| Malformed::Encoding)
+}
+
+/// Splits token bytes into header fields, body and tag, and checks every
+/// structural rule: version, known flags of the expected mode, id length and
+/// alphabet, and the minimum body length of the mode.
+pub(crate) fn parse(bytes: &[u8], expected: Body) -> Result<Parsed<'_>, Malformed> {
+    let (&version, rest) = bytes.split_first().ok_or(Malformed::Length)?;
+    if version != VERSION {
+        return Err(Malformed::Version);
+    }
+    let (&flags, rest) = rest.split_first().ok_or(Malformed::Length)?;
+    let body_kind = if flags & FLAG_ENCRYPTED == 0 {
+        Body::Signed
+    } else {
+        Body::Encrypted
+    };
+    if flags & !KNOWN_FLAGS != 0 || body_kind != expected {
+        return Err(Malformed::Mode);
+    }
+    let (&id_len, rest) = rest.split_first().ok_or(Malformed::Length)?;
+    let id_len = usize::from(id_len);
+    if id_len == 0 || id_len > MAX_KEY_ID_LEN {
+        return Err(Malformed::Length);
+    }
+    let (key_id, rest) = rest.split_at_checked(id_len).ok_or(Malformed::Length)?;
+    if !KeyId::is_valid(key_id) {
+        return Err(Malformed::Length);
+    }
+    let (issued_at, rest) = rest.split_first_chunk::<8>().ok_or(Malformed::Length)?;
+    let (origin, rest) = rest.split_first_chunk::<8>().ok_or(Malformed::Length)?;
+    let body_len = rest.len().checked_sub(TAG_LEN).ok_or(Malformed::Length)?;
+    let min_body = match body_kind {
+        Body::Signed => 1,
+        Body::Encrypted => OVERHEAD + 1,
+    };
+    if body_len < min_body {
+        return Err(Malformed::Length);
+    }
+    let (body, tag) = rest.split_at(body_len);
+    let tag: Tag = tag.try_into().map_err(|_| Malformed::Length)?;
+    let header_len = FIXED_HEADER_LEN + id_len;
+    let (signed, _) = bytes.split_at(header_len + body_len);
+    let (header, _) = signed.split_at(header_len);
+    Ok(Parsed {
+        key_id,
+        compressed: flags & FLAG_COMPRESSED != 0,
+        issued_at: u64::from_be_bytes(*issued_at),
+        origin: u64::from_be_bytes(*origin),
+        signed,
+        header,
+        body,
+        tag,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample(body: Body, body_len: usize) -> Vec<u8> {
+        let id: KeyId = "k1".parse().unwrap();
+        let header = Header {
+            body,
+            compressed: true,
+            key_id: &id,
+            issued_at: 1_700_000_000,
+            origin: 1_690_000_000,
+        };
+        let mut bytes = Vec::new();
+        header.write(&mut bytes);
+        bytes.extend(std::iter::repeat_n(7, body_len + TAG_LEN));
+        bytes
+    }
+
+    #[test]
+    fn parse_reads_what_write_wrote() {
+        let bytes = sample(Body::Signed, 5);
+        let parsed = parse(&bytes, Body::Signed).unwrap();
+        assert_eq!(parsed.key_id, b"k1");
+        assert!(parsed.compressed);
+        assert_eq!(parsed.issued_at, 1_700_000_000);
+        assert_eq!(parsed.origin, 1_690_000_000);
+        assert_eq!(parsed.body.len(), 5);
+        assert_eq!(parsed.header.len(), FIXED_HEADER_LEN + 2);
+    }
+
+    #[test]
+    fn structure_rules() {
+        let signed = sample(Body::Signed, 1);
+        assert!(matches!(
+            parse(&signed, Body::Encrypted),
+            Err(Malformed::Mode)
+        ));
+        for cut in 0..signed.len() {
+            assert!(parse(&signed[..cut], Body::Signed).is_err(), "cut {cut}");
+        }
+        let mut bad_version = signed.clone();
+        bad_version[0] = 2;
+        assert!(matches!(
+            parse(&bad_version, Body::Signed),
+            Err(Malformed::Version)
+        ));
+        let mut bad_flags = signed.clone();
+        bad_flags[1] |= 0x80;
+        assert!(matches!(
+            parse(&bad_flags, Body::Signed),
+            Err(Malformed::Mode)
+        ));
+        let mut bad_id = signed.clone();
+        bad_id[3] = b'.';
+        assert!(matches!(
+            parse(&bad_id, Body::Signed),
+            Err(Malformed::Length)
+        ));
+        let short_encrypted = sample(Body::Encrypted, OVERHEAD);
+        assert!(parse(&short_encrypted, Body::Encrypted).is_err());
+        assert!(parse(&sample(Body::Encrypted, OVERHEAD + 1), Body::Encrypted).is_ok());
+    }
+
+    #[test]
+    fn text_is_strict_base64url() {
+        assert_eq!(decode_text("AQ").unwrap(), [1]);
+        assert!(decode_text("AR").is_err(), "non-zero trailing bits");
+        assert!(decode_text("AQ==").is_err(), "padding");
+        assert!(decode_text("A+").is_err(), "standard alphabet");
+        assert!(decode_text("").is_err());
+        for n in 0..100 {
+            assert_eq!(URL_SAFE_NO_PAD.encode(vec![0u8; n]).len(), text_len(n));
+        }
+    }
+
+    #[test]
+    fn context_binds_lengths() {
+        assert_ne!(context("ab", "c").unwrap(), context("a", "bc").unwrap());
+        assert!(context("", "sessionid").is_err());
+        assert!(context("session", &"x".repeat(256)).is_err());
+    }
+}
