@@ -317,3 +317,249 @@ fn inspect_shows_claims_marked_unverified() {
     assert_eq!(junk.status.code(), Some(1));
     assert!(stderr(&junk).starts_with("error: malformed: "));
 }
+
+fn keygen(id: &str) -> String {
+    let output = run(&["keygen", "--id", id], None);
+    assert!(output.status.success(), "{}", stderr(&output));
+    stdout(&output).trim().to_owned()
+}
+
+#[test]
+fn keygen_prints_one_key_line() {
+    let line = keygen("2026-11");
+    let (id, key) = line.split_once(':').unwrap();
+    assert_eq!(id, "2026-11");
+    assert_eq!(key.len(), 43, "32 bytes of unpadded base64url");
+    assert_ne!(line, keygen("2026-11"), "fresh randomness every time");
+    let default = run(&["keygen"], None);
+    assert!(stdout(&default).starts_with("key-"), "{}", stdout(&default));
+    let bad = run(&["keygen", "--id", "has space"], None);
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(stderr(&bad).starts_with("error: key: "), "{}", stderr(&bad));
+}
+
+/// Issue 3's rotation: the old active key is demoted to verify-only, a new
+/// one is active; old cookies still decode, new ones are signed by the new
+/// key, and a retired key is refused.
+#[test]
+fn native_round_trip_through_a_rotation() {
+    let old = keygen("old");
+    let new = keygen("new");
+    for encrypt in [false, true] {
+        let mut args = vec![
+            "encode", "--format", "native", "--key", &old, "--now", "1000",
+        ];
+        if encrypt {
+            args.push("--encrypt");
+        }
+        args.push(r#"{"user_id":42,"big":18446744073709551617}"#);
+        let before = run(&args, None);
+        assert!(before.status.success(), "{}", stderr(&before));
+        let token = stdout(&before).trim().to_owned();
+
+        let rotated = ["--key", new.as_str(), "--key", old.as_str()];
+        let decode = |keys: &[&str], token: &str| {
+            let mut args = vec!["decode", "--format", "native", "--now", "2000"];
+            args.extend_from_slice(keys);
+            args.push(token);
+            run(&args, None)
+        };
+        let after = decode(&rotated, &token);
+        assert_eq!(
+            stdout(&after),
+            "{\"user_id\":42,\"big\":18446744073709551617}\n",
+            "{}",
+            stderr(&after)
+        );
+
+        let mut args = vec!["encode", "--format", "native", "--now", "2000"];
+        args.extend_from_slice(&rotated);
+        if encrypt {
+            args.push("--encrypt");
+        }
+        args.push(r#"{"user_id":42}"#);
+        let fresh = run(&args, None);
+        let fresh = stdout(&fresh).trim().to_owned();
+        let inspected = run(&["inspect", &fresh], None);
+        assert!(
+            stdout(&inspected).contains("key id:     new"),
+            "{}",
+            stdout(&inspected)
+        );
+        assert_eq!(
+            stdout(&decode(&["--key", new.as_str()], &fresh)),
+            "{\"user_id\":42}\n"
+        );
+
+        let retired = format!("{old}:retired");
+        let refused = decode(&["--key", new.as_str(), "--key", retired.as_str()], &token);
+        assert_eq!(
+            stderr(&refused),
+            "error: bad-signature: no key verifies the signature\n"
+        );
+    }
+}
+
+#[test]
+fn native_errors_and_key_sources() {
+    let key = keygen("k1");
+    let token = run(
+        &[
+            "encode", "--format", "native", "--key", &key, "--now", "5000", "{}",
+        ],
+        None,
+    );
+    let token = stdout(&token).trim().to_owned();
+
+    let early = run(
+        &[
+            "decode", "--format", "native", "--key", &key, "--now", "4000", &token,
+        ],
+        None,
+    );
+    assert!(
+        stderr(&early).starts_with("error: not-yet-valid: "),
+        "{}",
+        stderr(&early)
+    );
+    let late = run(
+        &[
+            "decode",
+            "--format",
+            "native",
+            "--key",
+            &key,
+            "--max-lifetime",
+            "10",
+            "--now",
+            "5011",
+            &token,
+        ],
+        None,
+    );
+    assert!(
+        stderr(&late).starts_with("error: expired: "),
+        "{}",
+        stderr(&late)
+    );
+    let other_cookie = run(
+        &[
+            "decode",
+            "--format",
+            "native",
+            "--key",
+            &key,
+            "--cookie-name",
+            "__Host-s",
+            "--now",
+            "5000",
+            &token,
+        ],
+        None,
+    );
+    assert!(stderr(&other_cookie).starts_with("error: bad-signature: "));
+    let other_purpose = run(
+        &[
+            "decode",
+            "--format",
+            "native",
+            "--key",
+            &key,
+            "--purpose",
+            "csrf",
+            "--now",
+            "5000",
+            &token,
+        ],
+        None,
+    );
+    assert!(stderr(&other_purpose).starts_with("error: bad-signature: "));
+    let signed_as_encrypted = run(
+        &[
+            "decode",
+            "--format",
+            "native",
+            "--key",
+            &key,
+            "--encrypt",
+            "--now",
+            "5000",
+            &token,
+        ],
+        None,
+    );
+    assert!(stderr(&signed_as_encrypted).starts_with("error: malformed: "));
+
+    let weak = "k1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+    let refused = run(
+        &["decode", "--format", "native", "--key", weak, &token],
+        None,
+    );
+    assert_eq!(
+        stderr(&refused),
+        "error: weak-key: the key is weak: every byte is the same\n"
+    );
+    assert!(!stderr(&refused).contains("AAAA"));
+
+    let dir = std::env::temp_dir().join(format!("session-cookie-native-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("keys");
+    std::fs::write(&file, format!("# ring\n{key}\n")).unwrap();
+    let by_file = run(
+        &[
+            "decode",
+            "--format",
+            "native",
+            "--keys-file",
+            file.to_str().unwrap(),
+            "--now",
+            "5000",
+            &token,
+        ],
+        None,
+    );
+    assert_eq!(stdout(&by_file), "{}\n", "{}", stderr(&by_file));
+    let by_env = Command::new(BIN)
+        .args([
+            "decode",
+            "--format",
+            "native",
+            "--keys-env",
+            "SC_TEST_KEYS",
+            "--now",
+            "5000",
+            &token,
+        ])
+        .env("SC_TEST_KEYS", &key)
+        .output()
+        .unwrap();
+    assert_eq!(stdout(&by_env), "{}\n");
+    std::fs::remove_dir_all(&dir).unwrap();
+
+    let wrong_flags = run(
+        &[
+            "decode", "--format", "native", "--key", &key, "--salt", "x", &token,
+        ],
+        None,
+    );
+    assert_eq!(wrong_flags.status.code(), Some(2));
+}
+
+#[test]
+fn native_size_budget_names_the_largest_keys() {
+    let key = keygen("k1");
+    let big = format!(
+        r#"{{"user_id":1,"cart":"{}","notes":"{}"}}"#,
+        "x".repeat(3000),
+        "y".repeat(1000)
+    );
+    let output = run(&["encode", "--format", "native", "--key", &key, &big], None);
+    assert_eq!(output.status.code(), Some(1));
+    let line = stderr(&output);
+    assert!(line.starts_with("error: too-large: "), "{line}");
+    assert!(line.contains("4096"), "{line}");
+    assert!(
+        line.contains("largest session keys: cart, notes, user_id"),
+        "{line}"
+    );
+}

@@ -2,7 +2,7 @@
 
 use core::fmt;
 
-use session_cookie::DecodeError;
+use session_cookie::{DecodeError, EncodeError, KeyError};
 
 /// A failure with a stable kind that scripts can match on.
 pub(crate) struct Failure {
@@ -22,6 +22,27 @@ impl Failure {
 impl From<DecodeError> for Failure {
     fn from(err: DecodeError) -> Self {
         Self::new(err.kind(), err)
+    }
+}
+
+impl From<EncodeError> for Failure {
+    fn from(err: EncodeError) -> Self {
+        let kind = match err {
+            EncodeError::TooLarge { .. } => "too-large",
+            EncodeError::Random => "random",
+            _ => "invalid-json",
+        };
+        Self::new(kind, err)
+    }
+}
+
+impl From<KeyError> for Failure {
+    fn from(err: KeyError) -> Self {
+        let kind = match err {
+            KeyError::Weak(_) => "weak-key",
+            _ => "key",
+        };
+        Self::new(kind, err)
     }
 }
 

@@ -1,5 +1,5 @@
-//! `session-cookie`: encode, decode and inspect session cookies from the
-//! command line.
+//! `session-cookie`: make keys, and encode, decode and inspect session
+//! cookies from the command line.
 //!
 //! The interface is a contract that scripts rely on: the cookie or JSON on
 //! one line of stdout, exit status 0 on success, and on failure exit status
@@ -9,50 +9,76 @@
 mod failure;
 mod input;
 mod keys;
+mod report;
 
 use std::io::Write;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand, ValueEnum};
-use session_cookie::{DjangoCodec, DjangoConfig, Limits, UnixTime, inspect, json};
+use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
+use session_cookie::{
+    DjangoCodec, DjangoConfig, Limits, MasterKey, Mode, NativeCodec, NativeConfig, inspect, json,
+};
 
 use crate::failure::Failure;
 use crate::input::{MaxAge, Now, read_arg_or_stdin};
-use crate::keys::KeyArgs;
+use crate::keys::{DjangoKeys, NativeKeys};
 
-const SECRET_WARNING: &str = "Secrets given with --secret or --fallback are visible to other \
-local users (for example in `ps` output and shell history); prefer --secret-env or --secret-file.";
+const SECRET_WARNING: &str = "Secrets and keys given on the command line (--secret, --fallback, \
+--key) are visible to other local users, for example in `ps` output and shell history; prefer \
+--secret-env/--secret-file and --keys-env/--keys-file.";
 
 #[derive(Parser)]
-#[command(name = "session-cookie", version, about = "Encode, decode and inspect session cookies", after_help = SECRET_WARNING)]
+#[command(
+    name = "session-cookie",
+    version,
+    about = "Make keys, and encode, decode and inspect session cookies",
+    after_help = SECRET_WARNING
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
 }
 
-#[derive(Clone, Copy, ValueEnum)]
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum FormatArg {
     /// Django's `signing.dumps` / `signed_cookies` session format.
     Django,
+    /// This crate's own format (docs/FORMAT.md).
+    Native,
 }
 
 #[derive(Subcommand)]
 enum Command {
-    /// Sign a JSON value and print the cookie value.
+    /// Print a new native-format key line `ID:BASE64URLKEY` (32 random bytes).
+    Keygen {
+        /// The key id: 1 to 32 characters of A-Z a-z 0-9 _ -; default
+        /// `key-YYYYMMDD` (today, UTC).
+        #[arg(long)]
+        id: Option<String>,
+    },
+    /// Sign (or encrypt) a JSON value and print the cookie value.
     #[command(after_help = SECRET_WARNING)]
     Encode {
         /// Wire format.
         #[arg(long, value_enum, default_value = "django")]
         format: FormatArg,
         #[command(flatten)]
-        keys: KeyArgs,
-        /// Salt (namespace); default: Django's session salt
+        django: DjangoKeys,
+        #[command(flatten)]
+        native: NativeKeys,
+        /// django: salt (namespace); default: the session salt
         /// `django.contrib.sessions.backends.signed_cookies`.
         #[arg(long)]
         salt: Option<String>,
         /// zlib-compress the JSON when that saves at least two bytes.
         #[arg(long)]
         compress: bool,
+        /// native: encrypt (AES-256-GCM) instead of only signing.
+        #[arg(long)]
+        encrypt: bool,
+        /// native, with --encrypt: pad the plaintext to a multiple of BYTES.
+        #[arg(long, value_name = "BYTES", default_value_t = 1)]
+        pad: usize,
         /// Signing time in Unix seconds (fractions are truncated); default:
         /// the system clock.
         #[arg(long, value_name = "UNIX")]
@@ -61,23 +87,31 @@ enum Command {
         /// digit and objects keep their key order.
         json: Option<String>,
     },
-    /// Verify a cookie value and print its payload as compact JSON.
+    /// Verify (and decrypt) a cookie value and print its payload as compact JSON.
     #[command(after_help = SECRET_WARNING)]
     Decode {
         /// Wire format.
         #[arg(long, value_enum, default_value = "django")]
         format: FormatArg,
         #[command(flatten)]
-        keys: KeyArgs,
-        /// Salt (namespace); default: Django's session salt.
+        django: DjangoKeys,
+        #[command(flatten)]
+        native: NativeKeys,
+        /// django: salt (namespace); default: the session salt.
         #[arg(long)]
         salt: Option<String>,
-        /// Maximum age in seconds, or `none`; default: 1209600 (Django's
-        /// SESSION_COOKIE_AGE).
+        /// Maximum age in seconds since the cookie was issued, or `none`;
+        /// default: 1209600 (Django's SESSION_COOKIE_AGE).
         #[arg(long, value_name = "SECONDS|none", default_value = "1209600")]
         max_age: MaxAge,
-        /// The time to check the age against, in Unix seconds; default: the
-        /// system clock.
+        /// native: maximum seconds since the session was first issued, or
+        /// `none` (the default).
+        #[arg(long, value_name = "SECONDS|none", default_value = "none")]
+        max_lifetime: MaxAge,
+        /// native: accept only encrypted tokens (default: the token's own mode).
+        #[arg(long)]
+        encrypt: bool,
+        /// The time to check against, in Unix seconds; default: the system clock.
         #[arg(long, value_name = "UNIX")]
         now: Option<Now>,
         /// The cookie value; read from stdin when absent.
@@ -85,8 +119,8 @@ enum Command {
     },
     /// Show what a cookie claims, without any key. Nothing shown is verified.
     Inspect {
-        /// The time to compute the age against, in Unix seconds; default:
-        /// the system clock.
+        /// The time to compute ages against, in Unix seconds; default: the
+        /// system clock.
         #[arg(long, value_name = "UNIX")]
         now: Option<Now>,
         /// The cookie value; read from stdin when absent.
@@ -114,49 +148,11 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(command: Command) -> Result<String, Failure> {
-    match command {
-        Command::Encode {
-            format: FormatArg::Django,
-            keys,
-            salt,
-            compress,
-            now,
-            json: text,
-        } => {
-            let text = read_arg_or_stdin(text)?;
-            let value: serde_json::Value = serde_json::from_str(text.trim())
-                .map_err(|err| Failure::new("invalid-json", err))?;
-            let codec =
-                DjangoCodec::new(&keys.ring()?, django_config(salt).with_compress(compress));
-            codec
-                .encode_at(&value, Now::or_system(now))
-                .map_err(|err| Failure::new("invalid-json", err))
-        }
-        Command::Decode {
-            format: FormatArg::Django,
-            keys,
-            salt,
-            max_age,
-            now,
-            cookie,
-        } => {
-            let cookie = read_arg_or_stdin(cookie)?;
-            let codec = DjangoCodec::new(
-                &keys.ring()?,
-                django_config(salt).with_max_age(max_age.seconds()),
-            );
-            let decoded = codec
-                .decode_at::<serde_json::Value>(cookie.trim(), Now::or_system(now))
-                .map_err(Failure::from)?;
-            json::to_string(decoded.value()).map_err(|err| Failure::new("bad-payload", err))
-        }
-        Command::Inspect { now, cookie } => {
-            let cookie = read_arg_or_stdin(cookie)?;
-            let seen = inspect(cookie.trim(), Limits::DEFAULT).map_err(Failure::from)?;
-            Ok(describe(&seen, Now::or_system(now)))
-        }
-    }
+/// Exits with clap's usage error (status 2) for a flag that does not apply.
+fn usage(message: &str) -> ! {
+    Cli::command()
+        .error(clap::error::ErrorKind::ArgumentConflict, message)
+        .exit()
 }
 
 fn django_config(salt: Option<String>) -> DjangoConfig {
@@ -166,56 +162,119 @@ fn django_config(salt: Option<String>) -> DjangoConfig {
     }
 }
 
-/// The human-readable report of `inspect`.
-fn describe(seen: &session_cookie::Inspection, now: UnixTime) -> String {
-    use core::fmt::Write as _;
-
-    let mut out = String::new();
-    let _ = writeln!(out, "format:     {}", seen.format().name());
-    let _ = writeln!(out, "signature:  HMAC-SHA256, NOT VERIFIED (no key given)");
-    let _ = writeln!(
-        out,
-        "compressed: {}",
-        if seen.compressed() { "yes" } else { "no" }
-    );
-    match seen.issued_at() {
-        Some(at) => {
-            let age = i128::from(now.as_secs()) - i128::from(at.as_secs());
-            let _ = writeln!(
-                out,
-                "issued at:  {} ({}), age {age} s",
-                at.as_secs(),
-                utc_date(at)
-            );
+fn run(command: Command) -> Result<String, Failure> {
+    match command {
+        Command::Keygen { id } => {
+            let id = id.unwrap_or_else(report::default_key_id);
+            let key = MasterKey::generate(&id).map_err(Failure::from)?;
+            Ok(key.to_line().as_str().to_owned())
         }
-        None => {
-            let _ = writeln!(out, "issued at:  unreadable");
+        Command::Encode {
+            format,
+            django,
+            native,
+            salt,
+            compress,
+            encrypt,
+            pad,
+            now,
+            json: text,
+        } => {
+            let text = read_arg_or_stdin(text)?;
+            let value: serde_json::Value = serde_json::from_str(text.trim())
+                .map_err(|err| Failure::new("invalid-json", err))?;
+            let now = Now::or_system(now);
+            let encoded = match format {
+                FormatArg::Django => {
+                    if native.given() || encrypt || pad != 1 {
+                        usage(
+                            "--key, --keys-*, --purpose, --cookie-name, --encrypt and --pad apply to --format native",
+                        );
+                    }
+                    let config = django_config(salt).with_compress(compress);
+                    DjangoCodec::new(&django.ring()?, config).encode_at(&value, now)
+                }
+                FormatArg::Native => {
+                    if django.given() || salt.is_some() {
+                        usage("--secret*, --fallback* and --salt apply to --format django");
+                    }
+                    let base = if encrypt {
+                        NativeConfig::ENCRYPTED.with_padding(pad)
+                    } else {
+                        NativeConfig::SIGNED
+                    };
+                    let config = native.context(base).with_compress(compress);
+                    NativeCodec::new(&native.ring()?, config)
+                        .map_err(Failure::from)?
+                        .encode_at(&value, now)
+                }
+            };
+            encoded.map_err(Failure::from)
+        }
+        Command::Decode {
+            format,
+            django,
+            native,
+            salt,
+            max_age,
+            max_lifetime,
+            encrypt,
+            now,
+            cookie,
+        } => {
+            let cookie = read_arg_or_stdin(cookie)?;
+            let cookie = cookie.trim();
+            let now = Now::or_system(now);
+            let decoded = match format {
+                FormatArg::Django => {
+                    if native.given() || encrypt || max_lifetime.seconds().is_some() {
+                        usage("--key, --keys-*, --purpose, --cookie-name, --encrypt and --max-lifetime apply to --format native");
+                    }
+                    let config = django_config(salt).with_max_age(max_age.seconds());
+                    DjangoCodec::new(&django.ring()?, config)
+                        .decode_at::<serde_json::Value>(cookie, now)
+                        .map(session_cookie::Decoded::into_value)
+                }
+                FormatArg::Native => {
+                    if django.given() || salt.is_some() {
+                        usage("--secret*, --fallback* and --salt apply to --format django");
+                    }
+                    let mode = if encrypt {
+                        Mode::Encrypted
+                    } else {
+                        token_mode(cookie)
+                    };
+                    let base = match mode {
+                        Mode::Encrypted => NativeConfig::ENCRYPTED,
+                        Mode::Signed => NativeConfig::SIGNED,
+                    };
+                    let config = native
+                        .context(base)
+                        .with_max_age(max_age.seconds())
+                        .with_max_lifetime(max_lifetime.seconds());
+                    NativeCodec::new(&native.ring()?, config)
+                        .map_err(Failure::from)?
+                        .decode_at::<serde_json::Value>(cookie, now)
+                        .map(session_cookie::Decoded::into_value)
+                }
+            }
+            .map_err(Failure::from)?;
+            json::to_string(&decoded).map_err(|err| Failure::new("bad-payload", err))
+        }
+        Command::Inspect { now, cookie } => {
+            let cookie = read_arg_or_stdin(cookie)?;
+            let seen = inspect(cookie.trim(), Limits::DEFAULT).map_err(Failure::from)?;
+            Ok(report::describe(&seen, Now::or_system(now)))
         }
     }
-    let size =
-        |n: Option<usize>| n.map_or_else(|| "unreadable".to_owned(), |n| format!("{n} bytes"));
-    let _ = writeln!(
-        out,
-        "sizes:      cookie {} bytes, payload {}{}, JSON {}",
-        seen.cookie_len(),
-        size(seen.payload_len()),
-        if seen.compressed() { " compressed" } else { "" },
-        size(seen.json_len()),
-    );
-    let payload = match seen.payload_unverified() {
-        Ok(value) => json::to_string(value).unwrap_or_else(|err| format!("<{err}>")),
-        Err(err) => format!("<{err}>"),
-    };
-    let _ = write!(out, "payload (UNVERIFIED): {payload}");
-    out
 }
 
-fn utc_date(at: UnixTime) -> String {
-    time::OffsetDateTime::from_unix_timestamp(at.as_secs())
+/// The mode a native token claims; decoding then verifies it like every
+/// other header field. Unparseable tokens get the signed codec, which
+/// reports what is wrong with them.
+fn token_mode(cookie: &str) -> Mode {
+    inspect(cookie, Limits::DEFAULT)
         .ok()
-        .and_then(|t| {
-            t.format(&time::format_description::well_known::Rfc3339)
-                .ok()
-        })
-        .unwrap_or_else(|| "out of range".to_owned())
+        .and_then(|seen| seen.native().map(|header| header.mode))
+        .unwrap_or(Mode::Signed)
 }
