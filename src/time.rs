@@ -144,6 +144,8 @@ pub(crate) fn parse_base62(text: &str) -> Option<i64> {
     if digits.is_empty() {
         return None;
     }
+    // Accumulate downwards: i64 has room for -2^63 but not for +2^63, and
+    // Django writes i64::MIN's timestamp like any other.
     let mut value: i64 = 0;
     for byte in digits.bytes() {
         let digit = match byte {
@@ -152,12 +154,12 @@ pub(crate) fn parse_base62(text: &str) -> Option<i64> {
             b'a'..=b'z' => byte - b'a' + 36,
             _ => return None,
         };
-        value = value.checked_mul(62)?.checked_add(i64::from(digit))?;
+        value = value.checked_mul(62)?.checked_sub(i64::from(digit))?;
     }
     if negative {
-        value.checked_neg()
-    } else {
         Some(value)
+    } else {
+        value.checked_neg()
     }
 }
 
@@ -194,10 +196,10 @@ mod tests {
 
     #[test]
     fn extremes_round_trip_and_overflow_is_refused() {
-        for n in [i64::MAX, i64::MIN + 1, -62, 1] {
+        for n in [i64::MAX, i64::MIN, i64::MIN + 1, -62, 1, 0] {
             assert_eq!(parse_base62(&b62(n)), Some(n));
         }
-        assert_eq!(parse_base62(&b62(i64::MIN)), None);
+        assert_eq!(parse_base62("AzL8n0Y58m8"), None, "2^63 does not fit");
         assert_eq!(parse_base62("zzzzzzzzzzzz"), None);
         assert_eq!(parse_base62(""), None);
         assert_eq!(parse_base62("-"), None);
