@@ -6,6 +6,8 @@ mod codec;
 mod envelope;
 mod error;
 mod format;
+#[cfg(feature = "tower")]
+pub mod http;
 mod inspect;
 pub mod json;
 mod key;

@@ -1,0 +1,64 @@
+//! Sessions for tower and axum services: Django's `SessionMiddleware`, with
+//! its cookie policy, for the Django and native formats (feature `tower`;
+//! the axum extractor needs feature `axum`).
+//!
+//! ```text
+//! request ──► SessionLayer ──────────────────► handler
+//!             │ reads `name`, `name.1`, …       │ SessionHandle (extension /
+//!             │ reassembles chunks (no crypto)  │ axum extractor): the first
+//!             │                                 │ use verifies and decodes
+//! response ◄──┤ Vary: Cookie if touched ◄───────┘
+//!             │ Set-Cookie: delete if emptied,
+//!             │ write (split into chunks) if modified,
+//!             │ re-issue if a non-active key verified it or every request
+//! ```
+//!
+//! - [`SessionLayer`] / [`SessionService`]: the middleware.
+//! - [`SessionHandle`]: the handler's [`Session`](crate::Session), decoded
+//!   lazily.
+//! - [`SessionConfig`]: cookie name and attributes, with Django's defaults
+//!   and Django's setting names in the docs.
+//! - [`SessionCodec`]: what a format needs to be used by the layer;
+//!   [`NativeCodec`](crate::NativeCodec) and
+//!   [`DjangoCodec`](crate::DjangoCodec) implement it.
+//!
+//! Sessions too large for one cookie are split across several
+//! (`docs/chunking.md`): each piece names its write's random generation,
+//! and the codec's MAC covers the whole reassembled value.
+//!
+//! # Examples
+//!
+//! ```
+//! use axum::{Router, routing::get};
+//! use session_cookie::http::{SessionConfig, SessionHandle, SessionLayer};
+//! use session_cookie::{MasterKey, NativeConfig, NativeKeyRing};
+//!
+//! async fn count(session: SessionHandle) -> String {
+//!     let visits = session.get_or("visits", 0u64) + 1;
+//!     session.insert("visits", visits).ok();
+//!     format!("visit number {visits}")
+//! }
+//!
+//! let ring = NativeKeyRing::new(MasterKey::generate("2026-11")?);
+//! let layer = SessionLayer::native(&ring, NativeConfig::ENCRYPTED, SessionConfig::DJANGO)?;
+//! let app: Router = Router::new().route("/", get(count)).layer(layer);
+//! # let _ = app;
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+#[cfg(feature = "axum")]
+mod axum;
+mod chunk;
+mod codec;
+mod config;
+mod handle;
+mod layer;
+
+#[cfg(feature = "axum")]
+pub use self::axum::MissingSessionLayer;
+pub use codec::SessionCodec;
+pub use config::{ConfigError, MAX_CHUNKS, SameSite, SessionConfig};
+pub use handle::{SessionGuard, SessionHandle};
+pub use layer::{ResponseFuture, SessionLayer, SessionService, SessionWriteError};
+
+pub(crate) use layer::Shared;
