@@ -2,88 +2,149 @@
 //! for decimal exponents from -4 to 15, scientific otherwise with a signed
 //! two-digit exponent, and `.0` on integral values.
 
-/// Appends the `repr` of `value` to `out`.
-pub(crate) fn push_python_repr(out: &mut Vec<u8>, value: f64) {
-    if value.is_nan() {
-        out.extend_from_slice(b"NaN");
-        return;
+/// Longest repr: `-` + 17 digits + `.` + `e-308`, or positional forms such
+/// as `-0.000` + 17 digits; 32 bytes hold them all.
+const CAPACITY: usize = 32;
+
+/// The text of one float's repr, built without touching the heap.
+pub(crate) struct Repr {
+    buf: [u8; CAPACITY],
+    len: usize,
+}
+
+impl Repr {
+    fn push(&mut self, byte: u8) {
+        if let Some(slot) = self.buf.get_mut(self.len) {
+            *slot = byte;
+            self.len += 1;
+        }
     }
-    if value.is_infinite() {
-        out.extend_from_slice(if value < 0.0 {
+
+    fn extend(&mut self, bytes: &[u8]) {
+        for &byte in bytes {
+            self.push(byte);
+        }
+    }
+
+    pub(crate) fn as_bytes(&self) -> &[u8] {
+        self.buf.get(..self.len).unwrap_or_default()
+    }
+}
+
+/// Python's `repr(value)`.
+pub(crate) fn python_repr(value: f64) -> Repr {
+    let mut out = Repr {
+        buf: [0; CAPACITY],
+        len: 0,
+    };
+    if value.is_nan() {
+        out.extend(b"NaN");
+    } else if value.is_infinite() {
+        out.extend(if value < 0.0 {
             b"-Infinity"
         } else {
             b"Infinity"
         });
-        return;
+    } else {
+        if value.is_sign_negative() {
+            out.push(b'-');
+        }
+        if value == 0.0 {
+            out.extend(b"0.0");
+        } else {
+            let mut buffer = ryu::Buffer::new();
+            let digits = Digits::of(buffer.format_finite(value.abs()));
+            write_python_form(&mut out, digits.as_bytes(), digits.point);
+        }
     }
-    if value.is_sign_negative() {
-        out.push(b'-');
-    }
-    if value == 0.0 {
-        out.extend_from_slice(b"0.0");
-        return;
-    }
-    let mut buffer = ryu::Buffer::new();
-    let shortest = buffer.format_finite(value.abs());
-    let (digits, decimal_point) = digits_and_point(shortest);
-    write_python_form(out, &digits, decimal_point);
+    out
 }
 
-/// Splits ryu's shortest text (whatever notation it chose) into significant
-/// digits `d1 d2 ...` and the position `p` of the decimal point, so that the
-/// value is `0.d1d2... * 10^p`.
-fn digits_and_point(text: &str) -> (Vec<u8>, i32) {
-    let (mantissa, exponent) = match text.split_once(['e', 'E']) {
-        Some((m, e)) => (m, e.parse::<i32>().unwrap_or(0)),
-        None => (text, 0),
-    };
-    let (int_part, frac_part) = mantissa.split_once('.').unwrap_or((mantissa, ""));
-    let mut point = i32::try_from(int_part.len()).unwrap_or(i32::MAX);
-    let mut digits: Vec<u8> = int_part.bytes().chain(frac_part.bytes()).collect();
-    let leading = digits.iter().take_while(|&&d| d == b'0').count();
-    digits.drain(..leading);
-    point -= i32::try_from(leading).unwrap_or(0);
-    while digits.last() == Some(&b'0') {
-        digits.pop();
+/// Significant digits `d1 d2 ...` (at most 17, no leading or trailing
+/// zeros) and the position `point` of the decimal point, so that the value
+/// is `0.d1d2... * 10^point`.
+struct Digits {
+    buf: [u8; 24],
+    len: usize,
+    point: i32,
+}
+
+impl Digits {
+    fn as_bytes(&self) -> &[u8] {
+        self.buf.get(..self.len).unwrap_or_default()
     }
-    (digits, point + exponent)
+
+    /// Reads ryu's shortest text, whichever notation it chose.
+    fn of(text: &str) -> Self {
+        let (mantissa, exponent) = match text.split_once(['e', 'E']) {
+            Some((m, e)) => (m, e.parse::<i32>().unwrap_or(0)),
+            None => (text, 0),
+        };
+        let (int_part, frac_part) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+        let mut digits = Self {
+            buf: [0; 24],
+            len: 0,
+            point: exponent,
+        };
+        let mut seen_nonzero = false;
+        for (index, byte) in int_part.bytes().chain(frac_part.bytes()).enumerate() {
+            if index < int_part.len() {
+                digits.point += 1;
+            }
+            if !seen_nonzero && byte == b'0' {
+                digits.point -= 1;
+                continue;
+            }
+            seen_nonzero = true;
+            if let Some(slot) = digits.buf.get_mut(digits.len) {
+                *slot = byte;
+                digits.len += 1;
+            }
+        }
+        while digits.len > 0 && digits.buf.get(digits.len - 1) == Some(&b'0') {
+            digits.len -= 1;
+        }
+        digits
+    }
 }
 
 /// Lays the digits out as CPython's `float_repr_style = 'short'` does
 /// (`Python/pystrtod.c`, `format_float_short` with mode `r`).
-fn write_python_form(out: &mut Vec<u8>, digits: &[u8], point: i32) {
+fn write_python_form(out: &mut Repr, digits: &[u8], point: i32) {
     let count = i32::try_from(digits.len()).unwrap_or(i32::MAX);
     if point <= -4 || point > 16 {
         let (first, rest) = digits.split_first().unwrap_or((&b'0', &[]));
         out.push(*first);
         if !rest.is_empty() {
             out.push(b'.');
-            out.extend_from_slice(rest);
+            out.extend(rest);
         }
         let exponent = point - 1;
         out.push(b'e');
         out.push(if exponent < 0 { b'-' } else { b'+' });
         let magnitude = exponent.unsigned_abs();
+        let mut text = itoa::Buffer::new();
         if magnitude < 10 {
             out.push(b'0');
         }
-        out.extend_from_slice(magnitude.to_string().as_bytes());
+        out.extend(text.format(magnitude).as_bytes());
     } else if point <= 0 {
-        out.extend_from_slice(b"0.");
-        out.extend(core::iter::repeat_n(b'0', point.unsigned_abs() as usize));
-        out.extend_from_slice(digits);
+        out.extend(b"0.");
+        for _ in 0..point.unsigned_abs() {
+            out.push(b'0');
+        }
+        out.extend(digits);
     } else if point >= count {
-        out.extend_from_slice(digits);
-        out.extend(core::iter::repeat_n(
-            b'0',
-            (point - count).unsigned_abs() as usize,
-        ));
-        out.extend_from_slice(b".0");
+        out.extend(digits);
+        for _ in 0..(point - count) {
+            out.push(b'0');
+        }
+        out.extend(b".0");
     } else {
         let (int_part, frac_part) = digits.split_at(point.unsigned_abs() as usize);
-        out.extend_from_slice(int_part);
+        out.extend(int_part);
         out.push(b'.');
-        out.extend_from_slice(frac_part);
+        out.extend(frac_part);
     }
 }
 
@@ -92,9 +153,7 @@ mod tests {
     use super::*;
 
     fn repr(value: f64) -> String {
-        let mut out = Vec::new();
-        push_python_repr(&mut out, value);
-        String::from_utf8(out).unwrap()
+        String::from_utf8(python_repr(value).as_bytes().to_vec()).unwrap()
     }
 
     /// Outputs verified against CPython (`shared/specs/django-signing.md` §2

@@ -4,7 +4,7 @@ use std::io::{self, Write};
 
 use serde_json::ser::{CharEscape, Formatter};
 
-use super::float::push_python_repr;
+use super::float::python_repr;
 
 /// A compact `serde_json` formatter with CPython's `ensure_ascii` escaping
 /// and float `repr`.
@@ -30,18 +30,19 @@ pub struct PythonFormatter;
 
 const HEX: &[u8; 16] = b"0123456789abcdef";
 
-fn push_u16_escape(out: &mut Vec<u8>, unit: u16) {
-    out.extend_from_slice(b"\\u");
-    for shift in [12u16, 8, 4, 0] {
+/// `\uXXXX` with lowercase hex, as CPython writes it.
+fn u16_escape(unit: u16) -> [u8; 6] {
+    let nibble = |shift: u16| {
         // A nibble is below 16, a valid index.
         #[allow(clippy::indexing_slicing)]
-        out.push(HEX[usize::from((unit >> shift) & 0xf)]);
-    }
+        HEX[usize::from((unit >> shift) & 0xf)]
+    };
+    [b'\\', b'u', nibble(12), nibble(8), nibble(4), nibble(0)]
 }
 
-/// Appends `text` with every character outside 0x20..=0x7E escaped.
-/// The caller has already turned `"`, `\` and C0 controls into escapes.
-fn push_ascii_escaped(out: &mut Vec<u8>, text: &str) {
+/// Writes `text` with every character outside 0x20..=0x7E escaped. The
+/// caller has already turned `"`, `\` and C0 controls into escapes.
+fn write_ascii_escaped<W: ?Sized + Write>(writer: &mut W, text: &str) -> io::Result<()> {
     let mut rest = text;
     while !rest.is_empty() {
         let plain = rest
@@ -49,16 +50,17 @@ fn push_ascii_escaped(out: &mut Vec<u8>, text: &str) {
             .take_while(|b| (0x20..0x7f).contains(b))
             .count();
         let (run, tail) = rest.split_at(plain);
-        out.extend_from_slice(run.as_bytes());
+        writer.write_all(run.as_bytes())?;
         let mut chars = tail.chars();
         if let Some(c) = chars.next() {
             let mut units = [0u16; 2];
             for unit in c.encode_utf16(&mut units) {
-                push_u16_escape(out, *unit);
+                writer.write_all(&u16_escape(*unit))?;
             }
         }
         rest = chars.as_str();
     }
+    Ok(())
 }
 
 impl Formatter for PythonFormatter {
@@ -67,9 +69,7 @@ impl Formatter for PythonFormatter {
     }
 
     fn write_f64<W: ?Sized + Write>(&mut self, writer: &mut W, value: f64) -> io::Result<()> {
-        let mut out = Vec::with_capacity(24);
-        push_python_repr(&mut out, value);
-        writer.write_all(&out)
+        writer.write_all(python_repr(value).as_bytes())
     }
 
     /// Numbers kept as text (`arbitrary_precision`): integers are written
@@ -100,12 +100,7 @@ impl Formatter for PythonFormatter {
         writer: &mut W,
         fragment: &str,
     ) -> io::Result<()> {
-        if fragment.bytes().all(|b| (0x20..0x7f).contains(&b)) {
-            return writer.write_all(fragment.as_bytes());
-        }
-        let mut out = Vec::with_capacity(fragment.len() * 6);
-        push_ascii_escaped(&mut out, fragment);
-        writer.write_all(&out)
+        write_ascii_escaped(writer, fragment)
     }
 
     fn write_char_escape<W: ?Sized + Write>(
@@ -123,9 +118,7 @@ impl Formatter for PythonFormatter {
             CharEscape::CarriageReturn => b"\\r",
             CharEscape::Tab => b"\\t",
             CharEscape::AsciiControl(byte) => {
-                let mut out = Vec::with_capacity(6);
-                push_u16_escape(&mut out, u16::from(byte));
-                return writer.write_all(&out);
+                return writer.write_all(&u16_escape(u16::from(byte)));
             }
         };
         writer.write_all(short)

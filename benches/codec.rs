@@ -1,0 +1,284 @@
+//! Speed of the codecs beside their peers and the hardware floor, all in
+//! one run so that ratios are taken on the same machine at the same time.
+//!
+//! `cargo bench --bench codec`; `scripts/bench_report.py` turns criterion's
+//! output into the tables of BENCHMARKS.md, the chart and a JSON of ratios.
+
+#![allow(clippy::expect_used, clippy::indexing_slicing)] // setup failures are broken benchmarks
+
+use std::hint::black_box;
+
+use aes_gcm::aead::{AeadInOut, KeyInit};
+use aes_gcm::{Aes256Gcm, Nonce};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use cookie::{Cookie, CookieJar, Key};
+use criterion::{Criterion, criterion_group, criterion_main};
+use hmac::{Hmac, Mac};
+use serde_json::{Map, Value};
+use session_cookie::{
+    DjangoCodec, DjangoConfig, KeyRing, KeyState, MasterKey, NativeCodec, NativeConfig,
+    NativeKeyRing, Session, UnixTime,
+};
+use sha2::Sha256;
+
+#[path = "payloads/mod.rs"]
+mod payloads;
+
+const NOW: UnixTime = UnixTime::from_secs(1_700_000_000);
+const SECRET: &str = "django-insecure-benchmark-secret-key-0123456789abcdef";
+
+fn master(id: &str, byte: u8) -> MasterKey {
+    let bytes: Vec<u8> = (0..32u8)
+        .map(|i| i.wrapping_mul(31).wrapping_add(byte))
+        .collect();
+    MasterKey::new(id, bytes).expect("benchmark key")
+}
+
+fn native(config: NativeConfig) -> NativeCodec {
+    let config = config.with_max_cookie_bytes(64 * 1024);
+    NativeCodec::new(&NativeKeyRing::new(master("k0", 1)), config).expect("codec")
+}
+
+fn session(value: &Value) -> Session {
+    let map: Map<String, Value> = serde_json::from_value(value.clone()).expect("object");
+    Session::from(map)
+}
+
+/// Ours: every format and mode, encode and decode, per payload size.
+fn codecs(c: &mut Criterion) {
+    let ring = KeyRing::new(SECRET).expect("ring");
+    let plain = DjangoCodec::new(&ring, DjangoConfig::SESSIONS.with_compress(false));
+    let zlib = DjangoCodec::sessions(&ring);
+    let signed = native(NativeConfig::SIGNED);
+    let encrypted = native(NativeConfig::ENCRYPTED);
+    for (name, value) in payloads::all() {
+        let session = session(&value);
+        let mut group = c.benchmark_group(format!("ours/{name}"));
+        let cookie = plain.encode_at(&session, NOW).expect("encode");
+        let compressed = zlib.encode_at(&session, NOW).expect("encode");
+        let signed_token = signed.encode_at(&session, NOW).expect("encode");
+        let encrypted_token = encrypted.encode_at(&session, NOW).expect("encode");
+
+        group.bench_function("django_encode", |b| {
+            b.iter(|| plain.encode_at(black_box(&session), NOW))
+        });
+        let mut buffer = String::with_capacity(cookie.len());
+        group.bench_function("django_encode_into", |b| {
+            b.iter(|| {
+                buffer.clear();
+                plain.encode_into(black_box(&session), NOW, &mut buffer)
+            })
+        });
+        group.bench_function("django_decode", |b| {
+            b.iter(|| plain.decode_session_at(black_box(&cookie), NOW))
+        });
+        group.bench_function("django_zlib_encode", |b| {
+            b.iter(|| zlib.encode_at(black_box(&session), NOW))
+        });
+        group.bench_function("django_zlib_decode", |b| {
+            b.iter(|| zlib.decode_session_at(black_box(&compressed), NOW))
+        });
+        group.bench_function("native_signed_encode", |b| {
+            b.iter(|| signed.encode_at(black_box(&session), NOW))
+        });
+        group.bench_function("native_signed_decode", |b| {
+            b.iter(|| signed.decode_at::<Session>(black_box(&signed_token), NOW))
+        });
+        group.bench_function("native_encrypted_encode", |b| {
+            b.iter(|| encrypted.encode_at(black_box(&session), NOW))
+        });
+        group.bench_function("native_encrypted_decode", |b| {
+            b.iter(|| encrypted.decode_at::<Session>(black_box(&encrypted_token), NOW))
+        });
+        group.finish();
+    }
+}
+
+/// The floor: the primitives a decode or encode cannot avoid, on the same
+/// bytes (the payload of the uncompressed Django cookie).
+fn floor(c: &mut Criterion) {
+    let ring = KeyRing::new(SECRET).expect("ring");
+    let plain = DjangoCodec::new(&ring, DjangoConfig::SESSIONS.with_compress(false));
+    let mac = <Hmac<Sha256> as KeyInit>::new_from_slice(&[7u8; 32]).expect("hmac");
+    let aes = Aes256Gcm::new(&[9u8; 32].into());
+    let nonce = Nonce::from([3u8; 12]);
+    for (name, value) in payloads::all() {
+        let json = session_cookie::json::to_string(&value).expect("json");
+        let cookie = plain.encode_at(&value, NOW).expect("encode");
+        let (signed, _) = cookie.rsplit_once(':').expect("signature");
+        let b64 = URL_SAFE_NO_PAD.encode(&json);
+        let mut group = c.benchmark_group(format!("floor/{name}"));
+        group.bench_function("hmac_sha256", |b| {
+            b.iter(|| {
+                let mut m = mac.clone();
+                m.update(black_box(signed.as_bytes()));
+                m.finalize().into_bytes()
+            })
+        });
+        group.bench_function("base64_decode", |b| {
+            b.iter(|| URL_SAFE_NO_PAD.decode(black_box(&b64)))
+        });
+        group.bench_function("base64_encode", |b| {
+            b.iter(|| URL_SAFE_NO_PAD.encode(black_box(json.as_bytes())))
+        });
+        group.bench_function("json_parse", |b| {
+            b.iter(|| serde_json::from_slice::<Map<String, Value>>(black_box(json.as_bytes())))
+        });
+        group.bench_function("json_serialize", |b| {
+            b.iter(|| serde_json::to_vec(black_box(&value)))
+        });
+        let mut sealed = json.clone().into_bytes();
+        let tag = aes
+            .encrypt_inout_detached(&nonce, b"", sealed.as_mut_slice().into())
+            .expect("seal");
+        group.bench_function("aes_gcm_seal", |b| {
+            b.iter(|| {
+                let mut buf = json.clone().into_bytes();
+                aes.encrypt_inout_detached(&nonce, b"", buf.as_mut_slice().into())
+                    .map(|tag| (buf, tag))
+            })
+        });
+        group.bench_function("aes_gcm_open", |b| {
+            b.iter(|| {
+                let mut buf = sealed.clone();
+                aes.decrypt_inout_detached(&nonce, b"", buf.as_mut_slice().into(), &tag)
+                    .map(|()| buf)
+            })
+        });
+        group.finish();
+    }
+}
+
+/// Peers: the `cookie` crate's signed and private jars, add + get of the
+/// same JSON text; ours: encode + decode of the same session.
+fn round_trips(c: &mut Criterion) {
+    let ring = KeyRing::new(SECRET).expect("ring");
+    let plain = DjangoCodec::new(&ring, DjangoConfig::SESSIONS.with_compress(false));
+    let signed = native(NativeConfig::SIGNED);
+    let encrypted = native(NativeConfig::ENCRYPTED);
+    let key = Key::from(&[5u8; 64]);
+    for (name, value) in payloads::all() {
+        let text = session_cookie::json::to_string(&value).expect("json");
+        let session = session(&value);
+        let mut group = c.benchmark_group(format!("roundtrip/{name}"));
+        group.bench_function("cookie_signed_jar", |b| {
+            b.iter(|| {
+                let mut jar = CookieJar::new();
+                jar.signed_mut(&key)
+                    .add(Cookie::new("sessionid", black_box(text.clone())));
+                jar.signed(&key).get("sessionid")
+            })
+        });
+        group.bench_function("cookie_private_jar", |b| {
+            b.iter(|| {
+                let mut jar = CookieJar::new();
+                jar.private_mut(&key)
+                    .add(Cookie::new("sessionid", black_box(text.clone())));
+                jar.private(&key).get("sessionid")
+            })
+        });
+        group.bench_function("ours_django", |b| {
+            b.iter(|| {
+                let cookie = plain.encode_at(black_box(&session), NOW).expect("encode");
+                plain.decode_session_at(&cookie, NOW)
+            })
+        });
+        group.bench_function("ours_native_signed", |b| {
+            b.iter(|| {
+                let token = signed.encode_at(black_box(&session), NOW).expect("encode");
+                signed.decode_at::<Session>(&token, NOW)
+            })
+        });
+        group.bench_function("ours_native_encrypted", |b| {
+            b.iter(|| {
+                let token = encrypted
+                    .encode_at(black_box(&session), NOW)
+                    .expect("encode");
+                encrypted.decode_at::<Session>(&token, NOW)
+            })
+        });
+        group.finish();
+    }
+}
+
+/// The reject path: a forged cookie must cost no more than finding out
+/// that it is forged (base64 of the tag and one HMAC).
+fn forgeries(c: &mut Criterion) {
+    let ring = KeyRing::new(SECRET).expect("ring");
+    let codec = DjangoCodec::new(&ring, DjangoConfig::SESSIONS.with_compress(false));
+    let cookie = codec.encode_at(&payloads::small(), NOW).expect("encode");
+    let forged = format!("{}A", &cookie[..cookie.len() - 1]);
+    let forged = if forged == cookie {
+        format!("{}B", &cookie[..cookie.len() - 1])
+    } else {
+        forged
+    };
+    let (signed, signature) = cookie.rsplit_once(':').expect("signature");
+    let mac = <Hmac<Sha256> as KeyInit>::new_from_slice(&[7u8; 32]).expect("hmac");
+    let mut group = c.benchmark_group("forged/small");
+    group.bench_function("ours_django_reject", |b| {
+        b.iter(|| codec.decode_session_at(black_box(&forged), NOW))
+    });
+    group.bench_function("floor_base64_tag_and_hmac", |b| {
+        b.iter(|| {
+            let tag = URL_SAFE_NO_PAD.decode(black_box(signature));
+            let mut m = mac.clone();
+            m.update(black_box(signed.as_bytes()));
+            (tag, m.finalize().into_bytes())
+        })
+    });
+    group.finish();
+}
+
+/// Rotation cost: Django tries each fallback in turn; the native format
+/// looks the key up by id.
+fn key_rings(c: &mut Criterion) {
+    let mut group = c.benchmark_group("keys/small");
+    let value = payloads::small();
+    let session = session(&value);
+    for fallbacks in [1usize, 8] {
+        let mut ring = KeyRing::new(SECRET).expect("ring");
+        for i in 0..fallbacks {
+            ring = ring.with_fallback(format!("{SECRET}-old-{i}"));
+        }
+        let last = ring.fallbacks().last().expect("a fallback").clone();
+        let signer = DjangoCodec::new(
+            &KeyRing::new(last).expect("ring"),
+            DjangoConfig::SESSIONS.with_compress(false),
+        );
+        let cookie = signer.encode_at(&session, NOW).expect("encode");
+        let codec = DjangoCodec::new(&ring, DjangoConfig::SESSIONS.with_compress(false));
+        group.bench_function(format!("django_last_of_{fallbacks}_fallbacks"), |b| {
+            b.iter(|| codec.decode_session_at(black_box(&cookie), NOW))
+        });
+
+        let last_key = master("last", 200);
+        let mut ring = NativeKeyRing::new(master("k0", 1));
+        for i in 0..fallbacks {
+            ring = ring
+                .with_key(master(&format!("old{i}"), 10 + i as u8), KeyState::Verify)
+                .expect("ring");
+        }
+        let ring = ring
+            .with_key(last_key.clone(), KeyState::Verify)
+            .expect("ring");
+        let signer =
+            NativeCodec::new(&NativeKeyRing::new(last_key), NativeConfig::SIGNED).expect("codec");
+        let token = signer.encode_at(&session, NOW).expect("encode");
+        let codec = NativeCodec::new(&ring, NativeConfig::SIGNED).expect("codec");
+        group.bench_function(format!("native_last_of_{}_keys", fallbacks + 2), |b| {
+            b.iter(|| codec.decode_at::<Session>(black_box(&token), NOW))
+        });
+    }
+    group.finish();
+}
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default()
+        .warm_up_time(std::time::Duration::from_millis(500))
+        .measurement_time(std::time::Duration::from_secs(2));
+    targets = codecs, floor, round_trips, forgeries, key_rings
+}
+criterion_main!(benches);
