@@ -5,6 +5,10 @@
 mod codec;
 mod envelope;
 mod error;
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+#[path = "fuzz_api.rs"]
+pub mod __fuzz;
 mod format;
 #[cfg(feature = "tower")]
 pub mod http;

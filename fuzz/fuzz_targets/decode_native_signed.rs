@@ -1,0 +1,5 @@
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| {
+    session_cookie_fuzz::decode_native::run(session_cookie::Mode::Signed, data);
+});

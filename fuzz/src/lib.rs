@@ -1,0 +1,23 @@
+//! The logic of the fuzz targets, one module per target. The targets in
+//! `fuzz_targets/` call these `run` functions; the library's test
+//! `tests/fuzz_corpus_replay.rs` includes this file with `#[path]` and runs
+//! the committed corpora through the same functions on stable.
+
+#![allow(missing_docs, unreachable_pub, dead_code)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::cast_possible_truncation,
+    clippy::missing_panics_doc
+)]
+
+pub mod common;
+pub mod decode_django;
+pub mod decode_native;
+#[cfg(feature = "fuzzing")]
+pub mod inflate;
+pub mod json_writer;
+pub mod key_lines;
+pub mod roundtrip;

@@ -1,0 +1,109 @@
+//! `roundtrip`: an arbitrary session, encoded by every format and mode and
+//! decoded again at the same time, must come back equal (floats to the bit),
+//! and the native size prediction must be exact.
+//!
+//! Input: `arbitrary` data for [`Input`].
+
+use arbitrary::{Arbitrary, Unstructured};
+use serde_json::{Map, Value};
+use session_cookie::{
+    DjangoCodec, DjangoConfig, EncodeError, KeyRing, MasterKey, NativeCodec, NativeConfig,
+    NativeKeyRing, Session, UnixTime,
+};
+
+use super::common::{ArbValue, KEY_IDS, MASTER_KEYS, SECRETS, canon, depth};
+
+/// One round trip: the session, which codec, and when.
+#[derive(Debug, Arbitrary)]
+pub struct Input {
+    /// Which format and mode (mod the number of codecs).
+    pub codec: u8,
+    /// Encrypted mode's padding bucket.
+    pub padding: u8,
+    /// Seconds since the epoch (kept positive, as a working clock is).
+    pub now: u32,
+    /// The session's top-level entries.
+    pub entries: Vec<(String, ArbValue)>,
+}
+
+const CODECS: u8 = 8;
+
+/// Runs one input.
+pub fn run(data: &[u8]) {
+    let Ok(input) = Input::arbitrary_take_rest(Unstructured::new(data)) else {
+        return;
+    };
+    let mut map = Map::new();
+    for (key, value) in &input.entries {
+        map.insert(key.clone(), value.to_json());
+    }
+    let value = Value::Object(map);
+    let now = UnixTime::from_secs(i64::from(input.now));
+    let mut session = Session::new();
+    if let Value::Object(map) = &value {
+        for (k, v) in map {
+            session.insert_value(k.clone(), v.clone());
+        }
+    }
+    let which = input.codec % CODECS;
+    let (cookie, decoded) = if which < 4 {
+        let Ok(ring) = KeyRing::new(SECRETS[usize::from(which % 2)]) else {
+            return;
+        };
+        let config = match which {
+            0 => DjangoConfig::SESSIONS,
+            1 => DjangoConfig::SIGNING,
+            2 => DjangoConfig::SESSIONS.with_compress(false).with_salt(""),
+            _ => DjangoConfig::SIGNING.with_compress(true).with_salt("fuzz.salt"),
+        };
+        let codec = DjangoCodec::new(&ring, config);
+        let cookie = match codec.encode_at(&session, now) {
+            Ok(cookie) => cookie,
+            Err(err) => panic!("a JSON object does not encode: {err}"),
+        };
+        assert!(cookie.is_ascii());
+        let decoded = codec.decode_at::<Value>(&cookie, now);
+        let as_session = codec.decode_session_at(&cookie, now);
+        assert!(as_session.is_ok() == decoded.is_ok());
+        (cookie, decoded)
+    } else {
+        let Ok(key) = MasterKey::new(KEY_IDS[1], MASTER_KEYS[1].to_vec()) else {
+            return;
+        };
+        let ring = NativeKeyRing::new(key);
+        let config = match which {
+            4 => NativeConfig::SIGNED,
+            5 => NativeConfig::SIGNED.with_compress(true),
+            6 => NativeConfig::ENCRYPTED.with_padding(usize::from(input.padding)),
+            _ => NativeConfig::ENCRYPTED.with_compress(true).with_cookie_name("__Host-s"),
+        }
+        .with_max_cookie_bytes(1 << 20);
+        let Ok(codec) = NativeCodec::new(&ring, config) else {
+            return;
+        };
+        let predicted = codec.encoded_len(&session);
+        let cookie = match codec.encode_at(&session, now) {
+            Ok(cookie) => cookie,
+            Err(EncodeError::TooLarge { len, limit, .. }) => {
+                assert!(len > limit);
+                assert_eq!(predicted.ok(), Some(len));
+                return;
+            }
+            Err(err) => panic!("a JSON object does not encode: {err}"),
+        };
+        assert_eq!(
+            predicted.ok(),
+            Some(codec.config().cookie_name().len() + 1 + cookie.len()),
+            "encoded_len is not exact"
+        );
+        let decoded = codec.decode_at::<Value>(&cookie, now);
+        (cookie, decoded)
+    };
+    let decoded = match decoded {
+        Ok(decoded) => decoded,
+        Err(err) => panic!("codec {which}: own cookie refused: {err:?} ({} bytes, depth {})", cookie.len(), depth(&value)),
+    };
+    assert_eq!(decoded.issued_at(), now);
+    assert_eq!(decoded.key_index(), 0);
+    assert_eq!(canon(decoded.value()), canon(&value), "codec {which}: value changed");
+}
