@@ -1,0 +1,406 @@
+//! The login example in a real browser: Debian's Chromium, headless,
+//! driven through ChromeDriver (WebDriver) by `fantoccini`.
+//!
+//! Login, reload, a chunked session that survives a reload, its shrinking,
+//! and logout; the browser must keep the cookies with the attributes the
+//! layer wrote (HttpOnly: invisible to page scripts), and send them back.
+//! The page's look is checked through computed styles, and screenshots are
+//! left in `target/tmp/browser/` for a person to look at.
+//!
+//! Chromium and ChromeDriver are installed with apt-get when missing (we
+//! run as root in CI); if that fails the test fails: it never skips.
+//! Everything stays on 127.0.0.1.
+
+#[allow(dead_code, unreachable_pub)]
+#[path = "../examples/login.rs"]
+mod login;
+
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use fantoccini::actions::{InputSource as _, MouseActions, PointerAction};
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::json;
+use session_cookie::{MasterKey, NativeKeyRing, UnixTime};
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+
+/// Installs Debian's chromium and chromium-driver if either is missing,
+/// under a lock so that parallel test runs do not race apt.
+fn ensure_browser() {
+    if Path::new(CHROMIUM).exists() && Path::new(CHROMEDRIVER).exists() {
+        return;
+    }
+    let lock = std::env::temp_dir().join("session-cookie-apt.lock");
+    let script = format!(
+        "test -x {CHROMIUM} && test -x {CHROMEDRIVER} || \
+         {{ apt-get update && apt-get install -y chromium chromium-driver; }}"
+    );
+    let status = Command::new("flock")
+        .arg(&lock)
+        .args(["sh", "-c", &script])
+        .env("DEBIAN_FRONTEND", "noninteractive")
+        .status()
+        .expect("flock (util-linux) runs");
+    assert!(
+        status.success(),
+        "the browser test needs Debian's chromium and chromium-driver, and \
+         `apt-get install -y chromium chromium-driver` failed ({status})"
+    );
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A ChromeDriver process on a loopback port, ended on drop.
+struct Driver {
+    child: Child,
+    url: String,
+}
+
+impl Driver {
+    fn start() -> Self {
+        let port = free_port();
+        let child = Command::new(CHROMEDRIVER)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("chromedriver starts");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "chromedriver did not listen");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Self {
+            child,
+            url: format!("http://127.0.0.1:{port}"),
+        }
+    }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A fresh, empty profile directory for one browser run.
+struct Profile(PathBuf);
+
+impl Profile {
+    fn new() -> Self {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos();
+        let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+            .join(format!("chromium-profile-{}-{nanos}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        Self(dir)
+    }
+}
+
+impl Drop for Profile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+async fn browser(driver: &Driver, profile: &Profile) -> Client {
+    let args = [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-quic",
+        "--no-first-run",
+        "--window-size=1000,760",
+        &format!("--user-data-dir={}", profile.0.display()),
+    ];
+    let capabilities = json!({
+        "browserName": "chrome",
+        "goog:chromeOptions": { "binary": CHROMIUM, "args": args },
+    });
+    let capabilities = capabilities.as_object().cloned().unwrap();
+    ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+        .capabilities(capabilities)
+        .connect(&driver.url)
+        .await
+        .expect("a WebDriver session with headless Chromium")
+}
+
+fn screenshot_dir() -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("browser");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+async fn save_screenshot(client: &Client, name: &str) {
+    let png = client.screenshot().await.unwrap();
+    std::fs::write(screenshot_dir().join(name), png).unwrap();
+}
+
+async fn text(client: &Client, id: &str) -> String {
+    client
+        .wait()
+        .for_element(Locator::Id(id))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
+/// `rgb(R, G, B)` or `rgba(R, G, B, 1)` (what ChromeDriver reports) as
+/// `R, G, B`; anything else unchanged.
+fn rgb(css: &str) -> &str {
+    css.strip_prefix("rgba(")
+        .and_then(|rest| rest.strip_suffix(", 1)"))
+        .or_else(|| {
+            css.strip_prefix("rgb(")
+                .and_then(|rest| rest.strip_suffix(')'))
+        })
+        .unwrap_or(css)
+}
+
+async fn path(client: &Client) -> String {
+    client.current_url().await.unwrap().path().to_owned()
+}
+
+/// The session cookies the browser holds, sorted by name.
+async fn session_cookies(client: &Client) -> Vec<cookie::Cookie<'static>> {
+    let mut cookies: Vec<_> = client
+        .get_all_cookies()
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|c| c.name().starts_with("sessionid"))
+        .collect();
+    cookies.sort_by(|a, b| a.name().cmp(b.name()));
+    cookies
+}
+
+fn names(cookies: &[cookie::Cookie<'static>]) -> Vec<String> {
+    cookies.iter().map(|c| c.name().to_owned()).collect()
+}
+
+async fn set_draft(client: &Client, draft: &str) {
+    goto(client, "/posts/new").await;
+    client
+        .execute(
+            "document.getElementById('draft').value = arguments[0];",
+            vec![json!(draft)],
+        )
+        .await
+        .unwrap();
+    client
+        .find(Locator::Id("save"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    client
+        .wait()
+        .for_element(Locator::Id("greeting"))
+        .await
+        .unwrap();
+}
+
+/// The example's address, set once its server is up.
+static BASE: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
+async fn goto(client: &Client, path: &str) {
+    let base = BASE.get().expect("the server is up");
+    client.goto(&format!("{base}{path}")).await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn login_reload_chunked_session_and_logout_in_chromium() {
+    ensure_browser();
+    let ring = NativeKeyRing::new(MasterKey::generate("browser").unwrap());
+    let users = Arc::new(login::Users::demo().unwrap());
+    let app = login::app(users, login::session_layer(&ring).unwrap());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    BASE.set(format!("http://{}", listener.local_addr().unwrap()))
+        .unwrap();
+    let server = tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+
+    let driver = Driver::start();
+    let profile = Profile::new();
+    let client = browser(&driver, &profile).await;
+    let outcome = tokio::time::timeout(Duration::from_secs(120), journey(&client)).await;
+    let _ = client.close().await;
+    server.abort();
+    outcome.expect("the browser journey finished within two minutes");
+}
+
+async fn journey(client: &Client) {
+    // Anonymous.
+    goto(client, "/").await;
+    let body = client
+        .find(Locator::Css("main"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(body.contains("Hello, stranger"), "{body}");
+    assert!(session_cookies(client).await.is_empty());
+
+    // Log in through the form.
+    goto(client, "/login").await;
+    save_screenshot(client, "login.png").await;
+    client
+        .find(Locator::Id("username"))
+        .await
+        .unwrap()
+        .send_keys("alice")
+        .await
+        .unwrap();
+    client
+        .find(Locator::Id("password"))
+        .await
+        .unwrap()
+        .send_keys("wonderland")
+        .await
+        .unwrap();
+    client
+        .find(Locator::Id("submit"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    assert_eq!(text(client, "greeting").await, "Hello, Alice!");
+    assert_eq!(path(client).await, "/");
+
+    // The cookie as the browser keeps it.
+    let cookies = session_cookies(client).await;
+    assert_eq!(names(&cookies), ["sessionid"]);
+    let cookie = &cookies[0];
+    assert_eq!(cookie.http_only(), Some(true));
+    assert_eq!(cookie.same_site(), Some(cookie::SameSite::Lax));
+    assert_eq!(cookie.path(), Some("/"));
+    assert_ne!(cookie.secure(), Some(true));
+    let expires = cookie
+        .expires_datetime()
+        .expect("a persistent cookie")
+        .unix_timestamp();
+    let expected = UnixTime::now().as_secs() + 1_209_600;
+    assert!(
+        (expires - expected).abs() < 120,
+        "expires {expires}, expected about {expected}"
+    );
+    // HttpOnly: page scripts cannot read it.
+    let visible = client
+        .execute("return document.cookie;", vec![])
+        .await
+        .unwrap();
+    assert_eq!(visible, json!(""));
+
+    // Reload: the browser sends the cookie back.
+    client.refresh().await.unwrap();
+    assert_eq!(text(client, "greeting").await, "Hello, Alice!");
+
+    // The theme: pure orange and white, a lift on hover, a pulsing "+".
+    let button = client.find(Locator::Css(".create-post")).await.unwrap();
+    assert!(button.text().await.unwrap().ends_with("Create Post"));
+    assert_eq!(
+        rgb(&button.css_value("background-color").await.unwrap()),
+        "255, 140, 0"
+    );
+    assert_eq!(
+        rgb(&button.css_value("color").await.unwrap()),
+        "255, 255, 255"
+    );
+    let plus = client
+        .find(Locator::Css(".create-post .plus"))
+        .await
+        .unwrap();
+    assert_eq!(plus.css_value("animation-name").await.unwrap(), "pulse");
+    assert_eq!(button.css_value("transform").await.unwrap(), "none");
+    save_screenshot(client, "home.png").await;
+    let hover = MouseActions::new("mouse".to_owned()).then(PointerAction::MoveToElement {
+        element: button.clone(),
+        duration: None,
+        x: 0.0,
+        y: 0.0,
+    });
+    client.perform_actions(hover).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    let lifted = button.css_value("transform").await.unwrap();
+    assert_eq!(
+        lifted, "matrix(1, 0, 0, 1, 0, -3)",
+        "hover lifts the button"
+    );
+    save_screenshot(client, "home-hover.png").await;
+    client.release_actions().await.unwrap();
+
+    // A 10 000-character draft: four cookies, and it survives a reload.
+    let draft: String = (0..10_000)
+        .map(|i| char::from(b'a' + (i * 7 % 26) as u8))
+        .collect();
+    set_draft(client, &draft).await;
+    assert_eq!(text(client, "draft-len").await, "10000");
+    assert_eq!(text(client, "cookie-count").await, "4");
+    save_screenshot(client, "home-draft.png").await;
+    let cookies = session_cookies(client).await;
+    assert_eq!(
+        names(&cookies),
+        ["sessionid", "sessionid.1", "sessionid.2", "sessionid.3"]
+    );
+    for cookie in &cookies {
+        assert_eq!(cookie.http_only(), Some(true), "{}", cookie.name());
+        assert_eq!(cookie.path(), Some("/"));
+        assert!(cookie.name().len() + cookie.value().len() <= 4096);
+    }
+    client.refresh().await.unwrap();
+    assert_eq!(text(client, "greeting").await, "Hello, Alice!");
+    assert_eq!(text(client, "draft-len").await, "10000");
+    goto(client, "/posts/new").await;
+    let stored = client
+        .execute("return document.getElementById('draft').value;", vec![])
+        .await
+        .unwrap();
+    assert_eq!(
+        stored,
+        json!(draft),
+        "the draft read back from four cookies"
+    );
+
+    // Shrinking deletes the chunks.
+    set_draft(client, "A short draft.").await;
+    assert_eq!(text(client, "draft-len").await, "14");
+    assert_eq!(names(&session_cookies(client).await), ["sessionid"]);
+    client.refresh().await.unwrap();
+    assert_eq!(text(client, "draft-len").await, "14");
+
+    // Log out: every session cookie gone, anonymous again.
+    goto(client, "/logout").await;
+    assert_eq!(path(client).await, "/login");
+    assert!(session_cookies(client).await.is_empty());
+    goto(client, "/").await;
+    let body = client
+        .find(Locator::Css("main"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(body.contains("Hello, stranger"), "{body}");
+}
