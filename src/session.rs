@@ -1,9 +1,13 @@
 //! [`Session`]: the dictionary a request handler reads and writes, with the
 //! flags a middleware needs to decide whether to send a new cookie.
 
-use core::cell::Cell;
+mod raw;
+
+use core::cell::{Cell, OnceCell};
+use core::ops::Range;
 
 use serde::de::DeserializeOwned;
+use serde::ser::SerializeMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value};
 use time::OffsetDateTime;
@@ -35,11 +39,69 @@ pub const EXPIRY_KEY: &str = "_session_expiry";
 /// assert!(session.is_modified());
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
+///
+/// # Performance
+///
+/// A decoded session keeps its JSON text and parses a value only when it is
+/// read (and then only once): a request that reads `user_id` from a 4 KB
+/// session does not pay for parsing the rest of it.
 #[derive(Debug, Clone, Default)]
 pub struct Session {
-    map: Map<String, Value>,
+    /// The JSON text the raw entries point into.
+    source: String,
+    entries: Vec<Entry>,
     modified: bool,
     accessed: Cell<bool>,
+}
+
+#[derive(Debug, Clone)]
+struct Entry {
+    key: String,
+    value: Slot,
+}
+
+#[derive(Debug, Clone)]
+enum Slot {
+    /// Unparsed text of `source`; parsed into the cell on first read.
+    Raw(Range<usize>, OnceCell<Value>),
+    Value(Value),
+}
+
+impl Slot {
+    fn text<'a>(source: &'a str, range: &Range<usize>) -> &'a str {
+        source.get(range.clone()).unwrap_or("null")
+    }
+
+    fn value<'a>(&'a self, source: &str) -> &'a Value {
+        match self {
+            Self::Value(value) => value,
+            Self::Raw(range, parsed) => parsed.get_or_init(|| {
+                // Raw slots are made only from text that was validated as
+                // a JSON value within the depth bound (`raw::check_nesting`,
+                // `raw::object_entries`), so this parse cannot fail.
+                serde_json::from_str(Self::text(source, range)).unwrap_or(Value::Null)
+            }),
+        }
+    }
+
+    fn into_value(self, source: &str) -> Value {
+        match self {
+            Self::Value(value) => value,
+            Self::Raw(range, parsed) => parsed.into_inner().unwrap_or_else(|| {
+                serde_json::from_str(Self::text(source, &range)).unwrap_or(Value::Null)
+            }),
+        }
+    }
+
+    fn get<T: DeserializeOwned>(&self, source: &str) -> Result<T, serde_json::Error> {
+        match self {
+            Self::Value(value) => T::deserialize(value),
+            Self::Raw(range, parsed) => match parsed.get() {
+                Some(value) => T::deserialize(value),
+                None => serde_json::from_str(Self::text(source, range)),
+            },
+        }
+    }
 }
 
 /// When the browser should drop the session cookie, stored in the session
@@ -88,6 +150,37 @@ impl Session {
         Self::default()
     }
 
+    /// A session over the JSON bytes of a verified payload, which must be
+    /// UTF-8 text of an object. Values stay unparsed until read.
+    pub(crate) fn from_json_bytes(json: Vec<u8>) -> Result<Self, DecodeError> {
+        let source = String::from_utf8(json).map_err(|err| {
+            let column = err.utf8_error().valid_up_to() + 1;
+            DecodeError::BadPayload(PayloadError::Json { line: 1, column })
+        })?;
+        Self::from_json_text(source).map_err(DecodeError::BadPayload)
+    }
+
+    fn from_json_text(source: String) -> Result<Self, PayloadError> {
+        raw::check_nesting(source.as_bytes())?;
+        let entries = raw::object_entries(&source)?
+            .into_iter()
+            .map(|(key, range)| Entry {
+                key,
+                value: Slot::Raw(range, OnceCell::new()),
+            })
+            .collect();
+        Ok(Self {
+            source,
+            entries,
+            modified: false,
+            accessed: Cell::new(false),
+        })
+    }
+
+    fn find(&self, key: &str) -> Option<&Entry> {
+        self.entries.iter().find(|entry| entry.key == key)
+    }
+
     fn touch(&self) {
         self.accessed.set(true);
     }
@@ -115,9 +208,12 @@ impl Session {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn get<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>, DecodeError> {
-        self.get_value(key)
-            .map(|value| {
-                T::deserialize(value)
+        self.touch();
+        self.find(key)
+            .map(|entry| {
+                entry
+                    .value
+                    .get(&self.source)
                     .map_err(|err| DecodeError::BadPayload(PayloadError::from_json(&err)))
             })
             .transpose()
@@ -148,7 +244,7 @@ impl Session {
     /// ```
     pub fn get_value(&self, key: &str) -> Option<&Value> {
         self.touch();
-        self.map.get(key)
+        self.find(key).map(|entry| entry.value.value(&self.source))
     }
 
     /// Sets `key` to `value`. An existing key keeps its position; a new one
@@ -190,7 +286,14 @@ impl Session {
     /// ```
     pub fn insert_value(&mut self, key: impl Into<String>, value: Value) {
         self.change();
-        self.map.insert(key.into(), value);
+        let key = key.into();
+        match self.entries.iter_mut().find(|entry| entry.key == key) {
+            Some(entry) => entry.value = Slot::Value(value),
+            None => self.entries.push(Entry {
+                key,
+                value: Slot::Value(value),
+            }),
+        }
     }
 
     /// Removes `key` and returns its value. The order of the other keys is
@@ -207,11 +310,10 @@ impl Session {
     /// ```
     pub fn remove(&mut self, key: &str) -> Option<Value> {
         self.touch();
-        let removed = self.map.shift_remove(key);
-        if removed.is_some() {
-            self.modified = true;
-        }
-        removed
+        let index = self.entries.iter().position(|entry| entry.key == key)?;
+        self.modified = true;
+        let entry = self.entries.remove(index);
+        Some(entry.value.into_value(&self.source))
     }
 
     /// Whether `key` is present.
@@ -224,7 +326,7 @@ impl Session {
     #[must_use]
     pub fn contains(&self, key: &str) -> bool {
         self.touch();
-        self.map.contains_key(key)
+        self.find(key).is_some()
     }
 
     /// Removes every key (Django's `session.clear()`).
@@ -240,7 +342,8 @@ impl Session {
     /// ```
     pub fn clear(&mut self) {
         self.change();
-        self.map.clear();
+        self.entries.clear();
+        self.source.clear();
     }
 
     /// Ends the session: removes every key, so that the middleware deletes
@@ -272,7 +375,9 @@ impl Session {
     /// ```
     pub fn iter(&self) -> impl Iterator<Item = (&String, &Value)> {
         self.touch();
-        self.map.iter()
+        self.entries
+            .iter()
+            .map(|entry| (&entry.key, entry.value.value(&self.source)))
     }
 
     /// The keys in order.
@@ -284,7 +389,7 @@ impl Session {
     /// ```
     pub fn keys(&self) -> impl Iterator<Item = &String> {
         self.touch();
-        self.map.keys()
+        self.entries.iter().map(|entry| &entry.key)
     }
 
     /// The number of keys.
@@ -297,7 +402,7 @@ impl Session {
     #[must_use]
     pub fn len(&self) -> usize {
         self.touch();
-        self.map.len()
+        self.entries.len()
     }
 
     /// Whether the session has no keys.
@@ -310,7 +415,7 @@ impl Session {
     #[must_use]
     pub fn is_empty(&self) -> bool {
         self.touch();
-        self.map.is_empty()
+        self.entries.is_empty()
     }
 
     /// Whether anything changed since the session was loaded: the cookie
@@ -472,15 +577,24 @@ impl PartialEq for Session {
     /// Sessions are equal when they hold the same entries in the same order;
     /// the flags do not count.
     fn eq(&self, other: &Self) -> bool {
-        self.map.len() == other.map.len()
-            && self.map.iter().zip(other.map.iter()).all(|(a, b)| a == b)
+        self.entries.len() == other.entries.len()
+            && self.entries.iter().zip(&other.entries).all(|(a, b)| {
+                a.key == b.key && a.value.value(&self.source) == b.value.value(&other.source)
+            })
     }
 }
 
 impl From<Map<String, Value>> for Session {
     fn from(map: Map<String, Value>) -> Self {
         Self {
-            map,
+            source: String::new(),
+            entries: map
+                .into_iter()
+                .map(|(key, value)| Entry {
+                    key,
+                    value: Slot::Value(value),
+                })
+                .collect(),
             modified: false,
             accessed: Cell::new(false),
         }
@@ -489,13 +603,25 @@ impl From<Map<String, Value>> for Session {
 
 impl From<Session> for Map<String, Value> {
     fn from(session: Session) -> Self {
-        session.map
+        let source = session.source;
+        session
+            .entries
+            .into_iter()
+            .map(|entry| (entry.key, entry.value.into_value(&source)))
+            .collect()
     }
 }
 
 impl Serialize for Session {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        self.map.serialize(serializer)
+        let mut map = serializer.serialize_map(Some(self.entries.len()))?;
+        for entry in &self.entries {
+            // Raw text is parsed and written again rather than copied: a
+            // value that came in with other spacing or escapes must still
+            // go out in the canonical (Python) form.
+            map.serialize_entry(&entry.key, entry.value.value(&self.source))?;
+        }
+        map.end()
     }
 }
 

@@ -6,8 +6,8 @@ use std::borrow::Cow;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use super::{Decoded, Limits};
-use crate::envelope::compress::{compress_if_smaller, inflate_capped};
+use super::{Decoded, Limits, with_scratch};
+use crate::envelope::compress::{compress_into_if_smaller, inflate_capped};
 use crate::error::{DecodeError, EncodeError};
 use crate::format::django;
 use crate::json;
@@ -253,6 +253,7 @@ impl DjangoCodec {
     ) -> Result<String, EncodeError> {
         let mut out = String::new();
         self.encode_into(value, now, &mut out)?;
+        out.shrink_to_fit();
         Ok(out)
     }
 
@@ -281,18 +282,19 @@ impl DjangoCodec {
         now: UnixTime,
         out: &mut String,
     ) -> Result<(), EncodeError> {
-        let mut data = Vec::with_capacity(128);
-        json::to_writer(&mut data, value).map_err(EncodeError::Serialize)?;
-        match self
-            .config
-            .compress
-            .then(|| compress_if_smaller(&data))
-            .flatten()
-        {
-            Some(compressed) => django::write(out, &compressed, true, now, &self.signer),
-            None => django::write(out, &data, false, now, &self.signer),
-        }
-        Ok(())
+        with_scratch(|scratch| {
+            json::to_writer(&mut scratch.json, value).map_err(EncodeError::Serialize)?;
+            let compressed =
+                self.config.compress && compress_into_if_smaller(&scratch.json, &mut scratch.bytes);
+            let payload = if compressed {
+                &scratch.bytes
+            } else {
+                &scratch.json
+            };
+            out.reserve(django::encoded_len(payload.len(), now));
+            django::write(out, payload, compressed, now, &self.signer);
+            Ok(())
+        })
     }
 
     /// Verifies and decodes `cookie` now. See [`DjangoCodec::decode_at`].
@@ -353,6 +355,13 @@ impl DjangoCodec {
         cookie: &str,
         now: UnixTime,
     ) -> Result<Decoded<T>, DecodeError> {
+        self.open_at(cookie, now)?
+            .try_map(|json| json::from_slice(&json).map_err(DecodeError::BadPayload))
+    }
+
+    /// Every check of [`DjangoCodec::decode_at`] up to the JSON, which it
+    /// returns as bytes.
+    fn open_at(&self, cookie: &str, now: UnixTime) -> Result<Decoded<Vec<u8>>, DecodeError> {
         self.config.limits.check_cookie_len(cookie)?;
         let parts = django::split(cookie).map_err(DecodeError::Malformed)?;
         let proof = self
@@ -365,11 +374,12 @@ impl DjangoCodec {
         if parts.compressed() {
             payload = inflate_capped(&payload, self.config.limits.max_inflated_len())?;
         }
-        let value =
-            json::from_slice(&django::latin1_json(&payload)).map_err(DecodeError::BadPayload)?;
+        if let Cow::Owned(utf8) = django::latin1_json(&payload) {
+            payload = utf8;
+        }
         let key_index = proof.key_index();
         Ok(Decoded {
-            value,
+            value: payload,
             issued_at,
             origin: issued_at,
             key_index,
@@ -396,7 +406,7 @@ impl DjangoCodec {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn decode_session(&self, cookie: &str) -> Result<Decoded<Session>, DecodeError> {
-        self.decode_at(cookie, UnixTime::now())
+        self.decode_session_at(cookie, UnixTime::now())
     }
 
     /// Verifies `cookie` as of `now` and decodes it as a [`Session`],
@@ -424,6 +434,6 @@ impl DjangoCodec {
         cookie: &str,
         now: UnixTime,
     ) -> Result<Decoded<Session>, DecodeError> {
-        self.decode_at(cookie, now)
+        self.open_at(cookie, now)?.try_map(Session::from_json_bytes)
     }
 }

@@ -4,11 +4,53 @@
 mod django;
 mod native;
 
+use std::cell::RefCell;
+
+use zeroize::Zeroize;
+
 use crate::error::{DecodeError, SizeLimit};
 use crate::time::UnixTime;
 
 pub use django::{DJANGO_SESSION_COOKIE_AGE, DjangoCodec, DjangoConfig};
 pub use native::{KeyUsage, Mode, NativeCodec, NativeConfig};
+
+/// Reusable byte buffers for the intermediate steps of an encode: the
+/// JSON, its compressed form, and a binary token.
+#[derive(Default)]
+pub(crate) struct Scratch {
+    pub(crate) json: Vec<u8>,
+    pub(crate) bytes: Vec<u8>,
+    pub(crate) token: Vec<u8>,
+}
+
+/// Larger buffers are released after use rather than kept per thread.
+const SCRATCH_KEEP: usize = 64 * 1024;
+
+thread_local! {
+    static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
+}
+
+/// Runs `f` with this thread's scratch buffers, empty, so that encoding
+/// allocates nothing but its output once the buffers have grown. The
+/// buffers are wiped afterwards: they held the session in clear.
+pub(crate) fn with_scratch<R>(f: impl FnOnce(&mut Scratch) -> R) -> R {
+    SCRATCH.with(|cell| match cell.try_borrow_mut() {
+        Ok(mut scratch) => {
+            let result = f(&mut scratch);
+            let Scratch { json, bytes, token } = &mut *scratch;
+            for buffer in [json, bytes, token] {
+                buffer.zeroize();
+                if buffer.capacity() > SCRATCH_KEEP {
+                    *buffer = Vec::new();
+                }
+            }
+            result
+        }
+        // Re-entered (a `Serialize` impl that encodes a cookie): use fresh
+        // buffers rather than share these.
+        Err(_) => f(&mut Scratch::default()),
+    })
+}
 
 /// Bounds on what a cookie may make the decoder do.
 ///
@@ -115,6 +157,20 @@ impl<T> Decoded<T> {
     #[must_use]
     pub fn value(&self) -> &T {
         &self.value
+    }
+
+    /// The same facts about the cookie with the value transformed.
+    pub(crate) fn try_map<U>(
+        self,
+        f: impl FnOnce(T) -> Result<U, DecodeError>,
+    ) -> Result<Decoded<U>, DecodeError> {
+        Ok(Decoded {
+            value: f(self.value)?,
+            issued_at: self.issued_at,
+            origin: self.origin,
+            key_index: self.key_index,
+            needs_reissue: self.needs_reissue,
+        })
     }
 
     /// The decoded value, by value.

@@ -9,8 +9,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use super::{DJANGO_SESSION_COOKIE_AGE, Decoded, Limits};
-use crate::envelope::compress::{compress_if_smaller, inflate_capped};
+use super::{DJANGO_SESSION_COOKIE_AGE, Decoded, Limits, Scratch, with_scratch};
+use crate::envelope::compress::{compress_into_if_smaller, inflate_capped};
 use crate::envelope::encrypt::{MessageKeys, open, padded_len, seal};
 use crate::error::{DecodeError, EncodeError, KeyError, PayloadError};
 use crate::format::native::{self, Body, Header};
@@ -240,12 +240,6 @@ struct DerivedKey {
     verified: AtomicU64,
 }
 
-/// The payload of a token before cryptography: JSON, maybe compressed.
-struct Prepared {
-    payload: Vec<u8>,
-    compressed: bool,
-}
-
 /// Reads and writes native tokens (`docs/FORMAT.md`).
 ///
 /// Subkeys and HMAC states are derived once, here; a decode costs one key
@@ -365,26 +359,15 @@ impl NativeCodec {
             .collect()
     }
 
-    fn prepare<T: Serialize + ?Sized>(&self, value: &T) -> Result<Prepared, EncodeError> {
-        let mut json = Vec::with_capacity(128);
-        json::to_writer(&mut json, value).map_err(EncodeError::Serialize)?;
-        Ok(
-            match self
-                .config
-                .compress
-                .then(|| compress_if_smaller(&json))
-                .flatten()
-            {
-                Some(payload) => Prepared {
-                    payload,
-                    compressed: true,
-                },
-                None => Prepared {
-                    payload: json,
-                    compressed: false,
-                },
-            },
-        )
+    /// Writes `value`'s JSON into `scratch.json`, compresses it into
+    /// `scratch.bytes` when configured and worth it, and says whether it did.
+    fn prepare<T: Serialize + ?Sized>(
+        &self,
+        value: &T,
+        scratch: &mut Scratch,
+    ) -> Result<bool, EncodeError> {
+        json::to_writer(&mut scratch.json, value).map_err(EncodeError::Serialize)?;
+        Ok(self.config.compress && compress_into_if_smaller(&scratch.json, &mut scratch.bytes))
     }
 
     fn body_len(&self, payload_len: usize) -> usize {
@@ -428,8 +411,15 @@ impl NativeCodec {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn encoded_len<T: Serialize + ?Sized>(&self, value: &T) -> Result<usize, EncodeError> {
-        let prepared = self.prepare(value)?;
-        Ok(self.cookie_bytes(&self.active.id, prepared.payload.len()))
+        with_scratch(|scratch| {
+            let compressed = self.prepare(value, scratch)?;
+            let payload = if compressed {
+                &scratch.bytes
+            } else {
+                &scratch.json
+            };
+            Ok(self.cookie_bytes(&self.active.id, payload.len()))
+        })
     }
 
     /// Writes a new session's token now. See [`NativeCodec::encode_at`].
@@ -506,42 +496,38 @@ impl NativeCodec {
         now: UnixTime,
     ) -> Result<String, EncodeError> {
         let key = &self.active;
-        let prepared = self.prepare(value)?;
-        let len = self.cookie_bytes(&key.id, prepared.payload.len());
-        if len > self.config.max_cookie_bytes {
-            return Err(EncodeError::TooLarge {
-                len,
-                limit: self.config.max_cookie_bytes,
-                largest_keys: largest_keys(value),
-            });
-        }
-        // Times before 1970 cannot occur on a working clock; they are
-        // written as 0 (and expire at once) rather than failing.
-        let issued_at = u64::try_from(now.as_secs()).unwrap_or(0);
-        let header = Header {
-            body: self.config.body(),
-            compressed: prepared.compressed,
-            key_id: &key.id,
-            issued_at,
-            origin: u64::try_from(origin.as_secs()).unwrap_or(0).min(issued_at),
-        };
-        let body_len = self.body_len(prepared.payload.len());
-        let mut bytes = Vec::with_capacity(native::token_len(header.len(), body_len));
-        header.write(&mut bytes);
-        match self.config.mode {
-            Mode::Signed => bytes.extend_from_slice(&prepared.payload),
-            Mode::Encrypted => {
-                let aad = [self.context.as_slice(), &bytes].concat();
-                seal(
-                    &key.enc,
-                    &aad,
-                    &prepared.payload,
-                    self.config.padding,
-                    &mut bytes,
-                )?;
+        with_scratch(|scratch| {
+            let compressed = self.prepare(value, scratch)?;
+            let Scratch { json, bytes, token } = scratch;
+            let payload: &[u8] = if compressed { bytes } else { json };
+            let len = self.cookie_bytes(&key.id, payload.len());
+            if len > self.config.max_cookie_bytes {
+                return Err(EncodeError::TooLarge {
+                    len,
+                    limit: self.config.max_cookie_bytes,
+                    largest_keys: largest_keys(value),
+                });
             }
-        }
-        Ok(native::finish(bytes, &key.mac))
+            // Times before 1970 cannot occur on a working clock; they are
+            // written as 0 (and expire at once) rather than failing.
+            let issued_at = u64::try_from(now.as_secs()).unwrap_or(0);
+            let header = Header {
+                body: self.config.body(),
+                compressed,
+                key_id: &key.id,
+                issued_at,
+                origin: u64::try_from(origin.as_secs()).unwrap_or(0).min(issued_at),
+            };
+            // The context first: it is the start of the AEAD's associated
+            // data, and the MAC state has already absorbed it.
+            token.extend_from_slice(&self.context);
+            header.write(token);
+            match self.config.mode {
+                Mode::Signed => token.extend_from_slice(payload),
+                Mode::Encrypted => seal(&key.enc, token, 0, payload, self.config.padding)?,
+            }
+            Ok(native::finish(token, self.context.len(), &key.mac))
+        })
     }
 
     /// Writes `decoded`'s value again as of `now`, under the active key,
@@ -637,6 +623,13 @@ impl NativeCodec {
         cookie: &str,
         now: UnixTime,
     ) -> Result<Decoded<T>, DecodeError> {
+        self.open_at(cookie, now)?
+            .try_map(|json| json::from_slice(&json).map_err(DecodeError::BadPayload))
+    }
+
+    /// Every check of [`NativeCodec::decode_at`] up to the JSON, which it
+    /// returns as bytes.
+    fn open_at(&self, cookie: &str, now: UnixTime) -> Result<Decoded<Vec<u8>>, DecodeError> {
         self.config.limits.check_cookie_len(cookie)?;
         let bytes = native::decode_text(cookie).map_err(DecodeError::Malformed)?;
         let token = native::parse(&bytes, self.config.body()).map_err(DecodeError::Malformed)?;
@@ -681,12 +674,11 @@ impl NativeCodec {
         if token.compressed {
             payload = inflate_capped(&payload, self.config.limits.max_inflated_len())?;
         }
-        let value = json::from_slice(&payload).map_err(DecodeError::BadPayload)?;
         let half_life_passed = self.config.max_age.is_some_and(|max_age| {
             i128::from(now.as_secs()) - i128::from(issued_at.as_secs()) > i128::from(max_age / 2)
         });
         Ok(Decoded {
-            value,
+            value: payload,
             issued_at,
             origin,
             key_index,
@@ -712,7 +704,35 @@ impl NativeCodec {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn decode_session(&self, cookie: &str) -> Result<Decoded<Session>, DecodeError> {
-        self.decode_at(cookie, UnixTime::now())
+        self.decode_session_at(cookie, UnixTime::now())
+    }
+
+    /// Verifies `cookie` as of `now` and decodes it as a [`Session`] whose
+    /// values are parsed only when read.
+    ///
+    /// # Errors
+    ///
+    /// As [`NativeCodec::decode_at`]; a payload that is not a JSON object is
+    /// [`DecodeError::BadPayload`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_cookie::{MasterKey, NativeCodec, NativeConfig, NativeKeyRing, UnixTime};
+    ///
+    /// let codec = NativeCodec::new(&NativeKeyRing::new(MasterKey::generate("k1")?), NativeConfig::SIGNED)?;
+    /// let now = UnixTime::from_secs(1_700_000_000);
+    /// let token = codec.encode_at(&serde_json::json!({"user_id": 5}), now)?;
+    /// let session = codec.decode_session_at(&token, now)?.into_value();
+    /// assert_eq!(session.get::<u32>("user_id")?, Some(5));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn decode_session_at(
+        &self,
+        cookie: &str,
+        now: UnixTime,
+    ) -> Result<Decoded<Session>, DecodeError> {
+        self.open_at(cookie, now)?.try_map(Session::from_json_bytes)
     }
 }
 

@@ -6,31 +6,50 @@
 //! against classic zlib, and only the same algorithm gives the same bytes.
 //! Pure-Rust deflaters produce different, equally valid, streams.
 
-use std::io::Read;
+use std::cell::RefCell;
 
-use flate2::Compression;
-use flate2::bufread::ZlibDecoder;
-use flate2::write::ZlibEncoder;
+use flate2::{Compress, Compression, Decompress, FlushCompress, FlushDecompress, Status};
 
 use crate::error::{DecodeError, PayloadError, SizeLimit};
 
 /// zlib's default level (`Z_DEFAULT_COMPRESSION` maps to 6).
 const LEVEL: u32 = 6;
 
-/// Compresses `data` as `zlib.compress(data)` would, and returns the result
-/// only if it saves at least two bytes (`len(c) < len(data) - 1`, the rule
-/// of both Django and itsdangerous).
-pub(crate) fn compress_if_smaller(data: &[u8]) -> Option<Vec<u8>> {
-    use std::io::Write;
+thread_local! {
+    // zlib's state is a few hundred KiB to set up; each thread keeps one
+    // compressor and one decompressor and resets them between uses.
+    static DEFLATE: RefCell<Option<Compress>> = const { RefCell::new(None) };
+    static INFLATE: RefCell<Option<Decompress>> = const { RefCell::new(None) };
+}
 
-    let mut encoder = ZlibEncoder::new(
-        Vec::with_capacity(data.len() / 2 + 16),
-        Compression::new(LEVEL),
+/// Compresses `data` as `zlib.compress(data)` would into `out` (cleared
+/// first), and says whether the result saves at least two bytes
+/// (`len(c) < len(data) - 1`, the rule of both Django and itsdangerous).
+/// When it does not, `out` holds nothing useful.
+pub(crate) fn compress_into_if_smaller(data: &[u8], out: &mut Vec<u8>) -> bool {
+    let Some(limit) = data.len().checked_sub(2) else {
+        return false;
+    };
+    out.clear();
+    // One byte of room past the limit tells "too long" from "just fits".
+    out.reserve(limit + 1);
+    let mut deflate = DEFLATE
+        .with(|cell| cell.borrow_mut().take())
+        .unwrap_or_else(|| Compress::new(Compression::new(LEVEL), true));
+    deflate.reset();
+    let finished = matches!(
+        deflate.compress_vec(data, out, FlushCompress::Finish),
+        Ok(Status::StreamEnd)
     );
-    // Writing into a Vec cannot fail.
-    encoder.write_all(data).ok()?;
-    let compressed = encoder.finish().ok()?;
-    (compressed.len() + 1 < data.len()).then_some(compressed)
+    DEFLATE.with(|cell| *cell.borrow_mut() = Some(deflate));
+    finished && out.len() <= limit
+}
+
+/// [`compress_into_if_smaller`] into a new buffer: the compressed bytes,
+/// or `None` when compression does not save two bytes.
+pub(crate) fn compress_if_smaller(data: &[u8]) -> Option<Vec<u8>> {
+    let mut out = Vec::new();
+    compress_into_if_smaller(data, &mut out).then_some(out)
 }
 
 /// Inflates a zlib stream, refusing to produce more than `cap` bytes.
@@ -38,19 +57,54 @@ pub(crate) fn compress_if_smaller(data: &[u8]) -> Option<Vec<u8>> {
 /// Bytes after the end of the stream are ignored, as CPython's
 /// `zlib.decompress` ignores them; a stream that ends early is an error.
 pub(crate) fn inflate_capped(data: &[u8], cap: usize) -> Result<Vec<u8>, DecodeError> {
-    let limit = u64::try_from(cap).unwrap_or(u64::MAX).saturating_add(1);
-    let mut out = Vec::with_capacity(data.len().saturating_mul(3).min(cap));
-    ZlibDecoder::new(data)
-        .take(limit)
-        .read_to_end(&mut out)
-        .map_err(|_| DecodeError::BadPayload(PayloadError::Zlib))?;
-    if out.len() > cap {
-        return Err(DecodeError::TooLarge {
-            what: SizeLimit::Inflated,
-            limit: cap,
-        });
+    let mut inflate = INFLATE
+        .with(|cell| cell.borrow_mut().take())
+        .unwrap_or_else(|| Decompress::new(true));
+    inflate.reset(true);
+    let result = inflate_with(&mut inflate, data, cap);
+    INFLATE.with(|cell| *cell.borrow_mut() = Some(inflate));
+    result
+}
+
+fn inflate_with(inflate: &mut Decompress, data: &[u8], cap: usize) -> Result<Vec<u8>, DecodeError> {
+    let too_large = DecodeError::TooLarge {
+        what: SizeLimit::Inflated,
+        limit: cap,
+    };
+    let bad = DecodeError::BadPayload(PayloadError::Zlib);
+    let hard_limit = cap.saturating_add(1);
+    let mut out = Vec::with_capacity(
+        data.len()
+            .saturating_mul(4)
+            .saturating_add(64)
+            .min(hard_limit),
+    );
+    loop {
+        let consumed = usize::try_from(inflate.total_in()).map_err(|_| bad.clone())?;
+        let input = data.get(consumed..).unwrap_or_default();
+        let produced_before = out.len();
+        let status = inflate
+            .decompress_vec(input, &mut out, FlushDecompress::None)
+            .map_err(|_| bad.clone())?;
+        if out.len() > cap {
+            return Err(too_large);
+        }
+        match status {
+            Status::StreamEnd => return Ok(out),
+            _ if out.len() == out.capacity() => {
+                // Out of room: grow, but never past one byte over the cap.
+                let room = out.capacity().max(64).min(hard_limit - out.len());
+                out.reserve_exact(room);
+            }
+            _ if out.len() == produced_before && input.is_empty() => return Err(bad),
+            _ if out.len() == produced_before
+                && usize::try_from(inflate.total_in()).ok() == Some(consumed) =>
+            {
+                return Err(bad);
+            }
+            _ => {}
+        }
     }
-    Ok(out)
 }
 
 #[cfg(test)]
@@ -60,17 +114,24 @@ mod tests {
     /// The boundary of `shared/specs/django-signing.md`, section 4.
     #[test]
     fn compresses_only_when_two_bytes_are_saved() {
-        assert!(compress_if_smaller(br#"{"k":"aaaaaaaaaa"}"#).is_none());
-        assert!(compress_if_smaller(br#"{"k":"aaaaaaaaaaa"}"#).is_none());
-        let c = compress_if_smaller(br#"{"k":"aaaaaaaaaaaa"}"#).unwrap();
+        let mut c = Vec::new();
+        assert!(!compress_into_if_smaller(br#"{"k":"aaaaaaaaaa"}"#, &mut c));
+        assert!(!compress_into_if_smaller(br#"{"k":"aaaaaaaaaaa"}"#, &mut c));
+        assert!(compress_into_if_smaller(br#"{"k":"aaaaaaaaaaaa"}"#, &mut c));
         assert_eq!(c.len(), 18);
         assert_eq!(&c[..2], &[0x78, 0x9c]);
+        assert!(!compress_into_if_smaller(b"", &mut c));
+        assert!(!compress_into_if_smaller(b"x", &mut c));
+    }
+
+    fn compressed(data: &[u8]) -> Vec<u8> {
+        compress_if_smaller(data).unwrap()
     }
 
     #[test]
     fn round_trip_and_trailing_bytes_ignored() {
         let data = b"hello hello hello hello hello hello hello".repeat(10);
-        let mut c = compress_if_smaller(&data).unwrap();
+        let mut c = compressed(&data);
         assert_eq!(inflate_capped(&c, 1 << 20).unwrap(), data);
         c.extend_from_slice(b"junk after the stream");
         assert_eq!(inflate_capped(&c, 1 << 20).unwrap(), data);
@@ -79,8 +140,8 @@ mod tests {
     #[test]
     fn truncated_or_foreign_streams_fail() {
         let data = b"abcabcabcabcabcabcabcabcabcabc".repeat(10);
-        let c = compress_if_smaller(&data).unwrap();
-        for cut in 0..c.len() - 4 {
+        let c = compressed(&data);
+        for cut in 0..c.len() {
             assert!(inflate_capped(&c[..cut], 1 << 20).is_err(), "cut at {cut}");
         }
         assert!(inflate_capped(b"{\"x\":\"1\"}", 1 << 20).is_err());
@@ -89,7 +150,7 @@ mod tests {
     #[test]
     fn cap_is_exact() {
         let data = vec![b'a'; 1000];
-        let c = compress_if_smaller(&data).unwrap();
+        let c = compressed(&data);
         assert_eq!(inflate_capped(&c, 1000).unwrap().len(), 1000);
         assert!(matches!(
             inflate_capped(&c, 999),

@@ -62,14 +62,16 @@ pub(crate) fn padded_len(len: usize, bucket: usize) -> usize {
     (len + 1).div_ceil(bucket) * bucket
 }
 
-/// Appends `salt || nonce || AES-256-GCM(payload || padding) || gcm tag`.
+/// Appends `salt || nonce || AES-256-GCM(payload || padding) || gcm tag`
+/// to `out`; the associated data is what `out` held from `aad_start` on.
 pub(crate) fn seal(
     keys: &MessageKeys,
-    aad: &[u8],
+    out: &mut Vec<u8>,
+    aad_start: usize,
     payload: &[u8],
     bucket: usize,
-    out: &mut Vec<u8>,
 ) -> Result<(), EncodeError> {
+    let aad_end = out.len();
     let mut random = [0u8; SALT_LEN + NONCE_LEN];
     getrandom::fill(&mut random).map_err(|_| EncodeError::Random)?;
     let (salt, nonce) = random.split_at(SALT_LEN);
@@ -79,7 +81,8 @@ pub(crate) fn seal(
     out.push(PAD_MARK);
     out.resize(start + padded_len(payload.len(), bucket), 0);
     let nonce = Nonce::try_from(nonce).map_err(|_| EncodeError::Random)?;
-    let plaintext = out.get_mut(start..).unwrap_or_default();
+    let (head, plaintext) = out.split_at_mut(start);
+    let aad = head.get(aad_start..aad_end).unwrap_or_default();
     let tag = keys
         .cipher(salt)
         .encrypt_inout_detached(&nonce, aad, plaintext.into())
@@ -140,8 +143,9 @@ mod tests {
         for bucket in [1, 16, 256] {
             for len in [0, 1, 15, 16, 17, 300] {
                 let payload = vec![0u8; len]; // zeros must survive unpadding
-                let mut body = Vec::new();
-                seal(&keys, b"aad", &payload, bucket, &mut body).unwrap();
+                let mut body = b"aad".to_vec();
+                seal(&keys, &mut body, 0, &payload, bucket).unwrap();
+                let body = body.split_off(3);
                 assert_eq!(body.len(), OVERHEAD + padded_len(len, bucket));
                 assert_eq!((body.len() - OVERHEAD) % bucket, 0);
                 assert_eq!(open(&keys, b"aad", &body, proof()).unwrap(), payload);
@@ -154,8 +158,8 @@ mod tests {
     fn every_message_gets_its_own_salt_and_nonce() {
         let keys = MessageKeys::new(&[9; 32], b"test");
         let (mut a, mut b) = (Vec::new(), Vec::new());
-        seal(&keys, b"", b"same", 1, &mut a).unwrap();
-        seal(&keys, b"", b"same", 1, &mut b).unwrap();
+        seal(&keys, &mut a, 0, b"same", 1).unwrap();
+        seal(&keys, &mut b, 0, b"same", 1).unwrap();
         assert_ne!(a[..SALT_LEN + NONCE_LEN], b[..SALT_LEN + NONCE_LEN]);
         assert_ne!(a, b);
     }
@@ -164,7 +168,7 @@ mod tests {
     fn short_or_altered_bodies_fail() {
         let keys = MessageKeys::new(&[9; 32], b"test");
         let mut body = Vec::new();
-        seal(&keys, b"", b"hello", 1, &mut body).unwrap();
+        seal(&keys, &mut body, 0, b"hello", 1).unwrap();
         for cut in 0..body.len() {
             assert!(open(&keys, b"", &body[..cut], proof()).is_err());
         }

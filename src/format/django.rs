@@ -171,6 +171,13 @@ pub(crate) fn latin1_json(bytes: &[u8]) -> Cow<'_, [u8]> {
     Cow::Owned(text.into_bytes())
 }
 
+/// The length of the cookie for a payload of `payload_len` bytes signed at
+/// `now` (an upper bound by at most one byte: the compression mark).
+pub(crate) fn encoded_len(payload_len: usize, now: UnixTime) -> usize {
+    let timestamp = 1 + (now.as_secs().unsigned_abs().max(1).ilog(62) as usize) + 1;
+    1 + (payload_len * 4).div_ceil(3) + 1 + timestamp + 1 + SIGNATURE_LEN
+}
+
 /// Appends a signed cookie for `payload` (already compressed when
 /// `compressed`), signed at `now` by the ring's signing key.
 pub(crate) fn write(

@@ -118,11 +118,15 @@ pub(crate) fn encrypted_body_len(padded: usize) -> usize {
     padded + OVERHEAD
 }
 
-/// Appends the HMAC tag and returns the token's text.
-pub(crate) fn finish(mut bytes: Vec<u8>, mac: &HmacKey) -> String {
-    let tag = mac.tag(&[&bytes]);
-    bytes.extend_from_slice(&tag);
-    URL_SAFE_NO_PAD.encode(&bytes)
+/// Appends the HMAC tag to `buffer[start..]` (header and body; `mac` has
+/// absorbed the context) and returns that token's text.
+pub(crate) fn finish(buffer: &mut Vec<u8>, start: usize, mac: &HmacKey) -> String {
+    let tag = mac.tag(&[buffer.get(start..).unwrap_or_default()]);
+    buffer.extend_from_slice(&tag);
+    let token = buffer.get(start..).unwrap_or_default();
+    let mut text = String::with_capacity(text_len(token.len()));
+    URL_SAFE_NO_PAD.encode_string(token, &mut text);
+    text
 }
 
 /// A token checked for structure only.

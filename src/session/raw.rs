@@ -1,0 +1,196 @@
+//! A session payload read only one level deep: each key with the byte range
+//! of its raw value, so that values are parsed only when a handler reads
+//! them.
+
+use core::fmt;
+use core::ops::Range;
+
+use serde::Deserializer;
+use serde::de::{MapAccess, Visitor};
+use serde_json::value::RawValue;
+
+use crate::error::PayloadError;
+
+/// The nesting `serde_json` accepts when it parses a whole document; the
+/// raw values are held to the same bound so a lazy parse never fails where
+/// an eager one would have succeeded, and never succeeds where it failed.
+pub(crate) const MAX_DEPTH: usize = 127;
+
+/// What [`object_entries`] does not check but a full parse does: that
+/// `text` nests no deeper than [`MAX_DEPTH`], and that every `\u` escape of
+/// a UTF-16 surrogate is half of a pair (serde_json refuses lone surrogates
+/// when it builds a string, but not when it skips over one). One pass over
+/// the bytes, without parsing.
+pub(crate) fn check_nesting(text: &[u8]) -> Result<(), PayloadError> {
+    let mut depth = 0usize;
+    let mut in_string = false;
+    // After a high surrogate escape, the next thing must be a low one.
+    let mut want_low = false;
+    let mut offset = 0;
+    while let Some(&byte) = text.get(offset) {
+        if !in_string {
+            match byte {
+                b'"' => in_string = true,
+                b'[' | b'{' => {
+                    depth += 1;
+                    if depth > MAX_DEPTH {
+                        return Err(position(text, offset));
+                    }
+                }
+                b']' | b'}' => depth = depth.saturating_sub(1),
+                _ => {}
+            }
+            offset += 1;
+            continue;
+        }
+        let unit = match (byte, text.get(offset + 1)) {
+            (b'\\', Some(b'u')) => hex4(text.get(offset + 2..offset + 6)),
+            _ => None,
+        };
+        match unit {
+            Some(0xD800..=0xDBFF) if !want_low => want_low = true,
+            Some(0xDC00..=0xDFFF) if want_low => want_low = false,
+            _ if want_low => return Err(position(text, offset)),
+            Some(0xDC00..=0xDFFF) => return Err(position(text, offset)),
+            _ => {}
+        }
+        offset += match (byte, unit) {
+            (_, Some(_)) => 6,
+            (b'\\', None) => 2,
+            (b'"', None) => {
+                in_string = false;
+                1
+            }
+            _ => 1,
+        };
+    }
+    Ok(())
+}
+
+/// The value of four hex digits, if they are four hex digits.
+fn hex4(digits: Option<&[u8]>) -> Option<u16> {
+    let digits = core::str::from_utf8(digits?).ok()?;
+    u16::from_str_radix(digits, 16)
+        .ok()
+        .filter(|_| digits.len() == 4)
+}
+
+fn position(text: &[u8], offset: usize) -> PayloadError {
+    let before = text.get(..offset).unwrap_or_default();
+    let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+    let column = offset
+        - before
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map_or(0, |i| i + 1)
+        + 1;
+    PayloadError::Json { line, column }
+}
+
+/// The keys of the top-level object of `text`, in order, each with the
+/// range of its raw value in `text`. A repeated key keeps its first
+/// position and takes its last value, as Python's `json.loads` does.
+pub(crate) fn object_entries(text: &str) -> Result<Vec<(String, Range<usize>)>, PayloadError> {
+    let mut deserializer = serde_json::Deserializer::from_str(text);
+    let entries = deserializer
+        .deserialize_map(EntriesVisitor { base: text })
+        .and_then(|entries| deserializer.end().map(|()| entries))
+        .map_err(|err| PayloadError::from_json(&err))?;
+    Ok(entries)
+}
+
+struct EntriesVisitor<'a> {
+    base: &'a str,
+}
+
+impl<'de> Visitor<'de> for EntriesVisitor<'_> {
+    type Value = Vec<(String, Range<usize>)>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut entries: Self::Value = Vec::with_capacity(map.size_hint().unwrap_or(8));
+        while let Some(key) = map.next_key::<String>()? {
+            let raw: &RawValue = map.next_value()?;
+            // The raw value borrows from `base`: its offset is the distance
+            // between the two addresses.
+            let start = (raw.get().as_ptr() as usize).saturating_sub(self.base.as_ptr() as usize);
+            let range = start..start + raw.get().len();
+            match entries.iter_mut().find(|(k, _)| *k == key) {
+                Some(entry) => entry.1 = range,
+                None => entries.push((key, range)),
+            }
+        }
+        Ok(entries)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ranges_point_at_raw_values() {
+        let text = r#" {"a" : [1, {"b":2}], "c":"x\"y", "a": 3} "#;
+        let entries = object_entries(text).unwrap();
+        let seen: Vec<(&str, &str)> = entries
+            .iter()
+            .map(|(k, r)| (k.as_str(), &text[r.clone()]))
+            .collect();
+        assert_eq!(seen, [("a", "3"), ("c", r#""x\"y""#)]);
+    }
+
+    #[test]
+    fn only_objects_and_only_one_document() {
+        assert!(matches!(
+            object_entries("[1]"),
+            Err(PayloadError::Shape { .. })
+        ));
+        assert!(object_entries("{} {}").is_err());
+        assert!(object_entries("{\"a\":}").is_err());
+        assert!(object_entries("{\"a\":1,}").is_err());
+    }
+
+    #[test]
+    fn depth_matches_serde_json() {
+        for depth in [1, 126, 127, 128, 500] {
+            let text = format!("{}{}", "[".repeat(depth), "]".repeat(depth));
+            let eager = serde_json::from_str::<serde_json::Value>(&text).is_ok();
+            assert_eq!(
+                check_nesting(text.as_bytes()).is_ok(),
+                eager,
+                "depth {depth}"
+            );
+        }
+        let brackets_in_strings =
+            format!("{{\"a\":\"{}\\\"{}\"}}", "[".repeat(500), "{".repeat(500));
+        assert!(check_nesting(brackets_in_strings.as_bytes()).is_ok());
+    }
+
+    /// Whatever the lazy path accepts, a full parse accepts, and the other
+    /// way round.
+    #[test]
+    fn lazy_and_eager_agree_on_escapes() {
+        for value in [
+            r#""\ud800""#,
+            r#""\udc00""#,
+            r#""\ud800\udc00""#,
+            r#""\ud83d\ude00 ok""#,
+            r#""\ud800x""#,
+            r#""\ud800\u0041""#,
+            r#""\ud800\ud800\udc00""#,
+            r#""\udc00\ud800""#,
+            r#""\\ud800""#,
+            r#""a\"\ud800""#,
+            r#""\u00e9\n\t""#,
+            r#"["\ud800\udfff", {"\ud83d\ude00": 1}]"#,
+        ] {
+            let text = format!(r#"{{"k":{value}}}"#);
+            let eager = serde_json::from_str::<serde_json::Value>(&text).is_ok();
+            let lazy = check_nesting(text.as_bytes()).is_ok() && object_entries(&text).is_ok();
+            assert_eq!(lazy, eager, "{text}");
+        }
+    }
+}
