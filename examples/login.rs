@@ -65,6 +65,10 @@ fn hash_password(password: &[u8]) -> Result<String, Box<dyn std::error::Error>> 
 impl Users {
     /// The demo table: `alice` / `wonderland`, hashed at start-up with a
     /// fresh random salt.
+    ///
+    /// # Errors
+    ///
+    /// When the random source or Argon2 fails.
     pub fn demo() -> Result<Self, Box<dyn std::error::Error>> {
         let alice = User {
             id: 1,
@@ -100,6 +104,10 @@ impl Users {
 
 /// The session layer of the site: the native format, encrypted, with
 /// Django's cookie defaults.
+///
+/// # Errors
+///
+/// When the codec refuses the configuration (it does not: it is fixed).
 pub fn session_layer(ring: &NativeKeyRing) -> Result<SessionLayer, Box<dyn std::error::Error>> {
     Ok(SessionLayer::native(
         ring,
@@ -126,6 +134,10 @@ pub fn app(users: Arc<Users>, layer: SessionLayer) -> Router {
 
 /// Reads the key ring from `SESSION_KEYS` or `SESSION_KEYS_FILE`, or the
 /// development key file; says which on standard error.
+///
+/// # Errors
+///
+/// When the key lines cannot be read or are refused (weak, malformed).
 pub fn key_ring() -> Result<NativeKeyRing, Box<dyn std::error::Error>> {
     if let Ok(lines) = std::env::var("SESSION_KEYS") {
         eprintln!("session keys: from SESSION_KEYS");

@@ -11,6 +11,14 @@
 //! run as root in CI); if that fails the test fails: it never skips.
 //! Everything stays on 127.0.0.1.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic,
+    clippy::cast_possible_truncation
+)] // test code: a failed unwrap is a failed test
+
 #[allow(dead_code, unreachable_pub)]
 #[path = "../examples/login.rs"]
 mod login;

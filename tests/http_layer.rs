@@ -6,6 +6,14 @@
 //! These drive the tower service in-process (`oneshot`), with a stepped
 //! clock; `tests/http_login.rs` drives a real server over TCP.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic,
+    clippy::cast_possible_truncation
+)] // test code: a failed unwrap is a failed test
+
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};

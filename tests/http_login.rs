@@ -2,6 +2,14 @@
 //! client with a cookie store: login, pages, logout; tampered and expired
 //! cookies; key rotation; a chunked 10 KB session and its shrinking.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic,
+    clippy::cast_possible_truncation
+)] // test code: a failed unwrap is a failed test
+
 #[allow(dead_code, unreachable_pub)]
 #[path = "../examples/login.rs"]
 mod login;
