@@ -37,7 +37,9 @@ pub enum DecodeError {
     /// Authentic, but older than the maximum age (or, in the native format,
     /// than the absolute lifetime counted from the first issue).
     Expired {
-        /// Seconds between signing (or first issue) and the time of decoding.
+        /// Seconds between signing (or first issue) and the time of decoding;
+        /// negative when the cookie claims to be issued in the future, which
+        /// the Flask format counts as expired.
         age: i64,
         /// The maximum that was enforced, in seconds.
         max_age: u64,
@@ -87,6 +89,12 @@ impl fmt::Display for DecodeError {
         match self {
             Self::Malformed(why) => write!(f, "the cookie is not well formed: {why}"),
             Self::BadSignature => f.write_str("no key verifies the signature"),
+            Self::Expired { age, max_age } if *age < 0 => {
+                write!(
+                    f,
+                    "signature age {age} < 0 seconds (issued in the future; max age {max_age})"
+                )
+            }
             Self::Expired { age, max_age } => {
                 write!(f, "signature age {age} > {max_age} seconds")
             }
@@ -206,6 +214,9 @@ pub enum PayloadError {
     Decrypt,
     /// The first-issue time is after the issue time.
     Origin,
+    /// A Flask tagged value (`{" t": …}`, `{" b": …}`, …) does not load
+    /// (Flask format).
+    Tag,
     /// The payload is not JSON, or nests deeper than the parser allows.
     Json {
         /// Line of the first error (1-based), without echoing the content.
@@ -242,6 +253,7 @@ impl fmt::Display for PayloadError {
             Self::Zlib => f.write_str("not a valid zlib stream"),
             Self::Decrypt => f.write_str("the ciphertext does not decrypt"),
             Self::Origin => f.write_str("the first-issue time is after the issue time"),
+            Self::Tag => f.write_str("a Flask tagged value does not load"),
             Self::Json { line, column } => {
                 write!(f, "not valid JSON (line {line}, column {column})")
             }

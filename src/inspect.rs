@@ -30,6 +30,9 @@ pub enum Format {
     Django,
     /// This crate's own format (`docs/FORMAT.md`).
     Native,
+    /// Flask's session cookie (itsdangerous): `[.]body.timestamp.signature`.
+    #[cfg(feature = "flask")]
+    Flask,
 }
 
 impl Format {
@@ -45,6 +48,8 @@ impl Format {
         match self {
             Self::Django => "django",
             Self::Native => "native",
+            #[cfg(feature = "flask")]
+            Self::Flask => "flask",
         }
     }
 }
@@ -186,6 +191,12 @@ pub fn inspect(cookie: &str, limits: Limits) -> Result<Inspection, DecodeError> 
     }
     match django::split(cookie) {
         Ok(parts) => Ok(inspect_django(cookie, &parts, limits)),
+        // Three `.`-separated fields ending in a 27-character signature:
+        // neither a Django value (no `:`) nor a native token (no `.`).
+        #[cfg(feature = "flask")]
+        Err(_) if crate::format::flask::looks_like(cookie) => crate::format::flask::split(cookie)
+            .map(|parts| inspect_flask(cookie, &parts, limits))
+            .map_err(DecodeError::Malformed),
         Err(django_err) => inspect_native(cookie, limits).map_err(|native_err| {
             // Report the Django structure error unless the text is at least
             // base64url, which only the native format uses.
@@ -218,6 +229,40 @@ fn inspect_django(cookie: &str, parts: &django::Parts<'_>, limits: Limits) -> In
         native: None,
         compressed: parts.compressed(),
         issued_at: parts.timestamp_unverified().ok(),
+        cookie_len: cookie.len(),
+        payload_len,
+        json_len,
+        payload,
+    }
+}
+
+#[cfg(feature = "flask")]
+fn inspect_flask(
+    cookie: &str,
+    parts: &crate::format::flask::Parts<'_>,
+    limits: Limits,
+) -> Inspection {
+    let raw = parts.body_unverified();
+    let payload_len = raw.as_ref().ok().map(Vec::len);
+    let json_bytes = raw.map_err(DecodeError::BadPayload).and_then(|raw| {
+        if parts.compressed() {
+            inflate_capped(&raw, limits.max_inflated_len())
+        } else {
+            Ok(raw)
+        }
+    });
+    let json_len = json_bytes.as_ref().ok().map(Vec::len);
+    // The JSON as the cookie carries it: Flask's tagged wire form.
+    let payload = json_bytes.and_then(|bytes| {
+        crate::json::from_slice::<Value>(&bytes).map_err(DecodeError::BadPayload)
+    });
+    Inspection {
+        format: Format::Flask,
+        native: None,
+        compressed: parts.compressed(),
+        issued_at: i64::try_from(parts.timestamp_unverified())
+            .ok()
+            .map(UnixTime::from_secs),
         cookie_len: cookie.len(),
         payload_len,
         json_len,

@@ -5,6 +5,9 @@ use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
 use subtle::ConstantTimeEq;
 
+#[cfg(feature = "flask")]
+pub(crate) mod sha1;
+
 /// Length of an HMAC-SHA256 tag in bytes.
 pub(crate) const TAG_LEN: usize = 32;
 

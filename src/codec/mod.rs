@@ -2,6 +2,8 @@
 //! each pipeline; the formats below only know their layouts.
 
 mod django;
+#[cfg(feature = "flask")]
+mod flask;
 mod native;
 
 use std::cell::RefCell;
@@ -12,6 +14,8 @@ use crate::error::{DecodeError, SizeLimit};
 use crate::time::UnixTime;
 
 pub use django::{DJANGO_SESSION_COOKIE_AGE, DjangoCodec, DjangoConfig};
+#[cfg(feature = "flask")]
+pub use flask::{FLASK_SESSION_LIFETIME, FlaskCodec, FlaskConfig};
 pub use native::{KeyUsage, Mode, NativeCodec, NativeConfig};
 
 /// Reusable byte buffers for the intermediate steps of an encode: the

@@ -9,6 +9,8 @@
 
 mod float;
 mod python;
+#[cfg(feature = "flask")]
+pub mod tagged;
 
 use std::io;
 
@@ -64,6 +66,41 @@ pub fn to_writer<W: io::Write, T: Serialize + ?Sized>(
 ) -> Result<(), serde_json::Error> {
     let mut serializer = serde_json::Serializer::with_formatter(writer, PythonFormatter);
     value.serialize(&mut serializer)
+}
+
+/// Writes `value` as CPython's `json.dumps(value, separators=(",", ":"),
+/// sort_keys=True)`: [`to_string`] with every object's keys sorted, at every
+/// depth, by Unicode code point (which for UTF-8 is byte order). This is
+/// the JSON that Flask signs.
+///
+/// # Errors
+///
+/// As [`to_string`].
+///
+/// # Examples
+///
+/// ```
+/// let value = serde_json::json!({"zeta": 1, "é": {"b": 1, "a": 2}, "A": 0.00001});
+/// let text = session_cookie::json::to_string_sorted(&value)?;
+/// assert_eq!(text, r#"{"A":1e-05,"zeta":1,"\u00e9":{"a":2,"b":1}}"#);
+/// # Ok::<(), serde_json::Error>(())
+/// ```
+pub fn to_string_sorted<T: Serialize + ?Sized>(value: &T) -> Result<String, serde_json::Error> {
+    let mut value = serde_json::to_value(value)?;
+    sort_keys(&mut value);
+    to_string(&value)
+}
+
+/// Sorts the keys of every object in `value`, at every depth, by code point.
+pub(crate) fn sort_keys(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::Object(map) => {
+            map.sort_keys();
+            map.values_mut().for_each(sort_keys);
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(sort_keys),
+        _ => {}
+    }
 }
 
 /// Parses JSON with `serde_json`'s nesting limit (128 levels), mapping errors

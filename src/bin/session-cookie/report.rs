@@ -52,7 +52,12 @@ pub(crate) fn describe(seen: &Inspection, now: UnixTime) -> String {
             let _ = writeln!(out, "{}", time_line("origin:     ", header.origin, now));
         }
         None => {
-            let _ = writeln!(out, "signature:  HMAC-SHA256, NOT VERIFIED (no key given)");
+            let mac = if seen.format().name() == "flask" {
+                "HMAC-SHA1"
+            } else {
+                "HMAC-SHA256"
+            };
+            let _ = writeln!(out, "signature:  {mac}, NOT VERIFIED (no key given)");
             let _ = writeln!(out, "{}", time_line("issued at:  ", seen.issued_at(), now));
         }
     }

@@ -1,0 +1,288 @@
+//! Moving sessions from Django's or Flask's cookie to the native format
+//! without logging anybody out.
+//!
+//! A site that switches formats keeps the old codec for verification only:
+//! when a request comes with an old-format cookie, [`migrate_at`] verifies
+//! it with the old codec (signature, keys, age, exactly as the old framework
+//! would) and writes the same session as a native token, signed now, whose
+//! first-issue time (`origin`) is the old cookie's signing time. The native
+//! absolute lifetime ([`NativeConfig::with_max_lifetime`](crate::NativeConfig::with_max_lifetime))
+//! therefore counts from when the old framework issued the cookie: moving a
+//! user over does not give the session a longer life. Users move as they
+//! come back; the old keys can go once the old cookies have expired.
+
+use core::fmt;
+
+use serde_json::Value;
+
+use crate::codec::{Decoded, DjangoCodec, NativeCodec};
+use crate::error::{DecodeError, EncodeError};
+use crate::time::UnixTime;
+
+/// The codec of the format a cookie is migrated from.
+///
+/// # Examples
+///
+/// ```
+/// use session_cookie::{DjangoCodec, KeyRing, Legacy};
+///
+/// let django = DjangoCodec::sessions(&KeyRing::new("django-secret")?);
+/// let from = Legacy::Django(&django);
+/// assert_eq!(from.name(), "django");
+/// # Ok::<(), session_cookie::KeyError>(())
+/// ```
+#[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
+pub enum Legacy<'a> {
+    /// A Django `signed_cookies` session cookie (or any `signing.dumps`
+    /// value, with the matching configuration).
+    Django(&'a DjangoCodec),
+    /// A Flask session cookie.
+    #[cfg(feature = "flask")]
+    Flask(&'a crate::FlaskCodec),
+}
+
+impl Legacy<'_> {
+    /// The format's name, as the CLI's `--from` spells it.
+    #[must_use]
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::Django(_) => "django",
+            #[cfg(feature = "flask")]
+            Self::Flask(_) => "flask",
+        }
+    }
+
+    /// Verifies `cookie` as the old framework would at `now`, and gives the
+    /// session as the application sees it (for Flask: `" di"` escapes
+    /// removed, Python-only values in their tagged wire form).
+    fn decode_at(&self, cookie: &str, now: UnixTime) -> Result<Decoded<Value>, DecodeError> {
+        match self {
+            Self::Django(codec) => codec.decode_at(cookie, now),
+            #[cfg(feature = "flask")]
+            Self::Flask(codec) => codec.decode_at(cookie, now),
+        }
+    }
+}
+
+/// A session moved to the native format.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Migrated {
+    token: String,
+    value: Value,
+    origin: UnixTime,
+    key_index: usize,
+}
+
+impl Migrated {
+    /// The native token to send in place of the old cookie.
+    #[must_use]
+    pub fn token(&self) -> &str {
+        &self.token
+    }
+
+    /// The native token, by value.
+    #[must_use]
+    pub fn into_token(self) -> String {
+        self.token
+    }
+
+    /// The session that was moved, as the old cookie carried it.
+    #[must_use]
+    pub fn value(&self) -> &Value {
+        &self.value
+    }
+
+    /// When the old cookie was signed: the native token's first-issue time.
+    #[must_use]
+    pub fn origin(&self) -> UnixTime {
+        self.origin
+    }
+
+    /// Which old key verified the old cookie (0 is the signing key).
+    #[must_use]
+    pub fn old_key_index(&self) -> usize {
+        self.key_index
+    }
+}
+
+/// Why a cookie was not migrated.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum MigrateError {
+    /// The old cookie does not verify or decode (or its session is already
+    /// past the native absolute lifetime, as [`DecodeError::Expired`]).
+    Decode(DecodeError),
+    /// The session cannot be written as a native token (for example it is
+    /// over the native size budget).
+    Encode(EncodeError),
+}
+
+impl MigrateError {
+    /// The stable one-word name of the error, as the CLI prints it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_cookie::{DecodeError, MigrateError};
+    ///
+    /// assert_eq!(MigrateError::Decode(DecodeError::BadSignature).kind(), "bad-signature");
+    /// ```
+    #[must_use]
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::Decode(err) => err.kind(),
+            Self::Encode(EncodeError::TooLarge { .. }) => "too-large",
+            Self::Encode(EncodeError::Random) => "random",
+            Self::Encode(_) => "invalid-json",
+        }
+    }
+}
+
+impl fmt::Display for MigrateError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Decode(err) => write!(f, "the old cookie was refused: {err}"),
+            Self::Encode(err) => write!(f, "the native token cannot be written: {err}"),
+        }
+    }
+}
+
+impl std::error::Error for MigrateError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Self::Decode(err) => Some(err),
+            Self::Encode(err) => Some(err),
+        }
+    }
+}
+
+/// Migrates `cookie` now. See [`migrate_at`].
+///
+/// # Errors
+///
+/// As [`migrate_at`].
+///
+/// # Examples
+///
+/// ```
+/// use session_cookie::{DjangoCodec, KeyRing, Legacy, MasterKey, NativeCodec, NativeConfig, NativeKeyRing, migrate};
+///
+/// let django = DjangoCodec::sessions(&KeyRing::new("django-secret")?);
+/// let old = django.encode(&serde_json::json!({"_auth_user_id": "7"}))?;
+/// let native = NativeCodec::new(&NativeKeyRing::new(MasterKey::generate("k1")?), NativeConfig::SIGNED)?;
+/// let moved = migrate(&old, Legacy::Django(&django), &native)?;
+/// assert_eq!(native.decode::<serde_json::Value>(moved.token())?.into_value()["_auth_user_id"], "7");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn migrate(cookie: &str, from: Legacy<'_>, to: &NativeCodec) -> Result<Migrated, MigrateError> {
+    migrate_at(cookie, from, to, UnixTime::now())
+}
+
+/// Verifies `cookie` in the old format as of `now` and re-issues its
+/// session as a native token signed at `now`, whose first-issue time is the
+/// old cookie's signing time.
+///
+/// # Errors
+///
+/// - [`MigrateError::Decode`] with the old codec's error when the cookie
+///   does not verify, has expired under the old codec's maximum age, or does
+///   not decode; or with [`DecodeError::Expired`] when the session is
+///   already older than `to`'s absolute lifetime (the token would be
+///   refused at once).
+/// - [`MigrateError::Encode`] when the native token cannot be written.
+///
+/// # Security
+///
+/// Nothing is re-issued that the old codec did not verify: migration never
+/// widens what is accepted. Keep the old codec's maximum age as it was, so
+/// that a cookie the old framework would refuse is not moved over.
+///
+/// # Examples
+///
+/// ```
+/// use session_cookie::{
+///     DjangoCodec, KeyRing, Legacy, MasterKey, NativeCodec, NativeConfig, NativeKeyRing, UnixTime, migrate_at,
+/// };
+///
+/// let django = DjangoCodec::sessions(&KeyRing::new("django-secret")?);
+/// let signed = UnixTime::from_secs(1_700_000_000);
+/// let old = django.encode_at(&serde_json::json!({"user_id": 42}), signed)?;
+///
+/// let config = NativeConfig::SIGNED.with_max_lifetime(Some(30 * 86_400));
+/// let native = NativeCodec::new(&NativeKeyRing::new(MasterKey::generate("k1")?), config)?;
+/// let now = UnixTime::from_secs(1_700_086_400);
+/// let moved = migrate_at(&old, Legacy::Django(&django), &native, now)?;
+/// let decoded = native.decode_at::<serde_json::Value>(moved.token(), now)?;
+/// assert_eq!((decoded.origin(), decoded.issued_at()), (signed, now));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn migrate_at(
+    cookie: &str,
+    from: Legacy<'_>,
+    to: &NativeCodec,
+    now: UnixTime,
+) -> Result<Migrated, MigrateError> {
+    let decoded = from.decode_at(cookie, now).map_err(MigrateError::Decode)?;
+    let origin = decoded.issued_at();
+    if let Some(max_lifetime) = to.config().max_lifetime() {
+        let age = i128::from(now.as_secs()) - i128::from(origin.as_secs());
+        if age > i128::from(max_lifetime) {
+            return Err(MigrateError::Decode(DecodeError::Expired {
+                age: i64::try_from(age).unwrap_or(i64::MAX),
+                max_age: max_lifetime,
+            }));
+        }
+    }
+    let token = to
+        .encode_with_origin_at(decoded.value(), origin, now)
+        .map_err(MigrateError::Encode)?;
+    let key_index = decoded.key_index();
+    Ok(Migrated {
+        token,
+        value: decoded.into_value(),
+        origin,
+        key_index,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::{DjangoCodec, KeyRing, MasterKey, NativeConfig, NativeKeyRing};
+
+    fn native(config: NativeConfig) -> NativeCodec {
+        let key = MasterKey::new("k1", vec![0x5a; 16].into_iter().chain(1..=16).collect()).unwrap();
+        NativeCodec::new(&NativeKeyRing::new(key), config).unwrap()
+    }
+
+    #[test]
+    fn keeps_the_issue_time_and_refuses_what_django_refuses() {
+        let django = DjangoCodec::sessions(&KeyRing::new("s").unwrap());
+        let signed = UnixTime::from_secs(1_000_000);
+        let old = django.encode_at(&json!({"a": 1}), signed).unwrap();
+        let to = native(NativeConfig::SIGNED.with_max_lifetime(Some(100)));
+        let now = UnixTime::from_secs(1_000_050);
+        let moved = migrate_at(&old, Legacy::Django(&django), &to, now).unwrap();
+        assert_eq!(moved.origin(), signed);
+        let decoded = to.decode_at::<Value>(moved.token(), now).unwrap();
+        assert_eq!(decoded.origin(), signed);
+        assert_eq!(decoded.value(), &json!({"a": 1}));
+
+        // Past the native absolute lifetime: refused rather than issued dead.
+        let late = UnixTime::from_secs(1_000_101);
+        assert!(matches!(
+            migrate_at(&old, Legacy::Django(&django), &to, late),
+            Err(MigrateError::Decode(DecodeError::Expired {
+                max_age: 100,
+                ..
+            }))
+        ));
+        // Forged: refused with the old codec's verdict.
+        let forged = old.replacen('e', "f", 1);
+        let err = migrate_at(&forged, Legacy::Django(&django), &to, now).unwrap_err();
+        assert!(matches!(err.kind(), "bad-signature" | "malformed"), "{err}");
+    }
+}

@@ -1,0 +1,270 @@
+//! Every case of the vectors made by real Flask 3.1 / itsdangerous 2.2
+//! (`tests/vectors/flask.json`, copied from
+//! `shared/vectors/flask/vectors.json`), and the lenient set
+//! (`tests/vectors/flask_lenient.json`).
+//!
+//! Outcomes map as follows. itsdangerous raises `BadSignature` (or its
+//! subclass `BadTimeSignature`) for anything whose signature does not match,
+//! including values without three fields; we refuse those as `malformed`
+//! before computing any HMAC when the structure is wrong, and as
+//! `bad-signature` otherwise. `SignatureExpired` is `expired` (a timestamp in
+//! the future too), and `BadPayload` (validly signed, but the body is not
+//! base64, zlib or JSON; Flask answers HTTP 500) is `bad-payload`.
+//!
+//! Encode cases with `tagged: false` give the application's plain JSON to
+//! [`FlaskCodec::encode_at`], which must apply the `" di"` escape; cases with
+//! `tagged: true` give the wire form, as a [`Wire`]. Decode cases compare the
+//! application's view ([`FlaskCodec::decode_at`]) for plain sessions and the
+//! wire form ([`FlaskCodec::decode_wire_at`]) for tagged ones.
+//!
+//! The lenient set holds signatures Flask accepts only because Python's
+//! base64 decoder is lenient. Flask never writes them; this crate refuses
+//! them as `malformed` (see `docs/flask.md`, "The lenient decision").
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)] // test code
+#![cfg(feature = "flask")]
+
+use serde_json::Value;
+use session_cookie::json::tagged::{self, Wire};
+use session_cookie::{DecodeError, FlaskCodec, FlaskConfig, KeyRing, Malformed, UnixTime, json};
+
+fn cases(text: &str) -> Vec<Value> {
+    let doc: Value = serde_json::from_str(text).expect("vector file parses");
+    doc["cases"].as_array().unwrap().clone()
+}
+
+fn vectors() -> Vec<Value> {
+    cases(include_str!("vectors/flask.json"))
+}
+
+fn lenient() -> Vec<Value> {
+    cases(include_str!("vectors/flask_lenient.json"))
+}
+
+fn ring(case: &Value) -> KeyRing {
+    let mut ring = KeyRing::new(case["secret_key"].as_str().unwrap()).unwrap();
+    for fallback in case["fallback_keys"].as_array().unwrap() {
+        ring = ring.with_fallback(fallback.as_str().unwrap());
+    }
+    ring
+}
+
+fn codec(case: &Value) -> FlaskCodec {
+    let config = FlaskConfig::SESSIONS
+        .with_salt(case["salt"].as_str().unwrap().to_owned())
+        .with_max_age(case["max_age"].as_u64());
+    FlaskCodec::new(&ring(case), config)
+}
+
+fn tagged_case(case: &Value) -> bool {
+    case["tagged"].as_bool().unwrap_or(false)
+}
+
+/// The JSON text Flask signs for this case's payload.
+fn signed_json(case: &Value) -> String {
+    let wire = if tagged_case(case) {
+        Wire::new(case["payload"].clone())
+    } else {
+        tagged::to_wire(&case["payload"]).unwrap()
+    };
+    json::to_string_sorted(wire.value()).unwrap()
+}
+
+#[test]
+fn encode_cases_are_byte_identical() {
+    let mut count = 0;
+    for case in vectors().iter().filter(|c| c["kind"] == "encode") {
+        let name = case["name"].as_str().unwrap();
+        assert_eq!(
+            signed_json(case),
+            case["json"].as_str().unwrap(),
+            "{name}: JSON text"
+        );
+        let codec = codec(case);
+        let now = UnixTime::from_secs(case["timestamp"].as_i64().unwrap());
+        let cookie = if tagged_case(case) {
+            codec.encode_at(&Wire::new(case["payload"].clone()), now)
+        } else {
+            codec.encode_at(&case["payload"], now)
+        }
+        .unwrap();
+        assert_eq!(cookie, case["cookie"].as_str().unwrap(), "{name}: cookie");
+        assert_eq!(
+            cookie.starts_with('.'),
+            case["compressed"].as_bool().unwrap(),
+            "{name}: compression decision"
+        );
+        count += 1;
+    }
+    assert_eq!(count, 23);
+}
+
+/// The outcome of decoding `case` with the codec its fields describe, as
+/// the vector names it, with the payload text when it is ok.
+fn outcome(case: &Value) -> Result<String, DecodeError> {
+    let codec = codec(case);
+    let now = UnixTime::from_secs(case["now"].as_i64().unwrap());
+    let cookie = case["cookie"].as_str().unwrap();
+    let wire = codec.decode_wire_at(cookie, now)?.into_value();
+    let plain = codec.decode_at::<Value>(cookie, now)?.into_value();
+    assert_eq!(wire.to_plain().unwrap(), plain, "{}", case["name"]);
+    Ok(if wire.has_tags() {
+        wire.to_string()
+    } else {
+        json::to_string(&plain).unwrap()
+    })
+}
+
+fn check_decode_case(case: &Value) {
+    let name = case["name"].as_str().unwrap();
+    let result = outcome(case);
+    match (case["expect"].as_str().unwrap(), &result) {
+        ("ok", Ok(text)) => {
+            assert_eq!(
+                text,
+                &json::to_string(&case["payload"]).unwrap(),
+                "{name}: payload"
+            );
+        }
+        ("expired", Err(DecodeError::Expired { .. }))
+        | ("bad_signature", Err(DecodeError::BadSignature | DecodeError::Malformed(_)))
+        | ("bad_payload", Err(DecodeError::BadPayload(_))) => {}
+        (expect, _) => panic!("{name}: Flask says {expect}, we say {result:?}"),
+    }
+}
+
+#[test]
+fn decode_cases_have_flasks_outcome_and_payload() {
+    let decode: Vec<Value> = vectors()
+        .into_iter()
+        .filter(|c| c["kind"] == "decode")
+        .collect();
+    for case in &decode {
+        check_decode_case(case);
+    }
+    assert_eq!(decode.len(), 44);
+}
+
+/// Tagged cases decode to their wire form and plain ones to plain JSON; the
+/// `tagged` flag of every ok case agrees with [`Wire::has_tags`].
+#[test]
+fn tagged_flag_matches_what_decoding_finds() {
+    for case in vectors()
+        .iter()
+        .filter(|c| c["kind"] == "decode" && c["expect"] == "ok")
+    {
+        let now = UnixTime::from_secs(case["now"].as_i64().unwrap());
+        let wire = codec(case)
+            .decode_wire_at(case["cookie"].as_str().unwrap(), now)
+            .unwrap()
+            .into_value();
+        assert_eq!(wire.has_tags(), tagged_case(case), "{}", case["name"]);
+    }
+}
+
+/// What decoding gives encodes back to a cookie that decodes to the same
+/// value; for cookies Flask wrote (sorted, canonical compression) it is the
+/// very same cookie.
+#[test]
+fn decoded_values_re_encode_unchanged() {
+    let mut identical = 0;
+    for case in vectors()
+        .iter()
+        .filter(|c| c["kind"] == "decode" && c["expect"] == "ok")
+    {
+        let name = case["name"].as_str().unwrap();
+        let codec = codec(case);
+        let now = UnixTime::from_secs(case["now"].as_i64().unwrap());
+        let cookie = case["cookie"].as_str().unwrap();
+        let decoded = codec.decode_wire_at(cookie, now).unwrap();
+        let again = codec
+            .encode_at(decoded.value(), decoded.issued_at())
+            .unwrap();
+        let wire = codec.decode_wire_at(&again, now).unwrap().into_value();
+        assert_eq!(
+            json::to_string_sorted(wire.value()).unwrap(),
+            json::to_string_sorted(decoded.value().value()).unwrap(),
+            "{name}"
+        );
+        identical += usize::from(again == cookie);
+        // Flask-written ok cookies with no note are canonical.
+        if !case["note"].is_string() {
+            assert_eq!(again, cookie, "{name}: re-encoded");
+        }
+    }
+    assert!(identical >= 10, "{identical}");
+}
+
+/// The lenient decision: the five signature forms that Flask accepts only
+/// through Python's lenient base64 are refused as malformed; the reference
+/// cookie and the form Flask refuses too agree with Flask.
+#[test]
+fn lenient_signatures_are_refused_as_malformed() {
+    let cases = lenient();
+    assert_eq!(cases.len(), 7);
+    let mut agree = 0;
+    for case in &cases {
+        let name = case["name"].as_str().unwrap();
+        let result = outcome(case);
+        match name {
+            "lenient_reference" => {
+                assert_eq!(result.unwrap(), r#"{"n":6}"#);
+                agree += 1;
+            }
+            "lenient_sig_junk_1_char" => {
+                assert_eq!(case["expect"], "bad_signature");
+                assert_eq!(
+                    result.unwrap_err(),
+                    DecodeError::Malformed(Malformed::Signature)
+                );
+                agree += 1;
+            }
+            _ => {
+                assert_eq!(case["expect"], "ok", "{name}");
+                assert_eq!(
+                    result.unwrap_err(),
+                    DecodeError::Malformed(Malformed::Signature),
+                    "{name}"
+                );
+            }
+        }
+    }
+    assert_eq!(agree, 2);
+}
+
+/// Every one-character change anywhere in a Flask cookie is refused. With
+/// strict signature decoding this includes the last character, which
+/// Python's decoder would partly ignore.
+#[test]
+fn every_single_character_change_is_refused() {
+    let alphabet = "AMNOPQZaz09-_.=+/!";
+    for case in vectors()
+        .iter()
+        .filter(|c| c["kind"] == "decode" && c["expect"] == "ok")
+        .take(6)
+    {
+        let codec = codec(case);
+        let now = UnixTime::from_secs(case["now"].as_i64().unwrap());
+        let cookie = case["cookie"].as_str().unwrap();
+        for (at, original) in cookie.char_indices() {
+            for replacement in alphabet.chars().filter(|&c| c != original) {
+                let mut forged = cookie.to_owned();
+                forged.replace_range(at..at + original.len_utf8(), &replacement.to_string());
+                let result = codec.decode_at::<Value>(&forged, now);
+                assert!(
+                    matches!(
+                        result,
+                        Err(DecodeError::BadSignature | DecodeError::Malformed(_))
+                    ),
+                    "{}: {forged} gave {result:?}",
+                    case["name"]
+                );
+            }
+        }
+    }
+}
