@@ -15,6 +15,7 @@ pub mod http;
 mod inspect;
 pub mod json;
 mod key;
+mod migrate;
 mod session;
 mod sign;
 mod time;
@@ -30,3 +31,7 @@ pub use key::{
 };
 pub use session::{EXPIRY_KEY, Expiry, Session};
 pub use time::UnixTime;
+
+#[cfg(feature = "flask")]
+pub use codec::{FLASK_SESSION_LIFETIME, FlaskCodec, FlaskConfig};
+pub use migrate::{Legacy, MigrateError, Migrated, migrate, migrate_at};
