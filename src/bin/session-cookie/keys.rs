@@ -10,9 +10,10 @@ use zeroize::Zeroizing;
 
 use crate::failure::Failure;
 
-/// Django's `SECRET_KEY` and `SECRET_KEY_FALLBACKS`. Fallbacks are tried in
-/// the order `--fallback`, then `--fallback-env`, then `--fallback-file`,
-/// each in the order given.
+/// Django's (or Flask's) `SECRET_KEY` and `SECRET_KEY_FALLBACKS`. The
+/// fallback list is `--fallback`, then `--fallback-env`, then
+/// `--fallback-file`, each in the order given; Django tries it from the
+/// first, Flask from the last.
 #[derive(Args)]
 pub(crate) struct DjangoKeys {
     /// django: the secret key (SECRET_KEY). Visible to other local users:
@@ -53,9 +54,9 @@ impl DjangoKeys {
             (Some(secret), _, _) => Secret::from(secret.as_str()),
             (_, Some(var), _) => Secret::new(from_env(var)?.to_vec()),
             (_, _, Some(path)) => Secret::new(from_file(path)?.to_vec()),
-            (None, None, None) => {
-                crate::usage("--format django needs --secret, --secret-env or --secret-file")
-            }
+            (None, None, None) => crate::usage(
+                "--format django and flask need --secret, --secret-env or --secret-file",
+            ),
         };
         let mut ring = KeyRing::new(signing).map_err(Failure::from)?;
         for fallback in &self.fallback {

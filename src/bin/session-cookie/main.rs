@@ -9,14 +9,17 @@
 mod failure;
 mod input;
 mod keys;
+mod migrate;
 mod report;
 
 use std::io::Write;
 use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
+use session_cookie::json::tagged::Wire;
 use session_cookie::{
-    DjangoCodec, DjangoConfig, Limits, MasterKey, Mode, NativeCodec, NativeConfig, inspect, json,
+    DJANGO_SESSION_COOKIE_AGE, DjangoCodec, DjangoConfig, FLASK_SESSION_LIFETIME, FlaskCodec,
+    FlaskConfig, Limits, MasterKey, Mode, NativeCodec, NativeConfig, inspect, json,
 };
 
 use crate::failure::Failure;
@@ -45,6 +48,18 @@ enum FormatArg {
     Django,
     /// This crate's own format (docs/FORMAT.md).
     Native,
+    /// Flask's session cookie (itsdangerous, docs/flask.md).
+    Flask,
+}
+
+impl FormatArg {
+    /// `--max-age` when it is not given: each framework's default.
+    fn default_max_age(self) -> Option<u64> {
+        match self {
+            Self::Django | Self::Native => Some(DJANGO_SESSION_COOKIE_AGE),
+            Self::Flask => Some(FLASK_SESSION_LIFETIME),
+        }
+    }
 }
 
 #[derive(Subcommand)]
@@ -66,13 +81,20 @@ enum Command {
         django: DjangoKeys,
         #[command(flatten)]
         native: NativeKeys,
-        /// django: salt (namespace); default: the session salt
-        /// `django.contrib.sessions.backends.signed_cookies`.
+        /// django, flask: salt (namespace); default: the session salt
+        /// (django `django.contrib.sessions.backends.signed_cookies`, flask
+        /// `cookie-session`).
         #[arg(long)]
         salt: Option<String>,
-        /// zlib-compress the JSON when that saves at least two bytes.
+        /// zlib-compress the JSON when that saves at least two bytes (flask
+        /// always does).
         #[arg(long)]
         compress: bool,
+        /// flask: the JSON is already in Flask's tagged wire form (as
+        /// `decode` prints tagged sessions, or `decode --wire`): write it as
+        /// it is, without escaping one-key objects named like tags.
+        #[arg(long)]
+        tagged: bool,
         /// native: encrypt (AES-256-GCM) instead of only signing.
         #[arg(long)]
         encrypt: bool,
@@ -97,13 +119,14 @@ enum Command {
         django: DjangoKeys,
         #[command(flatten)]
         native: NativeKeys,
-        /// django: salt (namespace); default: the session salt.
+        /// django, flask: salt (namespace); default: the session salt.
         #[arg(long)]
         salt: Option<String>,
         /// Maximum age in seconds since the cookie was issued, or `none`;
-        /// default: 1209600 (Django's SESSION_COOKIE_AGE).
-        #[arg(long, value_name = "SECONDS|none", default_value = "1209600")]
-        max_age: MaxAge,
+        /// default: 1209600 (Django's SESSION_COOKIE_AGE; native), 2678400
+        /// (Flask's PERMANENT_SESSION_LIFETIME).
+        #[arg(long, value_name = "SECONDS|none")]
+        max_age: Option<MaxAge>,
         /// native: maximum seconds since the session was first issued, or
         /// `none` (the default).
         #[arg(long, value_name = "SECONDS|none", default_value = "none")]
@@ -111,12 +134,21 @@ enum Command {
         /// native: accept only encrypted tokens (default: the token's own mode).
         #[arg(long)]
         encrypt: bool,
+        /// flask: print the whole value in the tagged wire form, which
+        /// `encode --tagged` writes back unchanged (default: the wire form
+        /// only when the session holds tagged values, plain JSON otherwise).
+        #[arg(long)]
+        wire: bool,
         /// The time to check against, in Unix seconds; default: the system clock.
         #[arg(long, value_name = "UNIX")]
         now: Option<Now>,
         /// The cookie value; read from stdin when absent.
         cookie: Option<String>,
     },
+    /// Verify a Django or Flask cookie and re-issue its session as a native
+    /// token that keeps the cookie's issue time as its first-issue time.
+    #[command(after_help = SECRET_WARNING)]
+    Migrate(migrate::Args),
     /// Show what a cookie claims, without any key. Nothing shown is verified.
     Inspect {
         /// The time to compute ages against, in Unix seconds; default: the
@@ -162,6 +194,13 @@ fn django_config(salt: Option<String>) -> DjangoConfig {
     }
 }
 
+fn flask_config(salt: Option<String>) -> FlaskConfig {
+    match salt {
+        Some(salt) => FlaskConfig::SESSIONS.with_salt(salt),
+        None => FlaskConfig::SESSIONS,
+    }
+}
+
 fn run(command: Command) -> Result<String, Failure> {
     match command {
         Command::Keygen { id } => {
@@ -175,11 +214,15 @@ fn run(command: Command) -> Result<String, Failure> {
             native,
             salt,
             compress,
+            tagged,
             encrypt,
             pad,
             now,
             json: text,
         } => {
+            if tagged && format != FormatArg::Flask {
+                usage("--tagged applies to --format flask");
+            }
             let text = read_arg_or_stdin(text)?;
             let value: serde_json::Value = serde_json::from_str(text.trim())
                 .map_err(|err| Failure::new("invalid-json", err))?;
@@ -194,9 +237,24 @@ fn run(command: Command) -> Result<String, Failure> {
                     let config = django_config(salt).with_compress(compress);
                     DjangoCodec::new(&django.ring()?, config).encode_at(&value, now)
                 }
+                FormatArg::Flask => {
+                    if native.given() || encrypt || pad != 1 {
+                        usage(
+                            "--key, --keys-*, --purpose, --cookie-name, --encrypt and --pad apply to --format native",
+                        );
+                    }
+                    let codec = FlaskCodec::new(&django.ring()?, flask_config(salt));
+                    if tagged {
+                        codec.encode_at(&Wire::new(value), now)
+                    } else {
+                        codec.encode_at(&value, now)
+                    }
+                }
                 FormatArg::Native => {
                     if django.given() || salt.is_some() {
-                        usage("--secret*, --fallback* and --salt apply to --format django");
+                        usage(
+                            "--secret*, --fallback* and --salt apply to --format django and flask",
+                        );
                     }
                     let base = if encrypt {
                         NativeConfig::ENCRYPTED.with_padding(pad)
@@ -219,25 +277,50 @@ fn run(command: Command) -> Result<String, Failure> {
             max_age,
             max_lifetime,
             encrypt,
+            wire,
             now,
             cookie,
         } => {
             let cookie = read_arg_or_stdin(cookie)?;
             let cookie = cookie.trim();
             let now = Now::or_system(now);
+            let max_age = max_age.map_or_else(|| format.default_max_age(), MaxAge::seconds);
+            if wire && format != FormatArg::Flask {
+                usage("--wire applies to --format flask");
+            }
             let decoded = match format {
                 FormatArg::Django => {
                     if native.given() || encrypt || max_lifetime.seconds().is_some() {
                         usage("--key, --keys-*, --purpose, --cookie-name, --encrypt and --max-lifetime apply to --format native");
                     }
-                    let config = django_config(salt).with_max_age(max_age.seconds());
+                    let config = django_config(salt).with_max_age(max_age);
                     DjangoCodec::new(&django.ring()?, config)
                         .decode_at::<serde_json::Value>(cookie, now)
                         .map(session_cookie::Decoded::into_value)
                 }
+                FormatArg::Flask => {
+                    if native.given() || encrypt || max_lifetime.seconds().is_some() {
+                        usage("--key, --keys-*, --purpose, --cookie-name, --encrypt and --max-lifetime apply to --format native");
+                    }
+                    let config = flask_config(salt).with_max_age(max_age);
+                    let decoded = FlaskCodec::new(&django.ring()?, config)
+                        .decode_wire_at(cookie, now)
+                        .map_err(Failure::from)?
+                        .into_value();
+                    // Plain sessions print as plain JSON; sessions with
+                    // Python-only values in the wire form that keeps them.
+                    return if wire || decoded.has_tags() {
+                        Ok(decoded.to_string())
+                    } else {
+                        let plain = decoded
+                            .to_plain()
+                            .map_err(|err| Failure::from(session_cookie::DecodeError::BadPayload(err)))?;
+                        json::to_string(&plain).map_err(|err| Failure::new("bad-payload", err))
+                    };
+                }
                 FormatArg::Native => {
                     if django.given() || salt.is_some() {
-                        usage("--secret*, --fallback* and --salt apply to --format django");
+                        usage("--secret*, --fallback* and --salt apply to --format django and flask");
                     }
                     let mode = if encrypt {
                         Mode::Encrypted
@@ -250,7 +333,7 @@ fn run(command: Command) -> Result<String, Failure> {
                     };
                     let config = native
                         .context(base)
-                        .with_max_age(max_age.seconds())
+                        .with_max_age(max_age)
                         .with_max_lifetime(max_lifetime.seconds());
                     NativeCodec::new(&native.ring()?, config)
                         .map_err(Failure::from)?
@@ -261,6 +344,7 @@ fn run(command: Command) -> Result<String, Failure> {
             .map_err(Failure::from)?;
             json::to_string(&decoded).map_err(|err| Failure::new("bad-payload", err))
         }
+        Command::Migrate(args) => migrate::run(args),
         Command::Inspect { now, cookie } => {
             let cookie = read_arg_or_stdin(cookie)?;
             let seen = inspect(cookie.trim(), Limits::DEFAULT).map_err(Failure::from)?;
