@@ -76,14 +76,14 @@ fn main() {
             signed.encode_at(&session, now)
         });
         count(&format!("native_signed_decode/{name}"), || {
-            signed.decode_at::<Session>(&token, now)
+            signed.decode_session_at(&token, now)
         });
         let token = encrypted.encode_at(&session, now).expect("encode");
         count(&format!("native_encrypted_encode/{name}"), || {
             encrypted.encode_at(&session, now)
         });
         count(&format!("native_encrypted_decode/{name}"), || {
-            encrypted.decode_at::<Session>(&token, now)
+            encrypted.decode_session_at(&token, now)
         });
     }
 }

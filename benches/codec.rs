@@ -83,13 +83,13 @@ fn codecs(c: &mut Criterion) {
             b.iter(|| signed.encode_at(black_box(&session), NOW))
         });
         group.bench_function("native_signed_decode", |b| {
-            b.iter(|| signed.decode_at::<Session>(black_box(&signed_token), NOW))
+            b.iter(|| signed.decode_session_at(black_box(&signed_token), NOW))
         });
         group.bench_function("native_encrypted_encode", |b| {
             b.iter(|| encrypted.encode_at(black_box(&session), NOW))
         });
         group.bench_function("native_encrypted_decode", |b| {
-            b.iter(|| encrypted.decode_at::<Session>(black_box(&encrypted_token), NOW))
+            b.iter(|| encrypted.decode_session_at(black_box(&encrypted_token), NOW))
         });
         group.finish();
     }
@@ -187,7 +187,7 @@ fn round_trips(c: &mut Criterion) {
         group.bench_function("ours_native_signed", |b| {
             b.iter(|| {
                 let token = signed.encode_at(black_box(&session), NOW).expect("encode");
-                signed.decode_at::<Session>(&token, NOW)
+                signed.decode_session_at(&token, NOW)
             })
         });
         group.bench_function("ours_native_encrypted", |b| {
@@ -195,7 +195,7 @@ fn round_trips(c: &mut Criterion) {
                 let token = encrypted
                     .encode_at(black_box(&session), NOW)
                     .expect("encode");
-                encrypted.decode_at::<Session>(&token, NOW)
+                encrypted.decode_session_at(&token, NOW)
             })
         });
         group.finish();
@@ -268,7 +268,7 @@ fn key_rings(c: &mut Criterion) {
         let token = signer.encode_at(&session, NOW).expect("encode");
         let codec = NativeCodec::new(&ring, NativeConfig::SIGNED).expect("codec");
         group.bench_function(format!("native_last_of_{}_keys", fallbacks + 2), |b| {
-            b.iter(|| codec.decode_at::<Session>(black_box(&token), NOW))
+            b.iter(|| codec.decode_session_at(black_box(&token), NOW))
         });
     }
     group.finish();

@@ -253,7 +253,6 @@ impl DjangoCodec {
     ) -> Result<String, EncodeError> {
         let mut out = String::new();
         self.encode_into(value, now, &mut out)?;
-        out.shrink_to_fit();
         Ok(out)
     }
 

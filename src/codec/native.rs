@@ -664,14 +664,27 @@ impl NativeCodec {
         check_max_age(issued_at, now, self.config.max_age)?;
         check_max_age(origin, now, self.config.max_lifetime)?;
 
-        let mut payload = match self.config.mode {
-            Mode::Signed => token.body.to_vec(),
-            Mode::Encrypted => {
-                let aad = [self.context.as_slice(), token.header].concat();
-                open(&key.enc, &aad, token.body, proof).map_err(DecodeError::BadPayload)?
-            }
+        let compressed = token.compressed;
+        let (header, body) = (token.header_range.clone(), token.body_range.clone());
+        // The payload is cut out of the token's own buffer: decrypted in
+        // place, then the header and tag trimmed off.
+        let mut payload = bytes;
+        let plain = match self.config.mode {
+            Mode::Signed => body,
+            Mode::Encrypted => with_scratch(|scratch| {
+                scratch.token.extend_from_slice(&self.context);
+                scratch
+                    .token
+                    .extend_from_slice(payload.get(header).unwrap_or_default());
+                let sealed = payload.get_mut(body.clone()).unwrap_or_default();
+                open(&key.enc, &scratch.token, sealed, proof)
+                    .map(|inner| body.start + inner.start..body.start + inner.end)
+                    .map_err(DecodeError::BadPayload)
+            })?,
         };
-        if token.compressed {
+        payload.truncate(plain.end);
+        payload.drain(..plain.start);
+        if compressed {
             payload = inflate_capped(&payload, self.config.limits.max_inflated_len())?;
         }
         let half_life_passed = self.config.max_age.is_some_and(|max_age| {

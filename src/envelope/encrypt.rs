@@ -6,6 +6,8 @@
 //! from the master key to the single message. `docs/FORMAT.md` §5 states
 //! the bound.
 
+use core::ops::Range;
+
 use aes_gcm::aead::{AeadInOut, KeyInit};
 use aes_gcm::{Aes256Gcm, Nonce, Tag as GcmTag};
 use hkdf::Hkdf;
@@ -92,38 +94,35 @@ pub(crate) fn seal(
     Ok(())
 }
 
-/// Decrypts a body written by [`seal`] and strips the padding. Runs only on
-/// tokens whose HMAC verified.
+/// Decrypts, in place, a body written by [`seal`], and returns where in
+/// `body` the payload (without padding) now lies. Runs only on tokens whose
+/// HMAC verified.
 pub(crate) fn open(
     keys: &MessageKeys,
     aad: &[u8],
-    body: &[u8],
+    body: &mut [u8],
     _proof: Verified,
-) -> Result<Vec<u8>, PayloadError> {
-    let (salt, rest) = body
-        .split_at_checked(SALT_LEN)
+) -> Result<Range<usize>, PayloadError> {
+    let (head, rest) = body
+        .split_at_mut_checked(SALT_LEN + NONCE_LEN)
         .ok_or(PayloadError::Decrypt)?;
-    let (nonce, rest) = rest
-        .split_at_checked(NONCE_LEN)
-        .ok_or(PayloadError::Decrypt)?;
+    let (salt, nonce) = head.split_at(SALT_LEN);
     let split = rest
         .len()
         .checked_sub(GCM_TAG_LEN)
         .ok_or(PayloadError::Decrypt)?;
-    let (ciphertext, tag) = rest.split_at(split);
-    let nonce = Nonce::try_from(nonce).map_err(|_| PayloadError::Decrypt)?;
-    let tag = GcmTag::try_from(tag).map_err(|_| PayloadError::Decrypt)?;
-    let mut plaintext = ciphertext.to_vec();
+    let (ciphertext, tag) = rest.split_at_mut(split);
+    let nonce = Nonce::try_from(&*nonce).map_err(|_| PayloadError::Decrypt)?;
+    let tag = GcmTag::try_from(&*tag).map_err(|_| PayloadError::Decrypt)?;
     keys.cipher(salt)
-        .decrypt_inout_detached(&nonce, aad, plaintext.as_mut_slice().into(), &tag)
+        .decrypt_inout_detached(&nonce, aad, ciphertext.into(), &tag)
         .map_err(|_| PayloadError::Decrypt)?;
-    let end = plaintext
+    let end = ciphertext
         .iter()
         .rposition(|&b| b != 0)
-        .filter(|&i| plaintext.get(i) == Some(&PAD_MARK))
+        .filter(|&i| ciphertext.get(i) == Some(&PAD_MARK))
         .ok_or(PayloadError::Decrypt)?;
-    plaintext.truncate(end);
-    Ok(plaintext)
+    Ok(SALT_LEN + NONCE_LEN..SALT_LEN + NONCE_LEN + end)
 }
 
 #[cfg(test)]
@@ -148,8 +147,10 @@ mod tests {
                 let body = body.split_off(3);
                 assert_eq!(body.len(), OVERHEAD + padded_len(len, bucket));
                 assert_eq!((body.len() - OVERHEAD) % bucket, 0);
-                assert_eq!(open(&keys, b"aad", &body, proof()).unwrap(), payload);
-                assert!(open(&keys, b"other", &body, proof()).is_err());
+                let mut opened = body.clone();
+                let range = open(&keys, b"aad", &mut opened, proof()).unwrap();
+                assert_eq!(opened[range], payload);
+                assert!(open(&keys, b"other", &mut body.clone(), proof()).is_err());
             }
         }
     }
@@ -170,9 +171,9 @@ mod tests {
         let mut body = Vec::new();
         seal(&keys, &mut body, 0, b"hello", 1).unwrap();
         for cut in 0..body.len() {
-            assert!(open(&keys, b"", &body[..cut], proof()).is_err());
+            assert!(open(&keys, b"", &mut body[..cut].to_vec(), proof()).is_err());
         }
         body[SALT_LEN] ^= 1;
-        assert!(open(&keys, b"", &body, proof()).is_err());
+        assert!(open(&keys, b"", &mut body, proof()).is_err());
     }
 }

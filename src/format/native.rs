@@ -2,6 +2,8 @@
 //! with version, flags, key id and two times, the body, and an HMAC tag,
 //! all in one strict base64url string.
 
+use core::ops::Range;
+
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use hkdf::Hkdf;
@@ -137,9 +139,11 @@ pub(crate) struct Parsed<'a> {
     pub(crate) origin: u64,
     /// Header and body: what the HMAC covers.
     pub(crate) signed: &'a [u8],
-    /// The header alone: the AEAD's associated data after the context.
-    pub(crate) header: &'a [u8],
     pub(crate) body: &'a [u8],
+    /// Where the header (the AEAD's associated data after the context) and
+    /// the body lie in the token's bytes.
+    pub(crate) header_range: Range<usize>,
+    pub(crate) body_range: Range<usize>,
     pub(crate) tag: Tag,
 }
 
@@ -194,15 +198,15 @@ pub(crate) fn parse(bytes: &[u8], expected: Body) -> Result<Parsed<'_>, Malforme
     let tag: Tag = tag.try_into().map_err(|_| Malformed::Length)?;
     let header_len = FIXED_HEADER_LEN + id_len;
     let (signed, _) = bytes.split_at(header_len + body_len);
-    let (header, _) = signed.split_at(header_len);
     Ok(Parsed {
         key_id,
         compressed: flags & FLAG_COMPRESSED != 0,
         issued_at: u64::from_be_bytes(*issued_at),
         origin: u64::from_be_bytes(*origin),
         signed,
-        header,
         body,
+        header_range: 0..header_len,
+        body_range: header_len..header_len + body_len,
         tag,
     })
 }
@@ -235,7 +239,7 @@ mod tests {
         assert_eq!(parsed.issued_at, 1_700_000_000);
         assert_eq!(parsed.origin, 1_690_000_000);
         assert_eq!(parsed.body.len(), 5);
-        assert_eq!(parsed.header.len(), FIXED_HEADER_LEN + 2);
+        assert_eq!(parsed.header_range.len(), FIXED_HEADER_LEN + 2);
     }
 
     #[test]
