@@ -75,6 +75,9 @@ pub struct SessionConfig {
     max_chunks: usize,
 }
 
+/// 400 days in seconds: browsers keep no cookie longer (RFC 6265bis §5.5).
+const MAX_COOKIE_AGE: i64 = 400 * 86_400;
+
 /// The most cookies one session may be split across, whatever
 /// [`SessionConfig::with_max_chunks`] asks for: RFC 6265 §6.1 promises only
 /// 50 cookies per domain.
@@ -310,7 +313,9 @@ impl SessionConfig {
     }
 
     /// The `Set-Cookie` value for cookie `name` holding `value`; `max_age`
-    /// `None` makes a browser-session cookie.
+    /// `None` makes a browser-session cookie. Ages are capped at 400 days,
+    /// the most RFC 6265bis §5.5 lets a browser keep a cookie (and enough
+    /// to keep `Expires` far from overflow); a past expiry is `Max-Age=0`.
     pub(crate) fn set_cookie(
         &self,
         name: &str,
@@ -320,7 +325,7 @@ impl SessionConfig {
     ) -> String {
         let mut cookie = self.cookie(name, value);
         if let Some(seconds) = max_age {
-            let age = Duration::seconds(seconds.max(0));
+            let age = Duration::seconds(seconds.clamp(0, MAX_COOKIE_AGE));
             cookie.set_max_age(age);
             cookie.set_expires(now.checked_add(age).unwrap_or(now));
         }
@@ -442,6 +447,19 @@ mod tests {
              Expires=Thu, 01 Jan 1970 00:00:00 GMT"
         );
         assert_eq!(SessionConfig::default(), SessionConfig::DJANGO);
+    }
+
+    #[test]
+    fn ages_are_capped_at_400_days_and_never_negative() {
+        let config = SessionConfig::DJANGO;
+        let far = config.set_cookie("s", "v", Some(i64::MAX), at(0));
+        assert!(far.contains("Max-Age=34560000; Expires="), "{far}");
+        assert!(far.contains(" 05 Feb 1971 00:00:00 GMT"), "{far}");
+        let past = config.set_cookie("s", "v", Some(-5), at(0));
+        assert!(
+            past.contains("Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT"),
+            "{past}"
+        );
     }
 
     #[test]

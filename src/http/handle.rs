@@ -278,6 +278,25 @@ impl SessionHandle {
     /// How many cookies the session would take if written now: 1 when it
     /// fits in one, more when it would be chunked.
     ///
+    /// Handlers that store user-sized data can check with it, and refuse
+    /// the data instead of failing the response.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_cookie::EncodeError;
+    /// use session_cookie::http::SessionHandle;
+    ///
+    /// fn save_draft(session: &SessionHandle, draft: &str) -> Result<(), String> {
+    ///     session.insert("draft", draft).map_err(|err| err.to_string())?;
+    ///     if let Err(EncodeError::TooLarge { .. }) = session.cookies_needed() {
+    ///         session.remove("draft");
+    ///         return Err("too long to keep in the session".to_owned());
+    ///     }
+    ///     Ok(())
+    /// }
+    /// ```
+    ///
     /// # Errors
     ///
     /// [`EncodeError::TooLarge`] when it needs more cookies than
