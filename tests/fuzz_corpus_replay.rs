@@ -7,7 +7,13 @@
 //! `cargo test --test fuzz_corpus_replay -- --ignored write_seed_corpora`
 //! rewrites the seed files (`seed-*`) of every corpus.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::cast_possible_truncation
+)]
 
 #[path = "../fuzz/src/lib.rs"]
 mod fuzz_logic;
@@ -75,7 +81,9 @@ fn decode_native_signed_corpus() {
     for seed in seeds("decode_native_signed") {
         decode_native::run(Mode::Signed, &seed);
     }
-    replay("decode_native_signed", |d| decode_native::run(Mode::Signed, d));
+    replay("decode_native_signed", |d| {
+        decode_native::run(Mode::Signed, d)
+    });
 }
 
 #[test]

@@ -293,7 +293,10 @@ impl ArbValue {
             }
             Self::Str(s) => Value::String(s.clone()),
             Self::Arr(items) if depth < MAX_DEPTH => Value::Array(
-                items.iter().map(|item| item.to_json_at(depth + 1)).collect(),
+                items
+                    .iter()
+                    .map(|item| item.to_json_at(depth + 1))
+                    .collect(),
             ),
             Self::Obj(entries) if depth < MAX_DEPTH => {
                 let mut map = Map::new();
@@ -369,6 +372,20 @@ pub fn has_non_finite(value: &Value) -> bool {
         }
         Value::Array(items) => items.iter().any(has_non_finite),
         Value::Object(map) => map.values().any(has_non_finite),
+        _ => false,
+    }
+}
+
+/// The map key that `serde_json`'s `arbitrary_precision` feature uses to
+/// carry a number through serde: an object with this key does not survive
+/// a round trip (see SECURITY.md, "Findings").
+pub const NUMBER_TOKEN: &str = "$serde_json::private::Number";
+
+/// Whether `value` has an object with the key [`NUMBER_TOKEN`].
+pub fn has_number_token(value: &Value) -> bool {
+    match value {
+        Value::Array(items) => items.iter().any(has_number_token),
+        Value::Object(map) => map.contains_key(NUMBER_TOKEN) || map.values().any(has_number_token),
         _ => false,
     }
 }

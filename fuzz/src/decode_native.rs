@@ -129,7 +129,11 @@ pub fn run(mode: Mode, data: &[u8]) {
             signer_state = Some(state);
         }
         let (mac, enc) = native_subkeys(&master);
-        let bytes = match (mode, raw.len().checked_sub(19 + raw.get(2).map_or(0, |&l| usize::from(l)))) {
+        let bytes = match (
+            mode,
+            raw.len()
+                .checked_sub(19 + raw.get(2).map_or(0, |&l| usize::from(l))),
+        ) {
             (Mode::Encrypted, Some(_)) => {
                 let header_len = 19 + usize::from(raw[2]);
                 let (header, plaintext) = raw.split_at(header_len);
@@ -177,7 +181,11 @@ pub fn run(mode: Mode, data: &[u8]) {
         Err(err) => {
             match signer_state {
                 Some(KeyState::Active | KeyState::Verify) => {
-                    assert_ne!(*err, DecodeError::BadSignature, "an authentic token refused");
+                    assert_ne!(
+                        *err,
+                        DecodeError::BadSignature,
+                        "an authentic token refused"
+                    );
                 }
                 Some(KeyState::Retired) => {}
                 None => {}
@@ -186,7 +194,8 @@ pub fn run(mode: Mode, data: &[u8]) {
                 DecodeError::Expired { age, max_age } => {
                     assert!(i128::from(*age) > i128::from(*max_age));
                     assert!(
-                        Some(*max_age) == config.max_age() || Some(*max_age) == config.max_lifetime()
+                        Some(*max_age) == config.max_age()
+                            || Some(*max_age) == config.max_lifetime()
                     );
                 }
                 DecodeError::NotYetValid { ahead } => {
@@ -202,7 +211,15 @@ pub fn run(mode: Mode, data: &[u8]) {
                 _ => {}
             }
             // Only the MAC step counts; failures before it count nothing.
-            if matches!(err, DecodeError::Malformed(_) | DecodeError::BadSignature | DecodeError::TooLarge { what: SizeLimit::Cookie, .. }) {
+            if matches!(
+                err,
+                DecodeError::Malformed(_)
+                    | DecodeError::BadSignature
+                    | DecodeError::TooLarge {
+                        what: SizeLimit::Cookie,
+                        ..
+                    }
+            ) {
                 assert_eq!(after, before);
             }
             let shown = format!("{err} {err:?}");
@@ -259,7 +276,12 @@ pub fn seeds(mode: Mode) -> Vec<Vec<u8>> {
     header.extend_from_slice(&1_700_000_000u64.to_be_bytes());
     header.extend_from_slice(&1_690_000_000u64.to_be_bytes());
     let bodies: [&[u8]; 4] = match mode {
-        Mode::Signed => [b"{\"a\":1}", b"[]", b"{\"s\":\"\xff\xfe\"}", b"{\"a\":1,\"a\":2}"],
+        Mode::Signed => [
+            b"{\"a\":1}",
+            b"[]",
+            b"{\"s\":\"\xff\xfe\"}",
+            b"{\"a\":1,\"a\":2}",
+        ],
         Mode::Encrypted => [b"{\"a\":1}\x80", b"{}\x80\0\0\0", b"{}", b"\x80"],
     };
     for body in bodies {
@@ -282,7 +304,14 @@ pub fn seeds(mode: Mode) -> Vec<Vec<u8>> {
         );
     }
     // A compressed forged token.
-    if let Some(z) = session_cookie::__fuzz::compress_if_smaller(&[b'{', b'"', b'a', b'"', b':', b'"'].iter().copied().chain(std::iter::repeat_n(b'a', 100)).chain(*b"\"}").collect::<Vec<u8>>()) {
+    if let Some(z) = session_cookie::__fuzz::compress_if_smaller(
+        &[b'{', b'"', b'a', b'"', b':', b'"']
+            .iter()
+            .copied()
+            .chain(std::iter::repeat_n(b'a', 100))
+            .chain(*b"\"}")
+            .collect::<Vec<u8>>(),
+    ) {
         let mut raw = header.clone();
         raw[1] |= 2;
         raw.extend_from_slice(&z);

@@ -5,9 +5,9 @@
 //! Input: 3 bytes of cap (little-endian, at most 16 MiB), one mode byte,
 //! then the data.
 
+use session_cookie::__fuzz::{compress_if_smaller, inflate_capped};
 use session_cookie::DecodeError;
 use session_cookie::SizeLimit;
-use session_cookie::__fuzz::{compress_if_smaller, inflate_capped};
 
 /// Runs one input.
 pub fn run(data: &[u8]) {
@@ -23,11 +23,18 @@ pub fn run(data: &[u8]) {
             Some(z) => {
                 let result = inflate_capped(&z, cap);
                 if rest.len() <= cap {
-                    assert_eq!(result.as_deref().ok(), Some(rest), "a real stream did not round-trip");
+                    assert_eq!(
+                        result.as_deref().ok(),
+                        Some(rest),
+                        "a real stream did not round-trip"
+                    );
                 } else {
                     assert_eq!(
                         result,
-                        Err(DecodeError::TooLarge { what: SizeLimit::Inflated, limit: cap })
+                        Err(DecodeError::TooLarge {
+                            what: SizeLimit::Inflated,
+                            limit: cap
+                        })
                     );
                 }
                 z
