@@ -1,0 +1,723 @@
+//! Live, two-way interop against real Flask 3.1 (itsdangerous 2.2).
+//!
+//! The golden vectors in `tests/vectors/flask.json` are frozen; this test
+//! asks a real Flask, running now, about hundreds of random sessions:
+//!
+//! - **Rust → Flask**: seeded random sessions, with Python-only values
+//!   written through the [`tagged`] helpers and plain dicts that only look
+//!   tagged, signed by [`FlaskCodec`] with Flask's `SECRET_KEY`, one of its
+//!   `SECRET_KEY_FALLBACKS`, or a key it does not hold, at random ages
+//!   around `PERMANENT_SESSION_LIFETIME`. `tests/flask/interop.py` checks
+//!   each with itsdangerous' clock frozen: the app's own
+//!   `session_interface.get_signing_serializer(app)` gives the expected
+//!   verdict and, re-dumping what it loaded, exactly our tagged JSON; it
+//!   signs the value again to our cookie byte for byte; a test-client
+//!   request carrying the cookie sees the session (or an empty one, or a
+//!   500); and a request that writes the session sets our cookie.
+//! - **Flask → Rust**: the script makes its own seeded random sessions
+//!   (tuples, bytes, `Markup`, UUIDs, naive and aware datetimes, dates, dicts
+//!   named like tags) and signs them through real requests or the
+//!   serializer, with any of the keys; we decode each with the ring Flask
+//!   holds, check Flask's verdict, the key that verified, the tagged JSON
+//!   and the plain view, sign it again to get Flask's cookie back, and
+//!   migrate it to a native token that keeps its issue time.
+//!
+//! Flask comes from a virtualenv in `<target dir>/flask-venv`, created on
+//! first use with `pip install "flask>=3.1.1,<3.2"` (3.1.0 signed with the
+//! wrong key when fallbacks were set). `SESSION_COOKIE_FLASK_PYTHON` may
+//! name a Python that already has Flask; `FLASK_LIVE_SEED` replaces the
+//! pinned seed. A failure to set Flask up fails the test: it never skips.
+#![cfg(feature = "flask")]
+// Test code: a step that cannot go on is a failed test.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::cast_possible_truncation
+)]
+
+#[path = "support/pyvenv.rs"]
+#[allow(dead_code, unreachable_pub)]
+mod pyvenv;
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+use std::time::Instant;
+use std::{env, fs};
+
+use rand::seq::IndexedRandom;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use serde_json::{Map, Number, Value, json};
+use session_cookie::json::tagged::{self, Bytes, HttpDate, Markup, Tuple, Uuid, Wire};
+use session_cookie::{
+    DecodeError, FlaskCodec, FlaskConfig, KeyRing, Legacy, Limits, MasterKey, NativeCodec, NativeConfig,
+    NativeKeyRing, UnixTime, migrate_at,
+};
+
+const DEFAULT_SEED: u64 = 0xf1a5_4c00_c1e5_2025;
+/// Cases in each direction.
+const CASES: usize = 600;
+/// `PERMANENT_SESSION_LIFETIME`'s default.
+const LIFETIME: u64 = 2_678_400;
+
+/// Flask's `SECRET_KEY` and `SECRET_KEY_FALLBACKS` for the whole run.
+const FLASK_SECRET_KEY: &str = "flask-live-\u{3a9}-secret-3f9a1c7e5b2d4f60";
+const FLASK_FALLBACKS: [&str; 2] = [
+    "flask-previous-key-0123456789abcdef",
+    "older-key-with-\u{fc}-and-\u{1f511}",
+];
+/// Keys Flask never has: cookies signed with them must not verify.
+const OTHER_KEYS: [&str; 2] = ["a-key-flask-never-had", "another unknown key #2"];
+const BASE_TIME: i64 = 1_760_000_000;
+
+const FLASK: pyvenv::Framework = pyvenv::Framework {
+    venv: "flask-venv",
+    requirement: "flask>=3.1.1,<3.2",
+    module: "flask",
+    version_code: "from importlib.metadata import version; print(version('flask'))",
+    accepts: |v| v.starts_with("3.1.") && v != "3.1.0",
+    python_env: "SESSION_COOKIE_FLASK_PYTHON",
+};
+
+fn seed() -> u64 {
+    match env::var("FLASK_LIVE_SEED") {
+        Ok(text) => text
+            .trim()
+            .parse()
+            .unwrap_or_else(|_| panic!("FLASK_LIVE_SEED={text:?} is not a u64")),
+        Err(_) => DEFAULT_SEED,
+    }
+}
+
+fn python() -> &'static Path {
+    static PYTHON: OnceLock<Result<PathBuf, String>> = OnceLock::new();
+    match PYTHON.get_or_init(|| pyvenv::ensure(&FLASK)) {
+        Ok(path) => path,
+        Err(why) => panic!("cannot run the live Flask interop test: {why}"),
+    }
+}
+
+fn interop(args: &[&Path]) {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/flask/interop.py");
+    pyvenv::run_script(python(), &script, args);
+}
+
+/// Flask's key ring, in Flask's order: `SECRET_KEY`, then the fallback list.
+fn flask_ring() -> KeyRing {
+    FLASK_FALLBACKS
+        .iter()
+        .fold(KeyRing::new(FLASK_SECRET_KEY).unwrap(), |ring, key| {
+            ring.with_fallback(*key)
+        })
+}
+
+// ---------------------------------------------------------------------------
+// Random sessions
+
+struct Gen {
+    rng: ChaCha8Rng,
+}
+
+impl Gen {
+    fn new(seed: u64) -> Self {
+        Self {
+            rng: ChaCha8Rng::seed_from_u64(seed),
+        }
+    }
+
+    fn char(&mut self) -> char {
+        let r = &mut self.rng;
+        let pick: f64 = r.random();
+        let code = if pick < 0.45 {
+            r.random_range(0x20..=0x7e)
+        } else if pick < 0.55 {
+            return *['"', '\\', '/', '<', '>', '&', '\''].choose(r).unwrap();
+        } else if pick < 0.62 {
+            if r.random_bool(0.1) {
+                0x7f
+            } else {
+                r.random_range(0..0x20)
+            }
+        } else if pick < 0.88 {
+            loop {
+                let c = r.random_range(0x80..=0xffff);
+                if !(0xd800..=0xdfff).contains(&c) {
+                    break c;
+                }
+            }
+        } else {
+            r.random_range(0x1_0000..=0x10_ffff)
+        };
+        char::from_u32(code).unwrap()
+    }
+
+    fn string(&mut self, max_len: usize) -> String {
+        if self.rng.random_bool(0.08) {
+            let fixed = ["", "</script>", " t", " di", "x__", "\u{e9}\u{4e2d}"];
+            return (*fixed.choose(&mut self.rng).unwrap()).to_owned();
+        }
+        let len = self.rng.random_range(0..=max_len);
+        (0..len).map(|_| self.char()).collect()
+    }
+
+    fn number(text: &str) -> Value {
+        Value::Number(text.parse::<Number>().unwrap())
+    }
+
+    fn integer(&mut self) -> Value {
+        const EDGES: &[&str] = &[
+            "0",
+            "-0",
+            "1",
+            "-1",
+            "9007199254740993",
+            "9223372036854775807",
+            "-9223372036854775808",
+            "18446744073709551616",
+            "1000000000000000000000000000000",
+        ];
+        let r = &mut self.rng;
+        let pick: f64 = r.random();
+        if pick < 0.3 {
+            Self::number(EDGES.choose(r).unwrap())
+        } else if pick < 0.7 {
+            Value::from(r.random::<i64>())
+        } else {
+            let len = r.random_range(21..=50);
+            let mut text = String::new();
+            if r.random_bool(0.5) {
+                text.push('-');
+            }
+            text.push(char::from(b'0' + r.random_range(1..=9u8)));
+            for _ in 1..len {
+                text.push(char::from(b'0' + r.random_range(0..=9u8)));
+            }
+            Self::number(&text)
+        }
+    }
+
+    fn float(&mut self) -> Value {
+        const SPECIAL: &[f64] = &[0.0, -0.0, 1.0, 0.1, 1e16, 1e-5, 1e-4, 1e15, 5e-324, 100.0];
+        const TEXTS: &[&str] = &["1E5", "2.50", "1e-7", "0.000010", "1.0e+16", "1e22"];
+        let r = &mut self.rng;
+        let pick: f64 = r.random();
+        let value = if pick < 0.2 {
+            *SPECIAL.choose(r).unwrap()
+        } else if pick < 0.3 {
+            return Self::number(TEXTS.choose(r).unwrap());
+        } else {
+            loop {
+                let x = f64::from_bits(r.random());
+                if x.is_finite() {
+                    break x;
+                }
+            }
+        };
+        Value::Number(Number::from_f64(value).unwrap())
+    }
+
+    fn scalar(&mut self) -> Value {
+        let pick: f64 = self.rng.random();
+        if pick < 0.35 {
+            Value::String(self.string(14))
+        } else if pick < 0.55 {
+            self.integer()
+        } else if pick < 0.75 {
+            self.float()
+        } else if pick < 0.87 {
+            Value::Bool(self.rng.random())
+        } else if pick < 0.95 {
+            Value::Null
+        } else {
+            Value::String("lorem ipsum ".repeat(self.rng.random_range(20..200)))
+        }
+    }
+
+    /// A value JSON has no word for, through the helpers; or a plain map
+    /// that only looks tagged.
+    fn python_only(&mut self, depth: usize) -> Value {
+        let value = match self.rng.random_range(0..6) {
+            0 => {
+                let len = self.rng.random_range(0..=3);
+                let items: Vec<Value> = (0..len).map(|_| self.value(depth + 1)).collect();
+                serde_json::to_value(Tuple(items))
+            }
+            1 => {
+                let len = self.rng.random_range(0..=20);
+                let bytes: Vec<u8> = (0..len).map(|_| self.rng.random()).collect();
+                serde_json::to_value(Bytes(bytes))
+            }
+            2 => serde_json::to_value(Markup(self.string(12))),
+            3 => serde_json::to_value(Uuid(self.rng.random())),
+            4 => {
+                // Years 1 to 9999.
+                let secs = self.rng.random_range(-62_135_596_800..253_402_300_800);
+                serde_json::to_value(HttpDate(UnixTime::from_secs(secs)))
+            }
+            _ => {
+                let name = *[" t", " b", " m", " u", " d", " di"]
+                    .choose(&mut self.rng)
+                    .unwrap();
+                let inner = self.value(depth + 1);
+                Ok(json!({ name: inner }))
+            }
+        };
+        value.unwrap()
+    }
+
+    fn value(&mut self, depth: usize) -> Value {
+        if depth >= 4 {
+            return self.scalar();
+        }
+        let pick: f64 = self.rng.random();
+        if pick < 0.5 {
+            self.scalar()
+        } else if pick < 0.62 {
+            self.python_only(depth)
+        } else if pick < 0.8 {
+            let len = self.rng.random_range(0..=4);
+            Value::Array((0..len).map(|_| self.value(depth + 1)).collect())
+        } else {
+            let mut map = Map::new();
+            for _ in 0..self.rng.random_range(0..=4) {
+                let key = self.string(8);
+                let value = self.value(depth + 1);
+                map.insert(key, value);
+            }
+            Value::Object(map)
+        }
+    }
+
+    fn session(&mut self) -> Value {
+        let mut map = Map::new();
+        if self.rng.random_bool(0.3) {
+            let id: u32 = self.rng.random_range(1..=1_000_000);
+            let token: [u64; 4] = self.rng.random();
+            map.insert("_user_id".into(), Value::from(id.to_string()));
+            map.insert("_fresh".into(), Value::Bool(self.rng.random()));
+            map.insert(
+                "_id".into(),
+                Value::from(token.iter().fold(String::new(), |mut s, w| {
+                    write!(s, "{w:016x}").unwrap();
+                    s
+                })),
+            );
+        }
+        if self.rng.random_bool(0.3) {
+            map.insert("_permanent".into(), Value::Bool(true));
+        }
+        for _ in 0..self.rng.random_range(0..=6) {
+            let key = self.string(10);
+            let value = self.value(1);
+            map.insert(key, value);
+        }
+        if map.is_empty() {
+            map.insert("k".into(), self.value(1));
+        }
+        Value::Object(map)
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Reporting
+
+struct Failures {
+    direction: &'static str,
+    list: Vec<String>,
+}
+
+impl Failures {
+    fn new(direction: &'static str) -> Self {
+        Self {
+            direction,
+            list: Vec::new(),
+        }
+    }
+
+    fn push(&mut self, index: u64, label: &str, what: &str, expected: &str, actual: &str) {
+        self.list.push(format!(
+            "{} case {index} ({label}): {what}\n  expected: {expected}\n  actual:   {actual}",
+            self.direction
+        ));
+    }
+
+    fn check(self, total: usize, seed: u64) {
+        if self.list.is_empty() {
+            return;
+        }
+        let shown: Vec<&str> = self.list.iter().take(15).map(String::as_str).collect();
+        panic!(
+            "{}: {} of {total} cases disagree with Flask (rerun with FLASK_LIVE_SEED={seed}):\n\n{}",
+            self.direction,
+            self.list.len(),
+            shown.join("\n\n"),
+        );
+    }
+}
+
+fn outcome<T>(result: &Result<T, DecodeError>) -> String {
+    match result {
+        Ok(_) => "ok".to_owned(),
+        Err(DecodeError::Expired { .. }) => "expired".to_owned(),
+        Err(DecodeError::BadSignature | DecodeError::Malformed(_)) => "bad_signature".to_owned(),
+        Err(DecodeError::BadPayload(_)) => "bad_payload".to_owned(),
+        Err(other) => format!("{} ({other})", other.kind()),
+    }
+}
+
+fn count<'a>(cases: &'a [Value], field: &str) -> BTreeMap<&'a str, usize> {
+    cases.iter().fold(BTreeMap::new(), |mut m, c| {
+        *m.entry(c[field].as_str().unwrap_or("-")).or_default() += 1;
+        m
+    })
+}
+
+// ---------------------------------------------------------------------------
+// Rust -> Flask
+
+#[test]
+fn rust_cookies_read_and_rewritten_by_flask() {
+    let seed = seed();
+    println!("rust->flask: seed {seed} (set FLASK_LIVE_SEED to change it)");
+    python();
+    let started = Instant::now();
+    let mut g = Gen::new(seed);
+
+    let mut cases = Vec::with_capacity(CASES);
+    for index in 0..CASES {
+        let r = &mut g.rng;
+        let (signing_secret, signed_with) = match r.random_range(0..100) {
+            0..60 => (FLASK_SECRET_KEY, "secret_key"),
+            60..75 => (FLASK_FALLBACKS[0], "fallback 0"),
+            75..90 => (FLASK_FALLBACKS[1], "fallback 1"),
+            _ => (*OTHER_KEYS.choose(r).unwrap(), "unknown key"),
+        };
+        // Our ring signs with its first key; the rest only verifies.
+        let mut ring = KeyRing::new(signing_secret).unwrap();
+        for _ in 0..r.random_range(0..=2) {
+            ring = ring.with_fallback(*OTHER_KEYS.choose(r).unwrap());
+        }
+        let max_age = *[LIFETIME, LIFETIME, LIFETIME, LIFETIME, 0, 1, 60, 3600]
+            .choose(r)
+            .unwrap();
+        let codec = FlaskCodec::new(&ring, FlaskConfig::SESSIONS.with_max_age(Some(max_age)));
+        let timestamp = BASE_TIME + r.random_range(0..1_000_000);
+        let span = i64::try_from(max_age).unwrap();
+        let now = timestamp
+            + match r.random_range(0..7) {
+                0 => 0,
+                1 => span,
+                2 => span + 1,
+                3 => r.random_range(0..=span),
+                4 => span + r.random_range(1..10_000_000),
+                5 => -1,
+                _ => -r.random_range(1..1_000_000),
+            };
+        // Mostly sessions; a few lists (Flask fails those with a 500) and a
+        // few tags that do not load (BadPayload, a 500 too).
+        let (payload, is_session, loads): (Value, bool, bool) = match g.rng.random_range(0..100) {
+            0..4 => {
+                let len = g.rng.random_range(0..=3);
+                (
+                    Value::Array((0..len).map(|_| g.value(1)).collect()),
+                    false,
+                    true,
+                )
+            }
+            4..7 => {
+                let broken = [json!({" t": 5}), json!({" b": "a"}), json!({" u": "xyz"})]
+                    .choose(&mut g.rng)
+                    .unwrap()
+                    .clone();
+                (
+                    serde_json::to_value(Wire::new(json!({"k": broken}))).unwrap(),
+                    true,
+                    false,
+                )
+            }
+            _ => (g.session(), true, true),
+        };
+        let at = UnixTime::from_secs(timestamp);
+        let cookie = codec.encode_at(&payload, at).unwrap();
+        let wire =
+            session_cookie::json::to_string_sorted(tagged::to_wire(&payload).unwrap().value())
+                .unwrap();
+        let age = now - timestamp;
+        let expect = if signed_with == "unknown key" {
+            "bad_signature"
+        } else if age > span || age < 0 {
+            "expired"
+        } else if loads {
+            "ok"
+        } else {
+            "bad_payload"
+        };
+        cases.push(json!({
+            "index": index,
+            "cookie": cookie,
+            "signing_secret": signing_secret,
+            "signed_with": signed_with,
+            "timestamp": timestamp,
+            "now": now,
+            "max_age": max_age,
+            "expect": expect,
+            "json": wire,
+            "is_session": is_session,
+            "loads": loads,
+        }));
+    }
+
+    let scratch = pyvenv::Scratch::new("rust-to-flask");
+    let cases_path = scratch.path.join("rust-cases.json");
+    let result_path = scratch.path.join("flask-verdicts.json");
+    let doc = json!({
+        "seed": seed,
+        "flask_secret_key": FLASK_SECRET_KEY,
+        "flask_fallbacks": FLASK_FALLBACKS,
+        "cases": cases,
+    });
+    fs::write(&cases_path, serde_json::to_string(&doc).unwrap()).unwrap();
+    let generated = started.elapsed();
+    interop(&[Path::new("check-rust"), &cases_path, &result_path]);
+    let result: Value = serde_json::from_slice(&fs::read(&result_path).unwrap()).unwrap();
+
+    let mut failures = Failures::new("rust->flask");
+    for failure in result["failures"].as_array().unwrap() {
+        let index = failure["index"].as_u64().unwrap();
+        let case = &cases[usize::try_from(index).unwrap()];
+        let label = format!(
+            "signed with {}, max_age {}, now-ts {}",
+            case["signed_with"].as_str().unwrap(),
+            case["max_age"],
+            case["now"].as_i64().unwrap() - case["timestamp"].as_i64().unwrap(),
+        );
+        failures.push(
+            index,
+            &label,
+            failure["what"].as_str().unwrap(),
+            failure["expected"].as_str().unwrap_or_default(),
+            failure["actual"].as_str().unwrap_or_default(),
+        );
+    }
+    let counts = &result["counts"];
+    let tagged_count = cases
+        .iter()
+        .filter(|c| {
+            Wire::new(serde_json::from_str(c["json"].as_str().unwrap()).unwrap()).has_tags()
+        })
+        .count();
+    let compressed = cases
+        .iter()
+        .filter(|c| c["cookie"].as_str().unwrap().starts_with('.'))
+        .count();
+    println!(
+        "rust->flask: made {} cookies in {generated:.1?} ({compressed} compressed, {tagged_count} \
+         with Python-only values; signed with {:?}; outcomes {:?})",
+        cases.len(),
+        count(&cases, "signed_with"),
+        count(&cases, "expect"),
+    );
+    println!(
+        "rust->flask: Flask {} / itsdangerous {} checked {} cases in {:.1?}: {} serializer \
+         verdicts, {} tagged JSON texts, {} re-signed byte-identical, {} requests read, {} \
+         request Set-Cookie byte-identical; {} mismatches",
+        result["flask_version"].as_str().unwrap(),
+        result["itsdangerous_version"].as_str().unwrap(),
+        result["checked"],
+        started.elapsed() - generated,
+        counts["loads"],
+        counts["json_text"],
+        counts["redumped_identical"],
+        counts["request_read"],
+        counts["request_set_cookie_identical"],
+        failures.list.len(),
+    );
+    assert_eq!(result["checked"].as_u64(), Some(CASES as u64));
+    let ok = CASES - failures.list.len();
+    failures.check(CASES, seed);
+    println!("rust->flask: {ok} ok");
+}
+
+// ---------------------------------------------------------------------------
+// Flask -> Rust
+
+#[test]
+fn flask_cookies_read_rewritten_and_migrated_by_rust() {
+    let seed = seed();
+    let python_seed = seed ^ 0xf1a5_0000_0000_0001;
+    println!("flask->rust: seed {seed} (python random.Random({python_seed}))");
+    python();
+    let started = Instant::now();
+    let scratch = pyvenv::Scratch::new("flask-to-rust");
+    let config_path = scratch.path.join("config.json");
+    let cases_path = scratch.path.join("flask-cases.json");
+    let config = json!({
+        "seed": python_seed,
+        "count": CASES,
+        "secret_key": FLASK_SECRET_KEY,
+        "secret_key_fallbacks": FLASK_FALLBACKS,
+        "other_keys": OTHER_KEYS,
+    });
+    fs::write(&config_path, serde_json::to_string(&config).unwrap()).unwrap();
+    interop(&[Path::new("make-flask"), &config_path, &cases_path]);
+    let made = started.elapsed();
+    let doc: Value = serde_json::from_slice(&fs::read(&cases_path).unwrap()).unwrap();
+    let cases = doc["cases"].as_array().unwrap();
+    assert_eq!(cases.len(), CASES);
+
+    let native_key = MasterKey::new("live", (1..=32).collect()).unwrap();
+    let native = NativeCodec::new(
+        &NativeKeyRing::new(native_key),
+        // Random sessions may be far larger than a browser cookie.
+        NativeConfig::SIGNED
+            .with_max_age(None)
+            .with_max_cookie_bytes(1 << 20)
+            .with_limits(Limits::DEFAULT.with_max_cookie_len(1 << 20)),
+    )
+    .unwrap();
+    let ring = flask_ring();
+    let mut failures = Failures::new("flask->rust");
+    let mut tally = BTreeMap::<&str, usize>::new();
+    for case in cases {
+        let index = case["index"].as_u64().unwrap();
+        let expect = case["expect"].as_str().unwrap();
+        let cookie = case["cookie"].as_str().unwrap();
+        let timestamp = case["timestamp"].as_i64().unwrap();
+        let now = UnixTime::from_secs(case["now"].as_i64().unwrap());
+        let max_age = case["max_age"].as_u64().unwrap();
+        let wire_text = case["wire"].as_str().unwrap();
+        let label = format!(
+            "{}, key index {:?}, max_age {max_age}, now-ts {}",
+            case["via"].as_str().unwrap(),
+            case["expected_key_index"].as_u64(),
+            now.as_secs() - timestamp
+        );
+        let before = failures.list.len();
+        let mut fail = |what: &str, expected: &str, actual: &str| {
+            failures.push(index, &label, what, expected, actual);
+        };
+
+        // 1. Flask's verdict, with the ring Flask holds.
+        let codec = FlaskCodec::new(&ring, FlaskConfig::SESSIONS.with_max_age(Some(max_age)));
+        let result = codec.decode_wire_at(cookie, now);
+        let got = outcome(&result);
+        if got != expect {
+            fail("outcome", expect, &got);
+        }
+        // The CLI's and the session decode agree with the wire decode.
+        let session = codec.decode_session_at(cookie, now);
+        if outcome(&session) != got {
+            fail("decode_session_at outcome", &got, &outcome(&session));
+        }
+        if expect == "bad_signature" {
+            if failures.list.len() == before {
+                *tally.entry("bad_signature").or_default() += 1;
+            }
+            continue;
+        }
+        // The content of an expired cookie is still authentic.
+        let timeless = FlaskCodec::new(&ring, FlaskConfig::SESSIONS.with_max_age(None));
+        let decoded = match timeless.decode_wire_at(cookie, now) {
+            Ok(decoded) => decoded,
+            Err(err) => {
+                fail("decode without max_age", "ok", &err.to_string());
+                continue;
+            }
+        };
+        let wire = decoded.value();
+        if wire.to_string() != wire_text {
+            fail("tagged JSON text", wire_text, &wire.to_string());
+        }
+        if wire.has_tags() != case["tagged"].as_bool().unwrap() {
+            fail(
+                "has_tags",
+                &case["tagged"].to_string(),
+                &wire.has_tags().to_string(),
+            );
+        }
+        if let Some(plain) = case["plain"].as_str() {
+            let ours = timeless
+                .decode_at::<Value>(cookie, now)
+                .map(|d| session_cookie::json::to_string(d.value()).unwrap());
+            if ours.as_deref() != Ok(plain) {
+                fail("plain JSON", plain, &format!("{ours:?}"));
+            }
+        }
+        if decoded.key_index() as u64 != case["expected_key_index"].as_u64().unwrap_or(u64::MAX) {
+            fail(
+                "key index",
+                &case["expected_key_index"].to_string(),
+                &decoded.key_index().to_string(),
+            );
+        }
+        if decoded.issued_at().as_secs() != timestamp {
+            fail(
+                "issued_at",
+                &timestamp.to_string(),
+                &decoded.issued_at().to_string(),
+            );
+        }
+
+        // 2. Signed again by us with the key Flask used, at the same second:
+        // Flask's cookie, byte for byte.
+        let signer =
+            FlaskCodec::sessions(&KeyRing::new(case["signing_key"].as_str().unwrap()).unwrap());
+        let again = signer.encode_at(wire, decoded.issued_at()).unwrap();
+        if again != cookie {
+            fail("re-encoded cookie", cookie, &again);
+        }
+
+        // 3. Migrated to a native token that keeps the issue time, exactly
+        // when Flask accepts the cookie.
+        let moved = migrate_at(cookie, Legacy::Flask(&codec), &native, now);
+        match (&moved, expect) {
+            (Ok(moved), "ok") => {
+                let token = native.decode_at::<Value>(moved.token(), now).unwrap();
+                let view = codec.decode_at::<Value>(cookie, now).unwrap();
+                if token.origin().as_secs() != timestamp || token.value() != view.value() {
+                    fail(
+                        "migrated token",
+                        &format!("origin {timestamp}, {}", view.value()),
+                        &format!("origin {}, {}", token.origin(), token.value()),
+                    );
+                } else {
+                    *tally.entry("migrated").or_default() += 1;
+                }
+            }
+            (Err(_), "expired") => {}
+            (moved, expect) => fail("migration", expect, &format!("{moved:?}")),
+        }
+        if failures.list.len() == before {
+            *tally
+                .entry(if expect == "ok" { "ok" } else { "expired" })
+                .or_default() += 1;
+        }
+    }
+
+    let fallback = cases
+        .iter()
+        .filter(|c| c["expected_key_index"].as_u64().is_some_and(|i| i > 0))
+        .count();
+    let tagged_count = cases.iter().filter(|c| c["tagged"] == true).count();
+    let compressed = cases
+        .iter()
+        .filter(|c| c["cookie"].as_str().unwrap().starts_with('.'))
+        .count();
+    println!(
+        "flask->rust: Flask {} made {} cookies in {made:.1?} (via {:?}; {compressed} compressed, \
+         {tagged_count} with Python-only values, {fallback} signed with a fallback; outcomes \
+         {:?}); checked in {:.1?}: {tally:?}",
+        doc["flask_version"].as_str().unwrap(),
+        cases.len(),
+        count(cases, "via"),
+        count(cases, "expect"),
+        started.elapsed() - made,
+    );
+    let failed = failures.list.len();
+    failures.check(CASES, seed);
+    println!("flask->rust: {} ok", CASES - failed);
+}
