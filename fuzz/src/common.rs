@@ -376,16 +376,23 @@ pub fn has_non_finite(value: &Value) -> bool {
     }
 }
 
-/// The map key that `serde_json`'s `arbitrary_precision` feature uses to
-/// carry a number through serde: an object with this key does not survive
-/// a round trip (see SECURITY.md, "Findings").
-pub const NUMBER_TOKEN: &str = "$serde_json::private::Number";
+/// The map keys that `serde_json`'s `arbitrary_precision` and `raw_value`
+/// features use to carry numbers and raw JSON through serde: an object
+/// with one of them as its first key is read back as a number or as the
+/// JSON text of its string value, or refused (SECURITY.md, "Findings",
+/// F1 and F3).
+pub const SERDE_TOKENS: [&str; 2] = [
+    "$serde_json::private::Number",
+    "$serde_json::private::RawValue",
+];
 
-/// Whether `value` has an object with the key [`NUMBER_TOKEN`].
+/// Whether `value` has an object with a key of [`SERDE_TOKENS`].
 pub fn has_number_token(value: &Value) -> bool {
     match value {
         Value::Array(items) => items.iter().any(has_number_token),
-        Value::Object(map) => map.contains_key(NUMBER_TOKEN) || map.values().any(has_number_token),
+        Value::Object(map) => {
+            SERDE_TOKENS.iter().any(|t| map.contains_key(*t)) || map.values().any(has_number_token)
+        }
         _ => false,
     }
 }

@@ -15,7 +15,8 @@
 
 use serde_json::Value;
 use session_cookie::{
-    DecodeError, DjangoCodec, DjangoConfig, Format, KeyRing, Limits, SizeLimit, UnixTime, inspect,
+    DecodeError, DjangoCodec, DjangoConfig, Format, KeyRing, Limits, PayloadError, SizeLimit,
+    UnixTime, inspect,
 };
 
 use super::common::{Reader, SECRETS, Writer, django_key, django_resign, pick_max_age, pick_time};
@@ -106,6 +107,10 @@ pub fn run(data: &[u8]) {
             assert_eq!(a, b, "the same cookie failed differently");
         }
         (Err(_), Err(_)) => {}
+        // Value accepts every JSON text, so a shape error here can only be
+        // serde_json's private token keys, which the lazy session does not
+        // interpret: known (SECURITY.md, "Findings", F3).
+        (Err(DecodeError::BadPayload(PayloadError::Shape { .. })), Ok(_)) => {}
         (Err(e), Ok(_)) => panic!("a session from an invalid value: {e:?}"),
     }
 

@@ -22,7 +22,7 @@
 use serde_json::Value;
 use session_cookie::{
     DecodeError, Format, KeyState, Limits, MasterKey, Mode, NativeCodec, NativeConfig,
-    NativeKeyRing, SizeLimit, UnixTime, inspect,
+    NativeKeyRing, PayloadError, Session, SizeLimit, UnixTime, inspect,
 };
 
 use super::common::{
@@ -153,6 +153,26 @@ pub fn run(mode: Mode, data: &[u8]) {
     let result = setup.codec.decode_at::<Value>(&cookie, now);
     let after: u64 = setup.codec.key_usage().iter().map(|k| k.verified).sum();
     let config = setup.codec.config();
+    // The same bytes decode as a session exactly when they decode as a
+    // JSON object (lazily parsed sessions included).
+    let as_session = setup.codec.decode_at::<Session>(&cookie, now);
+    match (&result, &as_session) {
+        (Ok(v), Ok(s)) => {
+            assert_eq!(
+                v.value().as_object().map(|m| m.len()),
+                Some(s.value().len())
+            );
+        }
+        (Ok(v), Err(e)) => assert!(
+            !v.value().is_object() && matches!(e, DecodeError::BadPayload(_)),
+            "an object that is not a session: {e:?}"
+        ),
+        (Err(a), Err(b)) if !matches!(a, DecodeError::BadPayload(_)) => assert_eq!(a, b),
+        (Err(_), Err(_)) => {}
+        // Known: serde_json's private token keys (SECURITY.md, F3).
+        (Err(DecodeError::BadPayload(PayloadError::Shape { .. })), Ok(_)) => {}
+        (Err(e), Ok(_)) => panic!("a session from an invalid value: {e:?}"),
+    }
     match &result {
         Ok(decoded) => {
             assert_eq!(after, before + 1, "a verified token is counted once");
