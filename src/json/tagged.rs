@@ -36,6 +36,13 @@
 //! The helpers only mean something to the Flask codec. Written by any other
 //! serializer they come out as an internal marker object.
 //!
+//! # Security
+//!
+//! A marker carries a random number drawn once per process, so untrusted
+//! JSON that an application stores in a session can never pose as a helper:
+//! whatever objects it holds are written as dicts (and escaped as Flask
+//! escapes them), never as tuples, bytes or raw wire JSON.
+//!
 //! # Examples
 //!
 //! ```
@@ -85,6 +92,24 @@ use crate::time::UnixTime;
 const MARKER: &str = "$__session_cookie::json::tagged";
 /// The marker's kind for [`Wire`]: already in the wire form.
 const WIRE: &str = "wire";
+
+/// A number drawn once per process and carried inside every marker, so that
+/// a marker-shaped object that came from outside the process (untrusted
+/// JSON stored in a session) is only a plain object, never a tag.
+fn process_nonce() -> &'static str {
+    use std::hash::{BuildHasher, Hasher};
+    static NONCE: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    NONCE.get_or_init(|| {
+        // std seeds each RandomState from the operating system's random
+        // source; two of them give 128 unpredictable bits.
+        let draw = || {
+            std::collections::hash_map::RandomState::new()
+                .build_hasher()
+                .finish()
+        };
+        format!("{:016x}{:016x}", draw(), draw())
+    })
+}
 
 const TUPLE: &str = " t";
 const BYTES: &str = " b";
@@ -183,10 +208,10 @@ impl Py {
                     .map(Self::from_app)
                     .collect::<Result<_, _>>()?,
             )),
-            Value::Object(mut map) => {
+            Value::Object(map) => {
                 if map.len() == 1 {
-                    if let Some(marked) = map.remove(MARKER) {
-                        return Self::from_marker(marked);
+                    if let Some(marked) = map.get(MARKER).and_then(Self::from_marker) {
+                        return marked;
                     }
                 }
                 Ok(Self::Dict(
@@ -199,30 +224,30 @@ impl Py {
         }
     }
 
-    fn from_marker(marked: Value) -> Result<Self, TagError> {
-        let Value::Array(pair) = marked else {
-            return Err(TagError);
-        };
-        let mut pair = pair.into_iter();
-        let (Some(Value::String(kind)), Some(content), None) =
-            (pair.next(), pair.next(), pair.next())
+    /// The helper a marker stands for; `None` when it is not a marker made
+    /// by this process (then it is an ordinary object).
+    fn from_marker(marked: &Value) -> Option<Result<Self, TagError>> {
+        let [Value::String(kind), content, Value::String(nonce)] = marked.as_array()?.as_slice()
         else {
-            return Err(TagError);
+            return None;
         };
-        match (kind.as_str(), content) {
-            (WIRE, content) => Ok(Self::Wire(content)),
-            (TUPLE, Value::Array(items)) => Ok(Self::Tuple(
-                items
-                    .into_iter()
-                    .map(Self::from_app)
-                    .collect::<Result<_, _>>()?,
-            )),
-            (BYTES, Value::String(text)) => Ok(Self::Bytes(text)),
-            (MARKUP, Value::String(text)) => Ok(Self::Markup(text)),
-            (UUID, Value::String(text)) => Ok(Self::Uuid(text)),
-            (DATE, Value::String(text)) => Ok(Self::Date(text)),
-            _ => Err(TagError),
+        if nonce != process_nonce() {
+            return None;
         }
+        Some(match (kind.as_str(), content) {
+            (WIRE, content) => Ok(Self::Wire(content.clone())),
+            (TUPLE, Value::Array(items)) => items
+                .iter()
+                .cloned()
+                .map(Self::from_app)
+                .collect::<Result<_, _>>()
+                .map(Self::Tuple),
+            (BYTES, Value::String(text)) => Ok(Self::Bytes(text.clone())),
+            (MARKUP, Value::String(text)) => Ok(Self::Markup(text.clone())),
+            (UUID, Value::String(text)) => Ok(Self::Uuid(text.clone())),
+            (DATE, Value::String(text)) => Ok(Self::Date(text.clone())),
+            _ => Err(TagError),
+        })
     }
 
     /// Flask's `TaggedJSONSerializer.tag`: the JSON value Flask would dump.
@@ -477,7 +502,7 @@ fn serialize_marked<S: Serializer, C: Serialize + ?Sized>(
     content: &C,
 ) -> Result<S::Ok, S::Error> {
     let mut state = serializer.serialize_struct(MARKER, 1)?;
-    state.serialize_field(MARKER, &(kind, content))?;
+    state.serialize_field(MARKER, &(kind, content, process_nonce()))?;
     state.end()
 }
 
@@ -853,6 +878,29 @@ mod tests {
         }
         assert!(format_http_date(UnixTime::from_secs(-62_135_596_801)).is_none());
         assert!(parse_http_date("Tue, 14 Nov 2023 22:13:20 +0000").is_none());
+    }
+
+    #[test]
+    fn markers_from_outside_the_process_are_plain_objects() {
+        for forged in [
+            json!({MARKER: [" t", [1]]}),
+            json!({MARKER: ["wire", {" t": [1]}, "0000000000000000"]}),
+            json!({MARKER: [" b", "aGk=", process_nonce().to_uppercase() + "x"]}),
+        ] {
+            let wire = Py::from_app(json!({"user_data": forged.clone()}))
+                .unwrap()
+                .into_wire();
+            // Still the same plain object (its contents escaped as data).
+            assert!(wire["user_data"].get(MARKER).is_some(), "{wire}");
+            assert_eq!(
+                Py::from_wire(wire).unwrap().into_plain()["user_data"],
+                forged
+            );
+        }
+        // A genuine one round-trips through text (a stored Value) as well.
+        let text = serde_json::to_string(&Tuple(vec![1])).unwrap();
+        let value: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(Py::from_app(value).unwrap().into_wire(), json!({" t": [1]}));
     }
 
     #[test]
