@@ -27,7 +27,9 @@ use crate::time::UnixTime;
 /// together is an empty session.
 ///
 /// The methods mirror [`Session`]'s; [`SessionHandle::lock`] gives the
-/// [`Session`] itself for everything else. Clones share one session.
+/// [`Session`] itself for everything else. Clones share one session, and
+/// what matters is its state when the handler's response passes back
+/// through the layer: later changes (from a spawned task) are not written.
 ///
 /// # Examples
 ///
