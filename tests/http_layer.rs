@@ -801,3 +801,65 @@ async fn a_session_beyond_the_chunk_limit_fails_the_response_clearly() {
         assert!(body.starts_with("Err(TooLarge"), "{format:?}: {body}");
     }
 }
+
+#[tokio::test]
+async fn hostile_cookie_headers_are_an_empty_session_and_bounded_work() {
+    let clock = Clock::new();
+    let layer = layer(Format::NativeEncrypted, SessionConfig::DJANGO, &clock);
+    let mut header = String::from("sessionid=~AAAAAAAA.0.999.x");
+    for name in [
+        "sessionid.0",
+        "sessionid.01",
+        "sessionid.+1",
+        "sessionid.-1",
+        "sessionid.1000",
+    ] {
+        header.push_str(&format!("; {name}=~AAAAAAAA.1.2.y"));
+    }
+    for index in 1..5000 {
+        header.push_str(&format!("; sessionid.{index}={}", "z".repeat(index % 7)));
+    }
+    header.push_str(&format!(
+        "; sessionid.2=~AAAAAAAA.2.3.{}",
+        "q".repeat(10_000)
+    ));
+    let request = Request::get("/read")
+        .header(COOKIE, header)
+        .header(COOKIE, b"sessionid.3=\xff\xfe".as_slice())
+        .body(Body::empty())
+        .unwrap();
+    let response = app(layer.clone()).oneshot(request).await.unwrap();
+    let deleted: Vec<String> = response
+        .headers()
+        .get_all(SET_COOKIE)
+        .iter()
+        .map(|v| {
+            Cookie::parse(v.to_str().unwrap().to_owned())
+                .unwrap()
+                .name()
+                .to_owned()
+        })
+        .collect();
+    // The first cookie, and only the chunk names the layer could have
+    // written (1 to 19): nothing for the thousands of others.
+    let mut expected = vec!["sessionid".to_owned()];
+    expected.extend((1..20).map(|index| format!("sessionid.{index}")));
+    assert_eq!(deleted, expected);
+    let body = axum::body::to_bytes(response.into_body(), usize::MAX)
+        .await
+        .unwrap();
+    assert_eq!(&body[..], b"{}");
+}
+
+#[tokio::test]
+async fn a_route_outside_the_layer_gets_a_500_not_a_panic() {
+    let app = Router::new().route(
+        "/",
+        get(|session: SessionHandle| async move { session.is_empty().to_string() }),
+    );
+    let response = app
+        .oneshot(Request::get("/").body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+}
