@@ -250,7 +250,9 @@ async fn login_reload_chunked_session_and_logout_in_chromium() {
 
     let driver = Driver::start();
     let profile = Profile::new();
-    let client = browser(&driver, &profile).await;
+    let client = tokio::time::timeout(Duration::from_secs(60), browser(&driver, &profile))
+        .await
+        .expect("Chromium started within a minute");
     let outcome = tokio::time::timeout(Duration::from_secs(120), journey(&client)).await;
     let _ = client.close().await;
     server.abort();
