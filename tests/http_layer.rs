@@ -573,7 +573,7 @@ async fn cookie_prefixes_force_their_attributes() {
     let clock = Clock::new();
     let config = SessionConfig::DJANGO
         .with_name("__Host-session")
-        .with_domain(Some("example.com"))
+        .with_domain("example.com")
         .with_path("/app");
     for format in FORMATS {
         let layer = layer(format, config.clone(), &clock);
@@ -589,7 +589,7 @@ async fn cookie_prefixes_force_their_attributes() {
     }
     let secure = SessionConfig::DJANGO
         .with_name("__Secure-s")
-        .with_domain(Some("example.com"));
+        .with_domain("example.com");
     let layer = layer(Format::NativeEncrypted, secure, &clock);
     let (response, _) = send(&layer, "/set?k=a&v=1", &mut Jar::default()).await;
     let cookie = &set_cookies(&response)[0];

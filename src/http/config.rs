@@ -147,12 +147,14 @@ impl SessionConfig {
         Self { same_site, ..self }
     }
 
-    /// The `Domain` attribute, or `None` for a host-only cookie (Django's
-    /// `SESSION_COOKIE_DOMAIN`). Ignored for `__Host-` names.
+    /// The `Domain` attribute (Django's `SESSION_COOKIE_DOMAIN`), such as
+    /// `example.com` to share the cookie with subdomains. Without it (the
+    /// default, Django's `None`) the cookie is host-only. Ignored for
+    /// `__Host-` names.
     #[must_use]
-    pub fn with_domain(self, domain: Option<impl Into<Cow<'static, str>>>) -> Self {
+    pub fn with_domain(self, domain: impl Into<Cow<'static, str>>) -> Self {
         Self {
-            domain: domain.map(Into::into),
+            domain: Some(domain.into()),
             ..self
         }
     }
@@ -475,7 +477,7 @@ mod tests {
     fn prefixes_force_their_attributes() {
         let host = SessionConfig::DJANGO
             .with_name("__Host-s")
-            .with_domain(Some("example.com"))
+            .with_domain("example.com")
             .with_path("/app")
             .with_same_site(SameSite::Strict);
         let header = host.set_cookie("__Host-s", "v", None, at(0));
@@ -485,7 +487,7 @@ mod tests {
         );
         let secure = SessionConfig::DJANGO
             .with_name("__Secure-s")
-            .with_domain(Some("example.com"))
+            .with_domain("example.com")
             .with_same_site(SameSite::Unset)
             .with_http_only(false);
         assert_eq!(
@@ -497,7 +499,7 @@ mod tests {
 
     #[test]
     fn validation() {
-        let ok = SessionConfig::DJANGO.with_domain(Some(".example.com"));
+        let ok = SessionConfig::DJANGO.with_domain(".example.com");
         assert_eq!(ok.validate(), Ok(()));
         for name in ["", "a b", "a;b", "a=b", "é", &"n".repeat(256)] {
             let config = SessionConfig::DJANGO.with_name(name.to_owned());
@@ -507,7 +509,7 @@ mod tests {
             let config = SessionConfig::DJANGO.with_path(path);
             assert_eq!(config.validate(), Err(ConfigError::Path), "{path:?}");
         }
-        let config = SessionConfig::DJANGO.with_domain(Some("a.com; Secure"));
+        let config = SessionConfig::DJANGO.with_domain("a.com; Secure");
         assert_eq!(config.validate(), Err(ConfigError::Domain));
     }
 
