@@ -54,8 +54,8 @@ use rand_chacha::ChaCha8Rng;
 use serde_json::{Map, Number, Value, json};
 use session_cookie::json::tagged::{self, Bytes, HttpDate, Markup, Tuple, Uuid, Wire};
 use session_cookie::{
-    DecodeError, FlaskCodec, FlaskConfig, KeyRing, Legacy, Limits, MasterKey, NativeCodec, NativeConfig,
-    NativeKeyRing, UnixTime, migrate_at,
+    DecodeError, FlaskCodec, FlaskConfig, KeyRing, Legacy, Limits, MasterKey, NativeCodec,
+    NativeConfig, NativeKeyRing, UnixTime, migrate_at,
 };
 
 const DEFAULT_SEED: u64 = 0xf1a5_4c00_c1e5_2025;
