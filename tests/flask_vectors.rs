@@ -268,3 +268,82 @@ fn every_single_character_change_is_refused() {
         }
     }
 }
+
+mod totality {
+    use proptest::prelude::*;
+    use serde_json::{Map, Value};
+    use session_cookie::json::tagged::Wire;
+    use session_cookie::{FlaskCodec, KeyRing, UnixTime};
+
+    /// JSON trees rich in Flask tag names, escapes and odd contents.
+    fn tree() -> impl Strategy<Value = Value> {
+        let key = prop::sample::select(vec![
+            " t", " b", " m", " u", " d", " di", " t__", " di__", "x__", "a", "", "é",
+        ]);
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i64>().prop_map(Value::from),
+            any::<f64>()
+                .prop_filter("finite", |f| f.is_finite())
+                .prop_map(Value::from),
+            prop::sample::select(vec![
+                "aGk=",
+                "aGk",
+                "a",
+                "!!",
+                "12345678-1234-5678-1234-567812345678",
+                "{0123456789abcdef0123456789ABCDEF}",
+                "Tue, 14 Nov 2023 22:13:20 GMT",
+                "Mon, 31 Feb 2023 22:13:20 GMT",
+                "",
+                "xy",
+            ])
+            .prop_map(|s| Value::String(s.to_owned())),
+        ];
+        leaf.prop_recursive(5, 48, 4, move |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+                prop::collection::vec((key.clone(), inner), 0..3).prop_map(|entries| {
+                    Value::Object(
+                        entries
+                            .into_iter()
+                            .map(|(k, v)| (k.to_owned(), v))
+                            .collect::<Map<String, Value>>(),
+                    )
+                }),
+            ]
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(400))]
+
+        /// Any signed JSON decodes or is refused without a panic, and what
+        /// decodes is a fixed point: its wire form encodes to a cookie that
+        /// decodes to the same wire form.
+        #[test]
+        fn signed_tag_soup_is_total_and_canonical(value in tree()) {
+            let codec = FlaskCodec::sessions(&KeyRing::new("k").unwrap());
+            let now = UnixTime::from_secs(1_700_000_000);
+            let cookie = codec.encode_at(&Wire::new(value), now).unwrap();
+            let plain = codec.decode_at::<Value>(&cookie, now);
+            let wire = codec.decode_wire_at(&cookie, now);
+            prop_assert_eq!(plain.is_ok(), wire.is_ok());
+            if let Ok(wire) = wire {
+                let again = codec.encode_at(wire.value(), now).unwrap();
+                let twice = codec.decode_wire_at(&again, now).unwrap();
+                prop_assert_eq!(twice.value(), wire.value());
+                prop_assert_eq!(wire.value().to_plain().unwrap(), plain.unwrap().into_value());
+            }
+        }
+
+        /// Any text is a cookie or a typed error, never a panic.
+        #[test]
+        fn any_text_is_total(text in "[A-Za-z0-9_.=+/!-]{0,80}") {
+            let codec = FlaskCodec::sessions(&KeyRing::new("k").unwrap());
+            let _ = codec.decode_at::<Value>(&text, UnixTime::from_secs(0));
+            let _ = session_cookie::inspect(&text, session_cookie::Limits::DEFAULT);
+        }
+    }
+}
