@@ -615,6 +615,23 @@ mod tests {
     }
 
     #[test]
+    fn shareable_and_debug_prints_no_key() {
+        fn shareable<T: Send + Sync + Clone>() {}
+        shareable::<FlaskCodec>();
+        let codec = FlaskCodec::sessions(
+            &KeyRing::new("top-secret-flask-key")
+                .unwrap()
+                .with_fallback("older-flask-key"),
+        );
+        let shown = format!("{codec:?}");
+        assert!(
+            !shown.contains("secret-flask") && !shown.contains("older"),
+            "{shown}"
+        );
+        assert!(shown.contains("cookie-session"), "{shown}");
+    }
+
+    #[test]
     fn future_and_far_timestamps() {
         let codec = FlaskCodec::sessions(&KeyRing::new("k").unwrap());
         let far = codec
