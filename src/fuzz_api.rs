@@ -34,3 +34,58 @@ pub fn to_base62(value: i64) -> String {
     crate::time::push_base62(&mut out, value);
     out
 }
+
+/// The session layer's reading of `Cookie` headers: finds `name` and its
+/// chunks among the request's cookies and reassembles the value.
+#[cfg(feature = "tower")]
+#[must_use]
+pub fn read_cookie_headers(headers: &[&[u8]], name: &str, max_chunks: usize) -> Option<String> {
+    let mut map = http::HeaderMap::new();
+    for value in headers {
+        if let Ok(value) = http::HeaderValue::from_bytes(value) {
+            map.append(http::header::COOKIE, value);
+        }
+    }
+    crate::http::layer::read_cookies(&map, name, max_chunks).1
+}
+
+/// Splits a cookie value into framed chunks (`docs/chunking.md`) with the
+/// given generation id; `None` when it does not fit in `max_chunks`.
+#[cfg(feature = "tower")]
+#[must_use]
+pub fn chunk_split(
+    name: &str,
+    value: &str,
+    generation: &str,
+    max_chunks: usize,
+) -> Option<Vec<String>> {
+    crate::http::chunk::split(
+        name,
+        value,
+        || Ok::<_, ()>(generation.to_owned()),
+        max_chunks,
+    )
+    .ok()
+    .flatten()
+}
+
+/// Reassembles chunks; `None` when they do not fit together.
+#[cfg(feature = "tower")]
+#[must_use]
+pub fn chunk_join(first: &str, rest: &[&str], max_chunks: usize) -> Option<String> {
+    let piece = |index: usize| index.checked_sub(1).and_then(|i| rest.get(i).copied());
+    crate::http::chunk::join(first, piece, max_chunks)
+        .ok()
+        .map(std::borrow::Cow::into_owned)
+}
+
+/// The cookie name of chunk `index`.
+#[cfg(feature = "tower")]
+#[must_use]
+pub fn chunk_name(name: &str, index: usize) -> String {
+    crate::http::chunk::chunk_name(name, index).into_owned()
+}
+
+/// The most cookies the layer reads or writes for one session.
+#[cfg(feature = "tower")]
+pub const MAX_CHUNKS: usize = crate::http::MAX_CHUNKS;

@@ -64,6 +64,8 @@ fn seeds(target: &str) -> Vec<Vec<u8>> {
         "decode_django" => decode_django::seeds(),
         "decode_native_signed" => decode_native::seeds(Mode::Signed),
         "decode_native_encrypted" => decode_native::seeds(Mode::Encrypted),
+        #[cfg(feature = "flask")]
+        "decode_flask" => fuzz_logic::decode_flask::seeds(),
         _ => Vec::new(),
     }
 }
@@ -94,6 +96,21 @@ fn decode_native_encrypted_corpus() {
     replay("decode_native_encrypted", |d| {
         decode_native::run(Mode::Encrypted, d);
     });
+}
+
+#[cfg(feature = "flask")]
+#[test]
+fn decode_flask_corpus() {
+    for seed in seeds("decode_flask") {
+        fuzz_logic::decode_flask::run(&seed);
+    }
+    replay("decode_flask", fuzz_logic::decode_flask::run);
+}
+
+#[cfg(all(feature = "fuzzing", feature = "tower"))]
+#[test]
+fn chunks_corpus() {
+    replay("chunks", fuzz_logic::chunks::run);
 }
 
 #[test]
@@ -137,6 +154,7 @@ fn write_seed_corpora() {
         "decode_django",
         "decode_native_signed",
         "decode_native_encrypted",
+        "decode_flask",
     ] {
         let dir = corpus_dir(target);
         fs::create_dir_all(&dir).unwrap();

@@ -13,8 +13,12 @@
     clippy::missing_panics_doc
 )]
 
+#[cfg(all(feature = "fuzzing", feature = "tower"))]
+pub mod chunks;
 pub mod common;
 pub mod decode_django;
+#[cfg(feature = "flask")]
+pub mod decode_flask;
 pub mod decode_native;
 #[cfg(feature = "fuzzing")]
 pub mod inflate;

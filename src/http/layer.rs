@@ -239,7 +239,7 @@ impl SessionLayer {
 /// each name wins, as RFC 6265 §5.4 orders the most specific path first)
 /// and reassembles the value. A set of chunks that does not fit together
 /// gives no value, so the session is empty and the cookies are replaced.
-fn read_cookies(
+pub(crate) fn read_cookies(
     headers: &HeaderMap,
     name: &str,
     max_chunks: usize,

@@ -48,11 +48,11 @@
 
 #[cfg(feature = "axum")]
 mod axum;
-mod chunk;
+pub(crate) mod chunk;
 mod codec;
 mod config;
 mod handle;
-mod layer;
+pub(crate) mod layer;
 
 #[cfg(feature = "axum")]
 pub use self::axum::MissingSessionLayer;
