@@ -56,6 +56,7 @@ fn main() {
         NativeConfig::ENCRYPTED.with_max_cookie_bytes(1 << 16),
     )
     .expect("codec");
+    assert!(payloads::small().is_object());
     for (name, value) in payloads::all() {
         let map: Map<String, Value> = serde_json::from_value(value).expect("object");
         let session = Session::from(map);

@@ -237,7 +237,7 @@ fn key_rings(c: &mut Criterion) {
     let mut group = c.benchmark_group("keys/small");
     let value = payloads::small();
     let session = session(&value);
-    for fallbacks in [1usize, 8] {
+    for fallbacks in [1u8, 8] {
         let mut ring = KeyRing::new(SECRET).expect("ring");
         for i in 0..fallbacks {
             ring = ring.with_fallback(format!("{SECRET}-old-{i}"));
@@ -257,7 +257,7 @@ fn key_rings(c: &mut Criterion) {
         let mut ring = NativeKeyRing::new(master("k0", 1));
         for i in 0..fallbacks {
             ring = ring
-                .with_key(master(&format!("old{i}"), 10 + i as u8), KeyState::Verify)
+                .with_key(master(&format!("old{i}"), 10 + i), KeyState::Verify)
                 .expect("ring");
         }
         let ring = ring

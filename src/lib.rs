@@ -2,13 +2,13 @@
 #![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
-mod codec;
-mod envelope;
-mod error;
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 #[path = "fuzz_api.rs"]
 pub mod __fuzz;
+mod codec;
+mod envelope;
+mod error;
 mod format;
 #[cfg(feature = "tower")]
 pub mod http;

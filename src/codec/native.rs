@@ -200,6 +200,18 @@ impl NativeConfig {
         self.max_lifetime
     }
 
+    /// See [`NativeConfig::with_limits`].
+    #[must_use]
+    pub fn limits(&self) -> Limits {
+        self.limits
+    }
+
+    /// See [`NativeConfig::with_max_cookie_bytes`].
+    #[must_use]
+    pub fn max_cookie_bytes(&self) -> usize {
+        self.max_cookie_bytes
+    }
+
     fn body(&self) -> Body {
         match self.mode {
             Mode::Signed => Body::Signed,

@@ -112,7 +112,7 @@ pub(crate) fn open(
         .checked_sub(GCM_TAG_LEN)
         .ok_or(PayloadError::Decrypt)?;
     let (ciphertext, tag) = rest.split_at_mut(split);
-    let nonce = Nonce::try_from(&*nonce).map_err(|_| PayloadError::Decrypt)?;
+    let nonce = Nonce::try_from(nonce).map_err(|_| PayloadError::Decrypt)?;
     let tag = GcmTag::try_from(&*tag).map_err(|_| PayloadError::Decrypt)?;
     keys.cipher(salt)
         .decrypt_inout_detached(&nonce, aad, ciphertext.into(), &tag)

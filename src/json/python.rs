@@ -63,6 +63,52 @@ fn write_ascii_escaped<W: ?Sized + Write>(writer: &mut W, text: &str) -> io::Res
     Ok(())
 }
 
+/// Whether `text` is already exactly what Python's `repr` writes for the
+/// float it denotes, so it can be copied instead of parsed and formatted
+/// again (the common case: numbers that came from Python).
+///
+/// Sufficient, not necessary: positional `D.D` text with no redundant
+/// zeros, in `repr`'s positional range, and at most 15 significant digits
+/// (any such decimal survives the round trip through a double, so its
+/// shortest form is itself). Everything else takes the full path.
+fn is_python_float_text(text: &str) -> bool {
+    let unsigned = text.strip_prefix('-').unwrap_or(text);
+    let Some((int_part, frac_part)) = unsigned.split_once('.') else {
+        return false;
+    };
+    let all_digits = |part: &str| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit());
+    if !all_digits(int_part) || !all_digits(frac_part) {
+        return false;
+    }
+    if int_part.len() > 1 && int_part.starts_with('0') {
+        return false;
+    }
+    // Trailing zeros only in the integral form `N.0`.
+    if frac_part.ends_with('0') && frac_part != "0" {
+        return false;
+    }
+    let significant = if int_part == "0" {
+        let zeros = frac_part.bytes().take_while(|&b| b == b'0').count();
+        // repr switches to scientific notation below 1e-4.
+        if zeros > 3 {
+            return frac_part == "0";
+        }
+        frac_part.len() - zeros
+    } else {
+        // ... and at 1e16.
+        if int_part.len() > 16 {
+            return false;
+        }
+        let digits = int_part.trim_end_matches('0').len();
+        if frac_part == "0" {
+            digits
+        } else {
+            int_part.len() + frac_part.len()
+        }
+    };
+    (1..=15).contains(&significant) || unsigned == "0.0"
+}
+
 impl Formatter for PythonFormatter {
     fn write_f32<W: ?Sized + Write>(&mut self, writer: &mut W, value: f32) -> io::Result<()> {
         self.write_f64(writer, f64::from(value))
@@ -80,7 +126,9 @@ impl Formatter for PythonFormatter {
         writer: &mut W,
         value: &str,
     ) -> io::Result<()> {
-        if value.bytes().any(|b| matches!(b, b'.' | b'e' | b'E')) {
+        if is_python_float_text(value) {
+            writer.write_all(value.as_bytes())
+        } else if value.bytes().any(|b| matches!(b, b'.' | b'e' | b'E')) {
             let parsed: f64 = value
                 .parse()
                 .map_err(|_| io::Error::new(io::ErrorKind::InvalidData, "not a number"))?;
@@ -145,6 +193,61 @@ mod tests {
             to_string(&"é中\u{2028}\u{feff}😀𝄞").unwrap(),
             r#""\u00e9\u4e2d\u2028\ufeff\ud83d\ude00\ud834\udd1e""#
         );
+    }
+
+    #[test]
+    fn copied_float_text_is_what_repr_writes() {
+        for text in [
+            "0.0",
+            "-0.0",
+            "1.0",
+            "2.24",
+            "-2.5",
+            "0.1",
+            "0.0001",
+            "0.001234",
+            "100.0",
+            "123456789.12345",
+            "1000000000000000.0",
+            "0.30000000000000004",
+            "1e-05",
+            "1e+16",
+            "2.50",
+            "00.5",
+            "1.",
+            ".5",
+            "0.00001",
+            "10000000000000000.0",
+            "1.2345678901234567",
+            "123.4560",
+            "-0",
+            "5",
+            "1E5",
+            "12345678901234567890.5",
+        ] {
+            if super::is_python_float_text(text) {
+                let mut out = Vec::new();
+                super::super::to_writer(&mut out, &text.parse::<f64>().unwrap()).unwrap();
+                assert_eq!(String::from_utf8(out).unwrap(), text, "{text}");
+            }
+        }
+        assert!(super::is_python_float_text("2.24"));
+        assert!(!super::is_python_float_text("2.50"));
+        assert!(!super::is_python_float_text("0.00001"));
+    }
+
+    proptest::proptest! {
+        /// Any decimal text the fast path copies is exactly the repr of the
+        /// float it denotes.
+        #[test]
+        fn fast_path_copies_only_reprs(int in "-?[0-9]{1,18}", frac in "[0-9]{1,18}") {
+            let text = format!("{int}.{frac}");
+            if super::is_python_float_text(&text) {
+                let mut out = Vec::new();
+                super::super::to_writer(&mut out, &text.parse::<f64>().unwrap()).unwrap();
+                proptest::prop_assert_eq!(String::from_utf8(out).unwrap(), text);
+            }
+        }
     }
 
     #[test]
