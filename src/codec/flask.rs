@@ -1,1 +1,675 @@
+//! The Flask codec: size, structure, signature, age, then base64,
+//! inflation, JSON and Flask's tags.
 
+use std::borrow::Cow;
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use super::{Decoded, Limits};
+use crate::envelope::compress::{compress_into_if_smaller, inflate_capped};
+use crate::error::{DecodeError, EncodeError, PayloadError};
+use crate::format::flask;
+use crate::json;
+use crate::json::tagged::{Py, Wire};
+use crate::key::KeyRing;
+use crate::session::Session;
+use crate::sign::sha1::Sha1Ring;
+use crate::time::UnixTime;
+
+/// Flask's `PERMANENT_SESSION_LIFETIME` default: 31 days, in seconds. Flask
+/// applies it to every session cookie, permanent or not.
+pub const FLASK_SESSION_LIFETIME: u64 = 2_678_400;
+
+/// How a [`FlaskCodec`] signs and checks: salt, maximum age and limits.
+///
+/// [`FlaskConfig::SESSIONS`] is Flask's `SecureCookieSessionInterface` with
+/// its defaults.
+///
+/// # Examples
+///
+/// ```
+/// use session_cookie::FlaskConfig;
+///
+/// let config = FlaskConfig::SESSIONS.with_max_age(Some(3600));
+/// assert_eq!(config.salt(), "cookie-session");
+/// assert_eq!(config.max_age(), Some(3600));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FlaskConfig {
+    salt: Cow<'static, str>,
+    max_age: Option<u64>,
+    limits: Limits,
+}
+
+impl FlaskConfig {
+    /// Flask's session cookie: salt `cookie-session`, maximum age
+    /// `PERMANENT_SESSION_LIFETIME` (2678400 s).
+    pub const SESSIONS: Self = Self {
+        salt: Cow::Borrowed(flask::SESSION_SALT),
+        max_age: Some(FLASK_SESSION_LIFETIME),
+        limits: Limits::DEFAULT,
+    };
+
+    /// The salt (`SecureCookieSessionInterface.salt`) that the signing key
+    /// is derived with.
+    #[must_use]
+    pub fn with_salt(self, salt: impl Into<Cow<'static, str>>) -> Self {
+        Self {
+            salt: salt.into(),
+            ..self
+        }
+    }
+
+    /// Maximum age in seconds (`int(PERMANENT_SESSION_LIFETIME.total_seconds())`),
+    /// or `None` for no limit. Flask always sets one; `None` is
+    /// itsdangerous' `loads(max_age=None)`, which also accepts timestamps in
+    /// the future.
+    #[must_use]
+    pub fn with_max_age(self, max_age: Option<u64>) -> Self {
+        Self { max_age, ..self }
+    }
+
+    /// Bounds on cookie length and inflated size.
+    #[must_use]
+    pub fn with_limits(self, limits: Limits) -> Self {
+        Self { limits, ..self }
+    }
+
+    /// See [`FlaskConfig::with_salt`].
+    #[must_use]
+    pub fn salt(&self) -> &str {
+        &self.salt
+    }
+
+    /// See [`FlaskConfig::with_max_age`].
+    #[must_use]
+    pub fn max_age(&self) -> Option<u64> {
+        self.max_age
+    }
+
+    /// See [`FlaskConfig::with_limits`].
+    #[must_use]
+    pub fn limits(&self) -> Limits {
+        self.limits
+    }
+}
+
+impl Default for FlaskConfig {
+    fn default() -> Self {
+        Self::SESSIONS
+    }
+}
+
+/// Reads and writes Flask session cookies (`SecureCookieSessionInterface`,
+/// itsdangerous 2.x), byte for byte.
+///
+/// The key ring is Flask's `SECRET_KEY` ([`KeyRing::new`]) and
+/// `SECRET_KEY_FALLBACKS` ([`KeyRing::with_fallback`], in the order of
+/// Flask's list). As in Flask 3.1.1 and later, `SECRET_KEY` signs, and
+/// verification tries it first and then the fallbacks **from the last to the
+/// first**. [`Decoded::key_index`] is the key's position in the ring (0 for
+/// `SECRET_KEY`, `i` for the `i`-th fallback added), whatever order they are
+/// tried in.
+///
+/// The HMAC-SHA1 keys are derived once, when the codec is built. A codec is
+/// `Send + Sync`: build one at start-up and share it.
+///
+/// Session values may hold Python-only types (tuples, bytes, `Markup`,
+/// UUIDs, datetimes) in Flask's tagged JSON; see
+/// [`json::tagged`](crate::json::tagged) for how they are read and written.
+///
+/// # Examples
+///
+/// ```
+/// use session_cookie::{FlaskCodec, KeyRing, Session};
+///
+/// let codec = FlaskCodec::sessions(&KeyRing::new("dev-secret")?);
+/// let mut session = Session::new();
+/// session.insert("user_id", 42)?;
+/// let cookie = codec.encode(&session)?;
+///
+/// let session = codec.decode_session(&cookie)?.into_value();
+/// assert_eq!(session.get::<u64>("user_id")?, Some(42));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone)]
+pub struct FlaskCodec {
+    signer: Sha1Ring,
+    config: FlaskConfig,
+}
+
+impl core::fmt::Debug for FlaskCodec {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("FlaskCodec")
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What the first steps of decoding learned besides the value.
+#[derive(Clone, Copy)]
+struct Opened {
+    issued_at: UnixTime,
+    key_index: usize,
+}
+
+impl FlaskCodec {
+    /// A codec for `ring` with `config`; derives every key's HMAC state now.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_cookie::{FlaskCodec, FlaskConfig, KeyRing};
+    ///
+    /// let ring = KeyRing::new("new")?.with_fallback("old1").with_fallback("old2");
+    /// let codec = FlaskCodec::new(&ring, FlaskConfig::SESSIONS.with_salt("my-app"));
+    /// assert_eq!(codec.config().salt(), "my-app");
+    /// # Ok::<(), session_cookie::KeyError>(())
+    /// ```
+    #[must_use]
+    pub fn new(ring: &KeyRing, config: FlaskConfig) -> Self {
+        let derive = |secret| flask::derive_key(&config.salt, secret);
+        // Flask's key list is `SECRET_KEY_FALLBACKS + [SECRET_KEY]`, and
+        // itsdangerous tries it from the end: SECRET_KEY, then the last
+        // fallback, back to the first.
+        let fallbacks = ring
+            .fallbacks()
+            .iter()
+            .enumerate()
+            .rev()
+            .map(|(i, secret)| (derive(secret), i + 1))
+            .collect();
+        Self {
+            signer: Sha1Ring::new(derive(ring.signing()), fallbacks),
+            config,
+        }
+    }
+
+    /// Flask's session codec ([`FlaskConfig::SESSIONS`]).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let codec = session_cookie::FlaskCodec::sessions(&session_cookie::KeyRing::new("k")?);
+    /// assert_eq!(codec.config().max_age(), Some(2_678_400));
+    /// # Ok::<(), session_cookie::KeyError>(())
+    /// ```
+    #[must_use]
+    pub fn sessions(ring: &KeyRing) -> Self {
+        Self::new(ring, FlaskConfig::SESSIONS)
+    }
+
+    /// The configuration this codec was built with.
+    #[must_use]
+    pub fn config(&self) -> &FlaskConfig {
+        &self.config
+    }
+
+    /// Signs `value` now. See [`FlaskCodec::encode_at`].
+    ///
+    /// # Errors
+    ///
+    /// As [`FlaskCodec::encode_at`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let codec = session_cookie::FlaskCodec::sessions(&session_cookie::KeyRing::new("k")?);
+    /// let cookie = codec.encode(&serde_json::json!({"user_id": 1}))?;
+    /// assert_eq!(cookie.split('.').count(), 3);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn encode<T: Serialize + ?Sized>(&self, value: &T) -> Result<String, EncodeError> {
+        self.encode_at(value, UnixTime::now())
+    }
+
+    /// Signs `value` as if the time were `now`: the same bytes Flask's
+    /// `save_session` writes at that second.
+    ///
+    /// The JSON has every object's keys sorted, Python's escapes and float
+    /// `repr`; a one-key map whose key is a Flask tag name is escaped with
+    /// `" di"`, and the helpers of [`json::tagged`](crate::json::tagged)
+    /// become tagged values. It is zlib-compressed when that saves at least
+    /// two bytes. Times before 1970 are written as 0.
+    ///
+    /// # Errors
+    ///
+    /// [`EncodeError::Serialize`] when `value` cannot be written as JSON.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_cookie::{FlaskCodec, KeyRing, UnixTime};
+    ///
+    /// // Worked example A of the Flask notes.
+    /// let codec = FlaskCodec::sessions(&KeyRing::new("dev-secret")?);
+    /// let cookie = codec.encode_at(&serde_json::json!({"user_id": 42}), UnixTime::from_secs(1_700_000_000))?;
+    /// assert_eq!(cookie, "eyJ1c2VyX2lkIjo0Mn0.ZVPxAA.LIr3YcHFjdrdtQSuFvBzSarrgwM");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn encode_at<T: Serialize + ?Sized>(
+        &self,
+        value: &T,
+        now: UnixTime,
+    ) -> Result<String, EncodeError> {
+        let mut out = String::new();
+        self.encode_into(value, now, &mut out)?;
+        Ok(out)
+    }
+
+    /// Appends the cookie for `value` at `now` to `out`, so a caller can
+    /// reuse one buffer across requests.
+    ///
+    /// # Errors
+    ///
+    /// [`EncodeError::Serialize`] when `value` cannot be written as JSON;
+    /// `out` is then unchanged.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_cookie::{FlaskCodec, KeyRing, UnixTime};
+    ///
+    /// let codec = FlaskCodec::sessions(&KeyRing::new("k")?);
+    /// let mut buffer = String::new();
+    /// codec.encode_into(&serde_json::json!({}), UnixTime::from_secs(0), &mut buffer)?;
+    /// assert!(buffer.starts_with("e30.."));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn encode_into<T: Serialize + ?Sized>(
+        &self,
+        value: &T,
+        now: UnixTime,
+        out: &mut String,
+    ) -> Result<(), EncodeError> {
+        let mut wire = json::tagged::to_wire(value)
+            .map_err(EncodeError::Serialize)?
+            .into_inner();
+        json::sort_keys(&mut wire);
+        let mut data = Vec::with_capacity(128);
+        json::to_writer(&mut data, &wire).map_err(EncodeError::Serialize)?;
+        let mut compressed = Vec::new();
+        if compress_into_if_smaller(&data, &mut compressed) {
+            flask::write(out, &compressed, true, now, &self.signer);
+        } else {
+            flask::write(out, &data, false, now, &self.signer);
+        }
+        Ok(())
+    }
+
+    /// Verifies and decodes `cookie` now. See [`FlaskCodec::decode_at`].
+    ///
+    /// # Errors
+    ///
+    /// As [`FlaskCodec::decode_at`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let codec = session_cookie::FlaskCodec::sessions(&session_cookie::KeyRing::new("k")?);
+    /// let cookie = codec.encode(&serde_json::json!({"a": "b"}))?;
+    /// assert_eq!(codec.decode::<serde_json::Value>(&cookie)?.into_value()["a"], "b");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn decode<T: DeserializeOwned>(&self, cookie: &str) -> Result<Decoded<T>, DecodeError> {
+        self.decode_at(cookie, UnixTime::now())
+    }
+
+    /// Verifies `cookie` as of `now` and decodes its payload as `T`.
+    ///
+    /// The checks run in this order, and each later one runs only when the
+    /// earlier ones passed: length; structure (three fields, a canonical
+    /// 27-character signature); signature (`SECRET_KEY`, then the fallbacks
+    /// from the last to the first); age (`now - timestamp > max_age` and a
+    /// timestamp in the future are both expired); base64; inflation
+    /// (capped); UTF-8 and JSON; Flask's tags. `T` sees the value with `" di"`
+    /// escapes removed and Python-only values in their tagged wire form
+    /// (see [`json::tagged`](crate::json::tagged)).
+    ///
+    /// # Errors
+    ///
+    /// - [`DecodeError::TooLarge`]: the cookie or its inflated payload is
+    ///   over the configured [`Limits`].
+    /// - [`DecodeError::Malformed`]: not three fields of the right alphabets
+    ///   and lengths, or a signature that is not canonical base64url.
+    /// - [`DecodeError::BadSignature`]: no key verifies it.
+    /// - [`DecodeError::Expired`]: authentic, but older than the maximum
+    ///   age, or issued in the future (then `age` is negative).
+    /// - [`DecodeError::BadPayload`]: authentic, but the content does not
+    ///   decode as `T` (where Flask answers with HTTP 500).
+    ///
+    /// # Security
+    ///
+    /// Nothing but the structure is looked at before the HMAC verifies in
+    /// constant time; the timestamp is read only after that, so a forged
+    /// cookie is a bad signature whatever its age. No error carries bytes of
+    /// the cookie.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_cookie::{DecodeError, FlaskCodec, KeyRing, UnixTime};
+    ///
+    /// let codec = FlaskCodec::sessions(&KeyRing::new("dev-secret")?);
+    /// let cookie = "eyJ1c2VyX2lkIjo0Mn0.ZVPxAA.LIr3YcHFjdrdtQSuFvBzSarrgwM";
+    /// let at_limit = UnixTime::from_secs(1_702_678_400);
+    /// assert_eq!(codec.decode_at::<serde_json::Value>(cookie, at_limit)?.into_value()["user_id"], 42);
+    /// let later = UnixTime::from_secs(1_702_678_401);
+    /// assert!(matches!(
+    ///     codec.decode_at::<serde_json::Value>(cookie, later),
+    ///     Err(DecodeError::Expired { age: 2_678_401, max_age: 2_678_400 })
+    /// ));
+    /// let before = UnixTime::from_secs(1_699_999_999);
+    /// assert!(matches!(
+    ///     codec.decode_at::<serde_json::Value>(cookie, before),
+    ///     Err(DecodeError::Expired { age: -1, .. })
+    /// ));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn decode_at<T: DeserializeOwned>(
+        &self,
+        cookie: &str,
+        now: UnixTime,
+    ) -> Result<Decoded<T>, DecodeError> {
+        let (value, opened) = self.open(cookie, now)?;
+        let value = serde_json::from_value(value.into_plain())
+            .map_err(|err| DecodeError::BadPayload(PayloadError::from_json(&err)))?;
+        Ok(opened.decoded(value))
+    }
+
+    /// Verifies `cookie` as of `now` and gives its value in Flask's tagged
+    /// wire form, as Flask would write it back: encoding the result again
+    /// gives the same JSON, whatever Python types the session holds.
+    ///
+    /// # Errors
+    ///
+    /// As [`FlaskCodec::decode_at`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_cookie::{FlaskCodec, KeyRing, UnixTime};
+    ///
+    /// let codec = FlaskCodec::sessions(&KeyRing::new("public-test-secret-key")?);
+    /// let cookie = "eyJwYWlyIjp7IiB0IjpbMSwidHdvIl19LCJ1c2VyIjoieCJ9.ZVPxAA.5bX4scF6Jz57F4w8H0znXHgS3T8";
+    /// let now = UnixTime::from_secs(1_700_000_000);
+    /// let decoded = codec.decode_wire_at(cookie, now)?;
+    /// assert!(decoded.value().has_tags()); // (1, "two") is a tuple
+    /// assert_eq!(codec.encode_at(decoded.value(), decoded.issued_at())?, cookie);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn decode_wire_at(
+        &self,
+        cookie: &str,
+        now: UnixTime,
+    ) -> Result<Decoded<Wire>, DecodeError> {
+        let (value, opened) = self.open(cookie, now)?;
+        Ok(opened.decoded(Wire::new(value.into_wire())))
+    }
+
+    /// Verifies and decodes a session cookie now. See
+    /// [`FlaskCodec::decode_session_at`].
+    ///
+    /// # Errors
+    ///
+    /// As [`FlaskCodec::decode_at`]; a payload that is not a JSON object is
+    /// [`DecodeError::BadPayload`] (Flask fails such a request too).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_cookie::{FlaskCodec, KeyRing, Session};
+    ///
+    /// let codec = FlaskCodec::sessions(&KeyRing::new("k")?);
+    /// let cookie = codec.encode(&Session::new())?;
+    /// assert!(codec.decode_session(&cookie)?.value().is_empty());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn decode_session(&self, cookie: &str) -> Result<Decoded<Session>, DecodeError> {
+        self.decode_at(cookie, UnixTime::now())
+    }
+
+    /// Verifies `cookie` as of `now` and decodes it as a [`Session`],
+    /// unmodified and not yet accessed.
+    ///
+    /// # Errors
+    ///
+    /// As [`FlaskCodec::decode_session`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_cookie::{FlaskCodec, KeyRing, UnixTime};
+    ///
+    /// let codec = FlaskCodec::sessions(&KeyRing::new("k")?);
+    /// let now = UnixTime::from_secs(1_700_000_000);
+    /// let cookie = codec.encode_at(&serde_json::json!({"_permanent": true, "user_id": 5}), now)?;
+    /// let session = codec.decode_session_at(&cookie, now)?.into_value();
+    /// assert_eq!(session.get::<u32>("user_id")?, Some(5));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn decode_session_at(
+        &self,
+        cookie: &str,
+        now: UnixTime,
+    ) -> Result<Decoded<Session>, DecodeError> {
+        self.decode_at(cookie, now)
+    }
+
+    fn open(&self, cookie: &str, now: UnixTime) -> Result<(Py, Opened), DecodeError> {
+        self.config.limits.check_cookie_len(cookie)?;
+        let parts = flask::split(cookie).map_err(DecodeError::Malformed)?;
+        let proof = self
+            .signer
+            .verify(&[parts.signed()], parts.tag())
+            .ok_or(DecodeError::BadSignature)?;
+        let timestamp = parts.timestamp(proof);
+        if let Some(max_age) = self.config.max_age {
+            // itsdangerous: `age > max_age` and `age < 0` both expire.
+            let age = i128::from(now.as_secs()) - i128::from(timestamp);
+            if age > i128::from(max_age) || age < 0 {
+                return Err(DecodeError::Expired {
+                    age: i64::try_from(age).unwrap_or(if age < 0 { i64::MIN } else { i64::MAX }),
+                    max_age,
+                });
+            }
+        }
+        let issued_at = i64::try_from(timestamp)
+            .map(UnixTime::from_secs)
+            .map_err(|_| DecodeError::BadPayload(PayloadError::Timestamp))?;
+        let mut payload = parts.body(proof).map_err(DecodeError::BadPayload)?;
+        if parts.compressed() {
+            payload = inflate_capped(&payload, self.config.limits.max_inflated_len())?;
+        }
+        let wire =
+            json::from_slice::<serde_json::Value>(&payload).map_err(DecodeError::BadPayload)?;
+        let value = Py::from_wire(wire).map_err(|_| DecodeError::BadPayload(PayloadError::Tag))?;
+        Ok((
+            value,
+            Opened {
+                issued_at,
+                key_index: proof.key_index(),
+            },
+        ))
+    }
+}
+
+impl Opened {
+    fn decoded<T>(self, value: T) -> Decoded<T> {
+        Decoded {
+            value,
+            issued_at: self.issued_at,
+            origin: self.issued_at,
+            key_index: self.key_index,
+            needs_reissue: self.key_index > 0,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::{Value, json};
+
+    use super::*;
+    use crate::json::tagged::{Bytes, HttpDate, Markup, Tuple, Uuid};
+
+    fn now() -> UnixTime {
+        UnixTime::from_secs(1_700_000_000)
+    }
+
+    /// Worked examples B and C of `shared/specs/flask-session.md` §7.
+    #[test]
+    fn worked_examples() {
+        let codec = FlaskCodec::sessions(&KeyRing::new("dev-secret").unwrap());
+        assert_eq!(
+            codec
+                .encode_at(&json!({"user": "Zoë", "cart": [1, 2, 3]}), now())
+                .unwrap(),
+            "eyJjYXJ0IjpbMSwyLDNdLCJ1c2VyIjoiWm9cdTAwZWIifQ.ZVPxAA.ymyDw0K_RVHD1sKm3j9adV9Dt9g"
+        );
+        let session = json!({"csrf": "x".repeat(200), "_permanent": true});
+        assert_eq!(
+            codec
+                .encode_at(&session, UnixTime::from_secs(1_735_689_600))
+                .unwrap(),
+            ".eJyrVoovSC3KTcxLzStRsiopKk3VUUouLkpTslKqGCZAqRYAe9tnvA.Z3SFgA.NYefbKXheGnvfJLanhUXUopRis0"
+        );
+    }
+
+    /// Worked example E: fallbacks never sign, and are tried last to first.
+    #[test]
+    fn rotation_order() {
+        let ring = KeyRing::new("new")
+            .unwrap()
+            .with_fallback("old1")
+            .with_fallback("old2");
+        let codec = FlaskCodec::sessions(&ring);
+        let alone = FlaskCodec::sessions(&KeyRing::new("new").unwrap());
+        let value = json!({"a": 1});
+        assert_eq!(
+            codec.encode_at(&value, now()).unwrap(),
+            alone.encode_at(&value, now()).unwrap()
+        );
+        for (index, key) in [(1, "old1"), (2, "old2")] {
+            let cookie = FlaskCodec::sessions(&KeyRing::new(key).unwrap())
+                .encode_at(&value, now())
+                .unwrap();
+            let decoded = codec.decode_at::<Value>(&cookie, now()).unwrap();
+            assert_eq!(decoded.key_index(), index);
+            assert!(decoded.needs_reissue());
+        }
+        // The same key twice: the later one in Flask's list is tried first.
+        let twice = FlaskCodec::sessions(
+            &KeyRing::new("new")
+                .unwrap()
+                .with_fallback("dup")
+                .with_fallback("dup"),
+        );
+        let cookie = FlaskCodec::sessions(&KeyRing::new("dup").unwrap())
+            .encode_at(&value, now())
+            .unwrap();
+        assert_eq!(
+            twice
+                .decode_at::<Value>(&cookie, now())
+                .unwrap()
+                .key_index(),
+            2
+        );
+    }
+
+    #[test]
+    fn helpers_round_trip_through_a_cookie() {
+        let codec = FlaskCodec::sessions(&KeyRing::new("k").unwrap());
+        let value = json!({
+            "t": Tuple(vec![json!(1), json!({" b": "x"})]),
+            "b": Bytes(vec![0, 255]),
+            "m": Markup("<i>".into()),
+            "u": Uuid(1),
+            "d": HttpDate(now()),
+            "plain": {" u": "not a uuid"},
+        });
+        let cookie = codec.encode_at(&value, now()).unwrap();
+        let wire = codec.decode_wire_at(&cookie, now()).unwrap().into_value();
+        assert_eq!(
+            wire.to_string(),
+            r#"{"b":{" b":"AP8="},"d":{" d":"Tue, 14 Nov 2023 22:13:20 GMT"},"m":{" m":"<i>"},"plain":{" di":{" u__":"not a uuid"}},"t":{" t":[1,{" di":{" b__":"x"}}]},"u":{" u":"00000000000000000000000000000001"}}"#
+        );
+        assert_eq!(codec.encode_at(&wire, now()).unwrap(), cookie);
+        let plain = codec
+            .decode_at::<Value>(&cookie, now())
+            .unwrap()
+            .into_value();
+        assert_eq!(plain["plain"], json!({" u": "not a uuid"}));
+        assert_eq!(plain["t"], json!({" t": [1, {" b": "x"}]}));
+        assert_eq!(
+            serde_json::from_value::<Uuid>(plain["u"].clone()).unwrap(),
+            Uuid(1)
+        );
+        assert_eq!(
+            serde_json::from_value::<HttpDate>(plain["d"].clone()).unwrap(),
+            HttpDate(now())
+        );
+        assert_eq!(
+            serde_json::from_value::<Bytes>(plain["b"].clone()).unwrap(),
+            Bytes(vec![0, 255])
+        );
+    }
+
+    #[test]
+    fn shareable_and_debug_prints_no_key() {
+        fn shareable<T: Send + Sync + Clone>() {}
+        shareable::<FlaskCodec>();
+        let codec = FlaskCodec::sessions(
+            &KeyRing::new("top-secret-flask-key")
+                .unwrap()
+                .with_fallback("older-flask-key"),
+        );
+        let shown = format!("{codec:?}");
+        assert!(
+            !shown.contains("secret-flask") && !shown.contains("older"),
+            "{shown}"
+        );
+        assert!(shown.contains("cookie-session"), "{shown}");
+    }
+
+    #[test]
+    fn future_and_far_timestamps() {
+        let codec = FlaskCodec::sessions(&KeyRing::new("k").unwrap());
+        let far = codec
+            .encode_at(&json!({}), UnixTime::from_secs(i64::MAX))
+            .unwrap();
+        assert!(matches!(
+            codec.decode_at::<Value>(&far, now()),
+            Err(DecodeError::Expired { age, .. }) if age < 0
+        ));
+        let timeless = FlaskCodec::new(
+            &KeyRing::new("k").unwrap(),
+            FlaskConfig::SESSIONS.with_max_age(None),
+        );
+        assert!(timeless.decode_at::<Value>(&far, now()).is_ok());
+        // Before 1970 is written as 0.
+        let old = codec
+            .encode_at(&json!({}), UnixTime::from_secs(-5))
+            .unwrap();
+        assert!(old.starts_with("e30.."));
+    }
+
+    #[test]
+    fn signed_non_objects_are_bad_payload_for_sessions() {
+        let codec = FlaskCodec::sessions(&KeyRing::new("k").unwrap());
+        let cookie = codec.encode_at(&json!([1, 2]), now()).unwrap();
+        assert!(codec.decode_at::<Value>(&cookie, now()).is_ok());
+        assert!(matches!(
+            codec.decode_session_at(&cookie, now()),
+            Err(DecodeError::BadPayload(_))
+        ));
+        let tag = codec
+            .encode_at(&crate::json::tagged::Wire::new(json!({" t": 5})), now())
+            .unwrap();
+        assert_eq!(
+            codec.decode_at::<Value>(&tag, now()).unwrap_err(),
+            DecodeError::BadPayload(PayloadError::Tag)
+        );
+    }
+}
