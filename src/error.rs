@@ -64,7 +64,8 @@ pub enum DecodeError {
 
 impl DecodeError {
     /// The stable one-word name of the error, as printed by the CLI:
-    /// `malformed`, `bad-signature`, `expired`, `too-large` or `bad-payload`.
+    /// `malformed`, `bad-signature`, `expired`, `not-yet-valid`, `too-large` or
+    /// `bad-payload`.
     ///
     /// # Examples
     ///
@@ -364,6 +365,12 @@ pub enum KeyError {
     Random,
     /// A purpose or cookie name is empty or longer than 255 bytes.
     InvalidContext,
+    /// A key ring's environment variable or file cannot be read, or is not
+    /// UTF-8 text.
+    Unreadable {
+        /// Which variable or file (never its content).
+        source: String,
+    },
 }
 
 impl fmt::Display for KeyError {
@@ -381,6 +388,7 @@ impl fmt::Display for KeyError {
             Self::DuplicateId => f.write_str("two keys have the same id"),
             Self::ActiveCount => f.write_str("a key ring needs exactly one active key"),
             Self::Random => f.write_str("the operating system's random source failed"),
+            Self::Unreadable { source } => write!(f, "cannot read the key ring from {source}"),
             Self::InvalidContext => {
                 f.write_str("the purpose and cookie name must be 1 to 255 bytes")
             }

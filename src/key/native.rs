@@ -370,6 +370,58 @@ impl NativeKeyRing {
         })
     }
 
+    /// Reads the text format from the environment variable `var`.
+    ///
+    /// # Errors
+    ///
+    /// [`KeyError::Unreadable`] when the variable is unset or not UTF-8;
+    /// otherwise as [`NativeKeyRing::parse`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_cookie::{KeyError, NativeKeyRing};
+    ///
+    /// let err = NativeKeyRing::from_env("SESSION_KEYS_THAT_ARE_NOT_SET").unwrap_err();
+    /// assert!(matches!(err, KeyError::Unreadable { .. }));
+    /// ```
+    pub fn from_env(var: &str) -> Result<Self, KeyError> {
+        let text = Zeroizing::new(std::env::var(var).map_err(|_| KeyError::Unreadable {
+            source: format!("environment variable {var}"),
+        })?);
+        Self::parse(&text)
+    }
+
+    /// Reads the text format from a file (for example a mounted secret).
+    ///
+    /// # Errors
+    ///
+    /// [`KeyError::Unreadable`] when the file cannot be read or is not
+    /// UTF-8; otherwise as [`NativeKeyRing::parse`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_cookie::{MasterKey, NativeKeyRing};
+    ///
+    /// let path = std::env::temp_dir().join(format!("keys-doctest-{}", std::process::id()));
+    /// std::fs::write(&path, MasterKey::generate("k1")?.to_line().as_str())?;
+    /// let ring = NativeKeyRing::from_file(&path)?;
+    /// assert_eq!(ring.active().id().as_str(), "k1");
+    /// std::fs::remove_file(&path)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn from_file(path: impl AsRef<std::path::Path>) -> Result<Self, KeyError> {
+        let path = path.as_ref();
+        let text =
+            Zeroizing::new(
+                std::fs::read_to_string(path).map_err(|_| KeyError::Unreadable {
+                    source: format!("file {}", path.display()),
+                })?,
+            );
+        Self::parse(&text)
+    }
+
     /// The key that signs.
     #[must_use]
     pub fn active(&self) -> &MasterKey {
