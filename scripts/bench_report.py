@@ -137,6 +137,10 @@ def svg(t, python, path):
             sum(filter(None, [t.get(f"floor/{n}/{b}") for b in ("base64_decode", "hmac_sha256", "json_parse")])) or None
             for n in PAYLOADS
         ], "#7f8c8d"),
+        ("floor: base64 + HMAC", [
+            sum(filter(None, [t.get(f"floor/{n}/{b}") for b in ("base64_decode", "hmac_sha256")])) or None
+            for n in PAYLOADS
+        ], "#34495e"),
         ("Django signing.loads", [python.get("django", {}).get(f"{n}/decode") for n in PAYLOADS], "#27ae60"),
         ("Flask serializer.loads", [python.get("flask", {}).get(f"{n}/decode") for n in PAYLOADS], "#c0392b"),
     ]
