@@ -28,9 +28,8 @@ pub(crate) fn check_nesting(text: &[u8]) -> Result<(), PayloadError> {
     let openers = text
         .iter()
         .fold(0usize, |n, &b| n + usize::from(b == b'[' || b == b'{'));
-    let surrogates = memchr::memchr_iter(b'\\', text).any(|at| {
-        text.get(at + 1) == Some(&b'u') && matches!(text.get(at + 2), Some(b'd' | b'D'))
-    });
+    let surrogates = memchr::memchr_iter(b'\\', text)
+        .any(|at| text.get(at + 1) == Some(&b'u') && matches!(text.get(at + 2), Some(b'd' | b'D')));
     if openers <= MAX_DEPTH && !surrogates {
         return Ok(());
     }
