@@ -104,6 +104,101 @@ impl SessionCodec for DjangoCodec {
     }
 }
 
+#[cfg(feature = "flask")]
+impl SessionCodec for crate::codec::FlaskCodec {
+    fn decode_at(&self, value: &str, now: UnixTime) -> Result<Decoded<Session>, DecodeError> {
+        self.decode_session_at(value, now)
+    }
+
+    fn encode_at(
+        &self,
+        session: &Session,
+        _origin: Option<UnixTime>,
+        now: UnixTime,
+    ) -> Result<String, EncodeError> {
+        crate::codec::FlaskCodec::encode_at(self, session, now)
+    }
+}
+
+/// Reads the cookies of an old format as well as those of the new one, and
+/// writes only the new one: users move to the new format as they come
+/// back, without logging in again.
+///
+/// A cookie the new codec refuses is tried with the old one; one the old
+/// codec accepts is marked [`needs_reissue`](Decoded::needs_reissue), so the
+/// layer answers with a cookie of the new format. Its issue time becomes
+/// the new session's first-issue time, so the native format's absolute
+/// lifetime counts from when the user really logged in (see
+/// [`migrate_at`](crate::migrate_at) for one cookie at a time).
+///
+/// # Security
+///
+/// Every cookie the new codec refuses, forgeries included, also costs the
+/// old codec's verification. Remove the old codec once the old cookies have
+/// expired (the old format's maximum age after switching).
+///
+/// # Examples
+///
+/// ```
+/// use session_cookie::http::{Migrating, SessionCodec};
+/// use session_cookie::{DjangoCodec, KeyRing, MasterKey, NativeCodec, NativeConfig, NativeKeyRing, UnixTime};
+///
+/// let django = DjangoCodec::sessions(&KeyRing::new("the-old-django-secret")?);
+/// let t0 = UnixTime::from_secs(1_700_000_000);
+/// let old_cookie = django.encode_at(&serde_json::json!({"user_id": 7}), t0)?;
+///
+/// let native = NativeCodec::new(&NativeKeyRing::new(MasterKey::generate("k1")?), NativeConfig::ENCRYPTED)?;
+/// let codec = Migrating::new(native, django);
+/// let t1 = UnixTime::from_secs(1_700_000_600);
+/// let decoded = SessionCodec::decode_at(&codec, &old_cookie, t1)?;
+/// assert!(decoded.needs_reissue());
+/// let new_cookie = SessionCodec::encode_at(&codec, decoded.value(), Some(decoded.origin()), t1)?;
+/// let again = SessionCodec::decode_at(&codec, &new_cookie, t1)?;
+/// assert_eq!((again.origin(), again.needs_reissue()), (t0, false));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug)]
+pub struct Migrating<New, Old> {
+    new: New,
+    old: Old,
+}
+
+impl<New: SessionCodec, Old: SessionCodec> Migrating<New, Old> {
+    /// Reads both formats, writes `new`'s.
+    #[must_use]
+    pub fn new(new: New, old: Old) -> Self {
+        Self { new, old }
+    }
+}
+
+impl<New: SessionCodec, Old: SessionCodec> SessionCodec for Migrating<New, Old> {
+    fn decode_at(&self, value: &str, now: UnixTime) -> Result<Decoded<Session>, DecodeError> {
+        self.new.decode_at(value, now).or_else(|refused| {
+            match self.old.decode_at(value, now) {
+                Ok(mut decoded) => {
+                    decoded.needs_reissue = true;
+                    Ok(decoded)
+                }
+                // The new format's reason is the one worth reporting.
+                Err(_) => Err(refused),
+            }
+        })
+    }
+
+    fn encode_at(
+        &self,
+        session: &Session,
+        origin: Option<UnixTime>,
+        now: UnixTime,
+    ) -> Result<String, EncodeError> {
+        self.new.encode_at(session, origin, now)
+    }
+
+    fn encoded_len(&self, session: &Session) -> Result<usize, EncodeError> {
+        self.new.encoded_len(session)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -56,7 +56,7 @@ pub(crate) mod layer;
 
 #[cfg(feature = "axum")]
 pub use self::axum::MissingSessionLayer;
-pub use codec::SessionCodec;
+pub use codec::{Migrating, SessionCodec};
 pub use config::{ConfigError, MAX_CHUNKS, SameSite, SessionConfig};
 pub use handle::{SessionGuard, SessionHandle};
 pub use layer::{ResponseFuture, SessionLayer, SessionService, SessionWriteError};
