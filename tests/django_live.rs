@@ -36,10 +36,14 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 use std::sync::OnceLock;
-use std::time::{Duration, Instant, SystemTime};
-use std::{env, fs, process, thread};
+use std::time::Instant;
+use std::{env, fs};
+
+#[path = "support/pyvenv.rs"]
+#[allow(dead_code, unreachable_pub)] // shared with the other live tests
+mod pyvenv;
 
 use rand::seq::IndexedRandom;
 use rand::{Rng, SeedableRng};
@@ -101,230 +105,27 @@ fn generous_limits() -> Limits {
 // ---------------------------------------------------------------------------
 // A Python with Django
 
+const DJANGO: pyvenv::Framework = pyvenv::Framework {
+    venv: "django-venv",
+    requirement: "django>=5.2,<5.3",
+    module: "django",
+    version_code: "import django, sys; sys.stdout.write(django.get_version())",
+    accepts: |v| v.starts_with("5.2"),
+    python_env: "SESSION_COOKIE_PYTHON",
+};
+
 /// The interpreter, set up once per test process and shared by both tests.
 fn python() -> &'static Path {
     static PYTHON: OnceLock<Result<PathBuf, String>> = OnceLock::new();
-    match PYTHON.get_or_init(ensure_python) {
+    match PYTHON.get_or_init(|| pyvenv::ensure(&DJANGO)) {
         Ok(path) => path,
         Err(why) => panic!("cannot run the live Django interop test: {why}"),
     }
 }
 
-/// `Some(version)` when `python` runs and imports Django.
-fn django_version(python: &Path) -> Result<String, String> {
-    let out = Command::new(python)
-        .args([
-            "-c",
-            "import django, sys; sys.stdout.write(django.get_version())",
-        ])
-        .output()
-        .map_err(|err| format!("cannot run {}: {err}", python.display()))?;
-    if out.status.success() {
-        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
-    } else {
-        Err(format!(
-            "{} cannot import django: {}",
-            python.display(),
-            String::from_utf8_lossy(&out.stderr).trim()
-        ))
-    }
-}
-
-fn ensure_python() -> Result<PathBuf, String> {
-    if let Some(python) = env::var_os("SESSION_COOKIE_PYTHON") {
-        let python = PathBuf::from(python);
-        let version = django_version(&python)
-            .map_err(|why| format!("SESSION_COOKIE_PYTHON is set, but {why}"))?;
-        println!(
-            "using SESSION_COOKIE_PYTHON={} (Django {version})",
-            python.display()
-        );
-        return Ok(python);
-    }
-    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
-    // A relative CARGO_TARGET_DIR is relative to where cargo ran; the tests
-    // of this package run in the manifest directory. `join` keeps an
-    // absolute one as it is.
-    let target = env::var_os("CARGO_TARGET_DIR")
-        .map_or_else(|| manifest.join("target"), |dir| manifest.join(dir));
-    let venv = target.join("django-venv");
-    let python = venv_python(&venv);
-    let usable = |python: &Path| django_version(python).is_ok_and(|v| v.starts_with("5.2"));
-    if usable(&python) {
-        return Ok(python);
-    }
-    fs::create_dir_all(&target)
-        .map_err(|err| format!("cannot create {}: {err}", target.display()))?;
-    let _lock = DirLock::acquire(&target.join("django-venv.lock"))?;
-    // Another process may have finished the install while we waited.
-    if usable(&python) {
-        return Ok(python);
-    }
-    println!("creating {} with Django 5.2 from PyPI", venv.display());
-    if venv.exists() {
-        fs::remove_dir_all(&venv)
-            .map_err(|err| format!("cannot remove the broken {}: {err}", venv.display()))?;
-    }
-    let result = install_django(&venv, &python);
-    if result.is_err() {
-        // Leave nothing half-made for the next run to trust.
-        let _ = fs::remove_dir_all(&venv);
-    }
-    result.map(|version| {
-        println!("installed Django {version}");
-        python
-    })
-}
-
-fn venv_python(venv: &Path) -> PathBuf {
-    if cfg!(windows) {
-        venv.join("Scripts").join("python.exe")
-    } else {
-        venv.join("bin").join("python")
-    }
-}
-
-fn install_django(venv: &Path, python: &Path) -> Result<String, String> {
-    let base = if cfg!(windows) { "python" } else { "python3" };
-    run_step(
-        Command::new(base).arg("-m").arg("venv").arg(venv),
-        "python3 -m venv",
-    )?;
-    let pip = venv
-        .join(if cfg!(windows) { "Scripts" } else { "bin" })
-        .join("pip");
-    run_step(
-        Command::new(&pip).args(["install", "--quiet", "django>=5.2,<5.3"]),
-        "pip install \"django>=5.2,<5.3\" (is PyPI reachable?)",
-    )?;
-    django_version(python)
-}
-
-fn run_step(command: &mut Command, what: &str) -> Result<(), String> {
-    let out = command
-        .output()
-        .map_err(|err| format!("{what}: cannot start: {err}"))?;
-    if out.status.success() {
-        Ok(())
-    } else {
-        Err(format!(
-            "{what} failed ({}):\n{}{}",
-            out.status,
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        ))
-    }
-}
-
-/// A lock between test processes: a directory, since creating one is atomic
-/// everywhere and needs nothing newer than the crate's `rust-version`. The
-/// owner's pid is written inside; a lock whose owner is gone (or that is
-/// older than any install could take) is broken.
-struct DirLock {
-    path: PathBuf,
-}
-
-impl DirLock {
-    const GIVE_UP: Duration = Duration::from_secs(15 * 60);
-    const STALE: Duration = Duration::from_secs(20 * 60);
-
-    fn acquire(path: &Path) -> Result<Self, String> {
-        let started = Instant::now();
-        loop {
-            match fs::create_dir(path) {
-                Ok(()) => {
-                    let _ = fs::write(path.join("pid"), process::id().to_string());
-                    return Ok(Self {
-                        path: path.to_owned(),
-                    });
-                }
-                Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists => {
-                    if Self::is_stale(path) {
-                        let _ = fs::remove_dir_all(path);
-                        continue;
-                    }
-                    if started.elapsed() > Self::GIVE_UP {
-                        return Err(format!(
-                            "gave up waiting for {} (another test process installing Django?)",
-                            path.display()
-                        ));
-                    }
-                    thread::sleep(Duration::from_millis(200));
-                }
-                Err(err) => return Err(format!("cannot create {}: {err}", path.display())),
-            }
-        }
-    }
-
-    fn is_stale(path: &Path) -> bool {
-        let old = fs::metadata(path)
-            .and_then(|m| m.modified())
-            .ok()
-            .and_then(|t| SystemTime::now().duration_since(t).ok())
-            .is_some_and(|age| age > Self::STALE);
-        // Where /proc exists, a lock whose owner has exited is stale at once.
-        // (Right after create_dir the pid file may not be written yet.)
-        let owner_gone = Path::new("/proc/self").exists()
-            && fs::read_to_string(path.join("pid"))
-                .ok()
-                .and_then(|pid| pid.trim().parse::<u32>().ok())
-                .is_some_and(|pid| !Path::new("/proc").join(pid.to_string()).exists());
-        old || owner_gone
-    }
-}
-
-impl Drop for DirLock {
-    fn drop(&mut self) {
-        let _ = fs::remove_dir_all(&self.path);
-    }
-}
-
-/// A scratch directory, removed unless the test is failing (then it is kept
-/// and its path printed, with the case files for a closer look).
-struct Scratch {
-    path: PathBuf,
-}
-
-impl Scratch {
-    fn new(name: &str) -> Self {
-        let nanos = SystemTime::now()
-            .duration_since(SystemTime::UNIX_EPOCH)
-            .map_or(0, |d| d.subsec_nanos());
-        let path = env::temp_dir().join(format!("session-cookie-{name}-{}-{nanos}", process::id()));
-        fs::create_dir_all(&path).unwrap();
-        Self { path }
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        if thread::panicking() {
-            eprintln!("case files kept in {}", self.path.display());
-        } else {
-            let _ = fs::remove_dir_all(&self.path);
-        }
-    }
-}
-
 fn interop(args: &[&Path]) -> Output {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/django/interop.py");
-    let out = Command::new(python())
-        .arg(&script)
-        .args(args)
-        .env("PYTHONDONTWRITEBYTECODE", "1")
-        .env("PYTHONIOENCODING", "utf-8")
-        .output()
-        .unwrap_or_else(|err| panic!("cannot run {}: {err}", script.display()));
-    assert!(
-        out.status.success(),
-        "{} {:?} failed ({}):\n{}{}",
-        script.display(),
-        args,
-        out.status,
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
+    pyvenv::run_script(python(), &script, args)
 }
 
 // ---------------------------------------------------------------------------
@@ -765,7 +566,7 @@ fn rust_cookies_read_and_rewritten_by_django() {
         }));
     }
 
-    let scratch = Scratch::new("rust-to-django");
+    let scratch = pyvenv::Scratch::new("rust-to-django");
     let cases_path = scratch.path.join("rust-cases.json");
     let result_path = scratch.path.join("django-verdicts.json");
     let doc = json!({
@@ -862,7 +663,7 @@ fn django_cookies_read_and_rewritten_by_rust() {
     println!("django->rust: seed {seed} (python random.Random({python_seed}))");
     python();
     let started = Instant::now();
-    let scratch = Scratch::new("django-to-rust");
+    let scratch = pyvenv::Scratch::new("django-to-rust");
     let config_path = scratch.path.join("config.json");
     let cases_path = scratch.path.join("django-cases.json");
     let config = json!({
