@@ -1774,6 +1774,7 @@ fn the_suite_covers_every_codec_and_error_kind() {
     for codec in ALL {
         let n = cases.iter().filter(|c| c.codec == codec).count();
         assert!(n >= 20, "{codec:?}: only {n} cases");
+        println!("{codec:?}: {n} cases");
     }
     let mut kinds: Vec<&str> = cases
         .iter()
@@ -1915,5 +1916,253 @@ mod findings {
         let eager = codec.decode_at::<Value>(&cookie, now);
         let lazy = codec.decode_session_at(&cookie, now);
         assert_eq!(eager.is_ok(), lazy.is_ok(), "{eager:?}");
+    }
+}
+
+/// Flask's format (`docs/flask.md`): the same kinds of hostile cookies,
+/// signed where they must be authentic with HMAC-SHA1 under itsdangerous'
+/// derived key by an independent implementation.
+#[cfg(feature = "flask")]
+mod flask {
+    use base64::Engine;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use hmac::{Hmac, KeyInit, Mac};
+    use serde_json::{Value, json};
+    use session_cookie::{
+        DecodeError, FlaskCodec, FlaskConfig, KeyRing, Malformed, PayloadError, SizeLimit, UnixTime,
+    };
+    use sha1::Sha1;
+
+    use super::{Expect, deep_array, matches, zlib};
+
+    const NOW: i64 = 1_700_000_000;
+    const SECRET: &str = "hostile-flask-secret";
+    const MAX_AGE: i64 = 2_678_400;
+
+    fn hmac_sha1(key: &[u8], msg: &[u8]) -> Vec<u8> {
+        let mut mac = <Hmac<Sha1> as KeyInit>::new_from_slice(key).unwrap();
+        mac.update(msg);
+        mac.finalize().into_bytes().to_vec()
+    }
+
+    /// itsdangerous' timestamp: the big-endian bytes of the number, without
+    /// leading zero bytes, in unpadded base64url.
+    fn ts(secs: u64) -> String {
+        let bytes = secs.to_be_bytes();
+        let first = bytes.iter().position(|&b| b != 0).unwrap_or(7);
+        URL_SAFE_NO_PAD.encode(&bytes[first..])
+    }
+
+    /// An authentic cookie around any body field and timestamp text.
+    fn signed(body_field: &str, timestamp: &str) -> String {
+        let derived = hmac_sha1(SECRET.as_bytes(), b"cookie-session");
+        let signed = format!("{body_field}.{timestamp}");
+        let tag = hmac_sha1(&derived, signed.as_bytes());
+        format!("{signed}.{}", URL_SAFE_NO_PAD.encode(tag))
+    }
+
+    fn json_cookie(json: &[u8], compress: bool, secs: u64) -> String {
+        let field = if compress {
+            format!(".{}", URL_SAFE_NO_PAD.encode(zlib(json)))
+        } else {
+            URL_SAFE_NO_PAD.encode(json)
+        };
+        signed(&field, &ts(secs))
+    }
+
+    fn err(e: DecodeError) -> Expect {
+        Expect::Err(e)
+    }
+
+    fn cases(valid: &str) -> Vec<(&'static str, String, Expect)> {
+        let n = NOW as u64;
+        let (signed_part, sig) = valid.rsplit_once('.').unwrap();
+        let (body, stamp) = signed_part.rsplit_once('.').unwrap();
+        let m = |k| err(DecodeError::Malformed(k));
+        let mut bomb = vec![b' '; 2 << 20];
+        bomb.splice(0..0, *b"{}");
+        vec![
+            ("empty", String::new(), m(Malformed::Empty)),
+            (
+                "1 MB",
+                "a".repeat(1 << 20),
+                err(DecodeError::TooLarge {
+                    what: SizeLimit::Cookie,
+                    limit: 32 * 1024,
+                }),
+            ),
+            ("no dots", valid.replace('.', ""), m(Malformed::Separators)),
+            (
+                "one dot",
+                format!("{body}{stamp}.{sig}"),
+                m(Malformed::Separators),
+            ),
+            (
+                "dot doubled",
+                format!("{body}..{stamp}.{sig}"),
+                m(Malformed::Separators),
+            ),
+            (
+                "colons (Django layout)",
+                format!("{body}:{stamp}:{sig}"),
+                m(Malformed::Separators),
+            ),
+            (
+                "signature truncated",
+                format!("{signed_part}.{}", &sig[..26]),
+                m(Malformed::Signature),
+            ),
+            (
+                "signature extended",
+                format!("{signed_part}.{sig}A"),
+                m(Malformed::Signature),
+            ),
+            (
+                "signature padded",
+                format!("{signed_part}.{sig}="),
+                m(Malformed::Signature),
+            ),
+            (
+                "SHA-256 length signature",
+                format!("{signed_part}.{}", "A".repeat(43)),
+                m(Malformed::Signature),
+            ),
+            (
+                "signature removed",
+                format!("{signed_part}."),
+                m(Malformed::Signature),
+            ),
+            (
+                "timestamp of 12 characters",
+                format!("{body}.{}.{sig}", "A".repeat(12)),
+                m(Malformed::Timestamp),
+            ),
+            (
+                "NUL in the body",
+                format!("{}\0{}.{stamp}.{sig}", &body[..3], &body[3..]),
+                m(Malformed::Payload),
+            ),
+            (
+                "é in the body",
+                format!("é{body}.{stamp}.{sig}"),
+                m(Malformed::Payload),
+            ),
+            (
+                "forged tag",
+                format!("{signed_part}.{}", "A".repeat(27)),
+                err(DecodeError::BadSignature),
+            ),
+            (
+                "tag of another secret",
+                {
+                    let tag = hmac_sha1(b"other", signed_part.as_bytes());
+                    format!("{signed_part}.{}", URL_SAFE_NO_PAD.encode(tag))
+                },
+                err(DecodeError::BadSignature),
+            ),
+            (
+                "future by 1 s",
+                json_cookie(b"{}", false, n + 1),
+                err(DecodeError::Expired {
+                    age: -1,
+                    max_age: MAX_AGE as u64,
+                }),
+            ),
+            (
+                "past the lifetime",
+                json_cookie(b"{}", false, n - MAX_AGE as u64 - 1),
+                err(DecodeError::Expired {
+                    age: MAX_AGE + 1,
+                    max_age: MAX_AGE as u64,
+                }),
+            ),
+            (
+                "exactly the lifetime",
+                json_cookie(b"{}", false, n - MAX_AGE as u64),
+                Expect::Ok(json!({})),
+            ),
+            (
+                "zip bomb",
+                json_cookie(&bomb, true, n),
+                err(DecodeError::TooLarge {
+                    what: SizeLimit::Inflated,
+                    limit: 1 << 20,
+                }),
+            ),
+            (
+                "JSON nested 100000 deep",
+                json_cookie(&deep_array(100_000), true, n),
+                Expect::Json,
+            ),
+            (
+                "invalid UTF-8 in a string",
+                json_cookie(b"{\"s\":\"\xff\"}", false, n),
+                Expect::Json,
+            ),
+            (
+                "duplicate keys",
+                json_cookie(br#"{"a":1,"a":2}"#, false, n),
+                Expect::Ok(json!({"a": 2})),
+            ),
+            ("NaN", json_cookie(br#"{"a":NaN}"#, false, n), Expect::Json),
+            (
+                "tuple tag of a number",
+                json_cookie(br#"{"a":{" t":1}}"#, false, n),
+                err(DecodeError::BadPayload(PayloadError::Tag)),
+            ),
+            (
+                "bytes tag of a number",
+                json_cookie(br#"{"a":{" b":1}}"#, false, n),
+                err(DecodeError::BadPayload(PayloadError::Tag)),
+            ),
+            (
+                "uuid tag, not a uuid",
+                json_cookie(br#"{"a":{" u":"x"}}"#, false, n),
+                err(DecodeError::BadPayload(PayloadError::Tag)),
+            ),
+            (
+                "truncated zlib",
+                signed(
+                    &format!(
+                        ".{}",
+                        URL_SAFE_NO_PAD
+                            .encode(&zlib(b"{\"a\":\"aaaaaaaaaaaaaaaaaaaaaaaa\"}")[..10])
+                    ),
+                    &ts(n),
+                ),
+                err(DecodeError::BadPayload(PayloadError::Zlib)),
+            ),
+            (
+                "Django cookie",
+                "e30:1r31eq:TMBbhb4teavI4BHqfCbpRbnHe5KBuvfcnIIsqMgitk0".to_owned(),
+                m(Malformed::Separators),
+            ),
+            (
+                "native token",
+                "AQACazEAAAAAZVPxAAAAAABlU_EAe30".to_owned(),
+                m(Malformed::Separators),
+            ),
+        ]
+    }
+
+    #[test]
+    fn every_hostile_flask_cookie_gets_its_typed_error() {
+        let codec = FlaskCodec::new(&KeyRing::new(SECRET).unwrap(), FlaskConfig::SESSIONS);
+        let now = UnixTime::from_secs(NOW);
+        let valid = codec
+            .encode_at(&json!({"_user_id": "1", "csrf_token": "abc"}), now)
+            .unwrap();
+        let cases = cases(&valid);
+        let mut failures = Vec::new();
+        for (name, cookie, expect) in &cases {
+            let got = codec
+                .decode_at::<Value>(cookie, now)
+                .map(session_cookie::Decoded::into_value);
+            if !matches(expect, &got) {
+                failures.push(format!("{name}: expected {expect:?}, got {got:?}"));
+            }
+        }
+        assert!(failures.is_empty(), "{}", failures.join("\n"));
+        println!("{} hostile Flask cases", cases.len());
     }
 }
