@@ -18,7 +18,8 @@ pub fn inflate_capped(data: &[u8], cap: usize) -> Result<Vec<u8>, DecodeError> {
 /// Compresses as CPython's `zlib.compress` does, when that saves two bytes.
 #[must_use]
 pub fn compress_if_smaller(data: &[u8]) -> Option<Vec<u8>> {
-    crate::envelope::compress::compress_if_smaller(data)
+    let mut out = Vec::new();
+    crate::envelope::compress::compress_into_if_smaller(data, &mut out).then_some(out)
 }
 
 /// Django's base 62 timestamp reader.

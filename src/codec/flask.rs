@@ -6,7 +6,7 @@ use std::borrow::Cow;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use super::{Decoded, Limits};
+use super::{Decoded, Limits, with_scratch};
 use crate::envelope::compress::{compress_into_if_smaller, inflate_capped};
 use crate::error::{DecodeError, EncodeError, PayloadError};
 use crate::format::flask;
@@ -287,15 +287,17 @@ impl FlaskCodec {
             .map_err(EncodeError::Serialize)?
             .into_inner();
         json::sort_keys(&mut wire);
-        let mut data = Vec::with_capacity(128);
-        json::to_writer(&mut data, &wire).map_err(EncodeError::Serialize)?;
-        let mut compressed = Vec::new();
-        if compress_into_if_smaller(&data, &mut compressed) {
-            flask::write(out, &compressed, true, now, &self.signer);
-        } else {
-            flask::write(out, &data, false, now, &self.signer);
-        }
-        Ok(())
+        with_scratch(|scratch| {
+            json::to_writer(&mut scratch.json, &wire).map_err(EncodeError::Serialize)?;
+            let compressed = compress_into_if_smaller(&scratch.json, &mut scratch.bytes);
+            let payload = if compressed {
+                &scratch.bytes
+            } else {
+                &scratch.json
+            };
+            flask::write(out, payload, compressed, now, &self.signer);
+            Ok(())
+        })
     }
 
     /// Verifies and decodes `cookie` now. See [`FlaskCodec::decode_at`].

@@ -45,13 +45,6 @@ pub(crate) fn compress_into_if_smaller(data: &[u8], out: &mut Vec<u8>) -> bool {
     finished && out.len() <= limit
 }
 
-/// [`compress_into_if_smaller`] into a new buffer: the compressed bytes,
-/// or `None` when compression does not save two bytes.
-pub(crate) fn compress_if_smaller(data: &[u8]) -> Option<Vec<u8>> {
-    let mut out = Vec::new();
-    compress_into_if_smaller(data, &mut out).then_some(out)
-}
-
 /// Inflates a zlib stream, refusing to produce more than `cap` bytes.
 ///
 /// Bytes after the end of the stream are ignored, as CPython's
@@ -125,7 +118,9 @@ mod tests {
     }
 
     fn compressed(data: &[u8]) -> Vec<u8> {
-        compress_if_smaller(data).unwrap()
+        let mut out = Vec::new();
+        assert!(compress_into_if_smaller(data, &mut out));
+        out
     }
 
     #[test]
