@@ -330,6 +330,24 @@ pub enum Canon {
     Obj(Vec<(String, Canon)>),
 }
 
+impl Canon {
+    /// The same value with every object's entries sorted by key, as
+    /// Flask writes them (`sort_keys=True`; Python compares code points,
+    /// which is the byte order of UTF-8).
+    pub fn sorted(self) -> Self {
+        match self {
+            Self::Arr(items) => Self::Arr(items.into_iter().map(Self::sorted).collect()),
+            Self::Obj(entries) => {
+                let mut entries: Vec<(String, Canon)> =
+                    entries.into_iter().map(|(k, v)| (k, v.sorted())).collect();
+                entries.sort_by(|a, b| a.0.cmp(&b.0));
+                Self::Obj(entries)
+            }
+            other => other,
+        }
+    }
+}
+
 /// Whether a number's text is an integer (no fraction, no exponent).
 pub fn is_integer_text(text: &str) -> bool {
     !text.bytes().any(|b| matches!(b, b'.' | b'e' | b'E'))

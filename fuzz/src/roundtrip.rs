@@ -124,11 +124,13 @@ pub fn run(data: &[u8]) {
     };
     assert_eq!(decoded.issued_at(), now);
     assert_eq!(decoded.key_index(), 0);
-    assert_eq!(
-        canon(decoded.value()),
-        canon(&value),
-        "codec {which}: value changed"
-    );
+    let (got, want) = if which >= 8 {
+        // Flask writes every object's keys sorted.
+        (canon(decoded.value()).sorted(), canon(&value).sorted())
+    } else {
+        (canon(decoded.value()), canon(&value))
+    };
+    assert_eq!(got, want, "codec {which}: value changed");
 }
 
 /// Flask (itsdangerous) sessions: the default salt, and another.
