@@ -218,6 +218,10 @@ pub enum PayloadError {
     /// A Flask tagged value (`{" t": …}`, `{" b": …}`, …) does not load
     /// (Flask format).
     Tag,
+    /// An object is keyed by one of `serde_json`'s private tokens
+    /// (`$serde_json::private::Number`, `…::RawValue`), which it would read
+    /// as a number or as raw JSON instead of as a map.
+    ReservedKey,
     /// The payload is not JSON, or nests deeper than the parser allows.
     Json {
         /// Line of the first error (1-based), without echoing the content.
@@ -255,6 +259,7 @@ impl fmt::Display for PayloadError {
             Self::Decrypt => f.write_str("the ciphertext does not decrypt"),
             Self::Origin => f.write_str("the first-issue time is after the issue time"),
             Self::Tag => f.write_str("a Flask tagged value does not load"),
+            Self::ReservedKey => f.write_str("an object is keyed by a reserved serde_json token"),
             Self::Json { line, column } => {
                 write!(f, "not valid JSON (line {line}, column {column})")
             }

@@ -162,6 +162,7 @@ impl Session {
 
     fn from_json_text(source: String) -> Result<Self, PayloadError> {
         raw::check_nesting(source.as_bytes())?;
+        crate::json::check_reserved_keys(source.as_bytes())?;
         let entries = raw::object_entries(&source)?
             .into_iter()
             .map(|(key, range)| Entry {

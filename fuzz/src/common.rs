@@ -380,20 +380,6 @@ pub fn canon(value: &Value) -> Canon {
     }
 }
 
-/// Whether `value` holds a number that is not finite as a float (text
-/// such as `1e400`). Python writes those as `Infinity`, which is not JSON.
-pub fn has_non_finite(value: &Value) -> bool {
-    match value {
-        Value::Number(n) => {
-            let text = n.to_string();
-            !is_integer_text(&text) && !text.parse::<f64>().is_ok_and(f64::is_finite)
-        }
-        Value::Array(items) => items.iter().any(has_non_finite),
-        Value::Object(map) => map.values().any(has_non_finite),
-        _ => false,
-    }
-}
-
 /// The map keys that `serde_json`'s `arbitrary_precision` and `raw_value`
 /// features use to carry numbers and raw JSON through serde: an object
 /// with one of them as its first key is read back as a number or as the

@@ -282,7 +282,7 @@ impl DjangoCodec {
         out: &mut String,
     ) -> Result<(), EncodeError> {
         with_scratch(|scratch| {
-            json::to_writer(&mut scratch.json, value).map_err(EncodeError::Serialize)?;
+            json::write_payload(&mut scratch.json, value).map_err(EncodeError::Serialize)?;
             let compressed =
                 self.config.compress && compress_into_if_smaller(&scratch.json, &mut scratch.bytes);
             let payload = if compressed {

@@ -288,7 +288,7 @@ impl FlaskCodec {
             .into_inner();
         json::sort_keys(&mut wire);
         with_scratch(|scratch| {
-            json::to_writer(&mut scratch.json, &wire).map_err(EncodeError::Serialize)?;
+            json::write_payload(&mut scratch.json, &wire).map_err(EncodeError::Serialize)?;
             let compressed = compress_into_if_smaller(&scratch.json, &mut scratch.bytes);
             let payload = if compressed {
                 &scratch.bytes

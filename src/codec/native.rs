@@ -378,7 +378,7 @@ impl NativeCodec {
         value: &T,
         scratch: &mut Scratch,
     ) -> Result<bool, EncodeError> {
-        json::to_writer(&mut scratch.json, value).map_err(EncodeError::Serialize)?;
+        json::write_payload(&mut scratch.json, value).map_err(EncodeError::Serialize)?;
         Ok(self.config.compress && compress_into_if_smaller(&scratch.json, &mut scratch.bytes))
     }
 

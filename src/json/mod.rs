@@ -9,6 +9,7 @@
 
 mod float;
 mod python;
+mod reserved;
 #[cfg(feature = "flask")]
 pub mod tagged;
 
@@ -68,6 +69,23 @@ pub fn to_writer<W: io::Write, T: Serialize + ?Sized>(
     value.serialize(&mut serializer)
 }
 
+/// Appends `value` to `out` as a cookie payload: [`to_writer`]'s text,
+/// refused when it keys an object by one of `serde_json`'s private tokens,
+/// which would not read back as a map (see `reserved`).
+pub(crate) fn write_payload<T: Serialize + ?Sized>(
+    out: &mut Vec<u8>,
+    value: &T,
+) -> Result<(), serde_json::Error> {
+    let start = out.len();
+    to_writer(&mut *out, value)?;
+    reserved::check(out.get(start..).unwrap_or_default()).map_err(|_| {
+        serde::ser::Error::custom(
+            "an object is keyed by a reserved serde_json token ($serde_json::private::...), \
+             which would not read back as a map",
+        )
+    })
+}
+
 /// Writes `value` as CPython's `json.dumps(value, separators=(",", ":"),
 /// sort_keys=True)`: [`to_string`] with every object's keys sorted, at every
 /// depth, by Unicode code point (which for UTF-8 is byte order). This is
@@ -104,7 +122,15 @@ pub(crate) fn sort_keys(value: &mut serde_json::Value) {
 }
 
 /// Parses JSON with `serde_json`'s nesting limit (128 levels), mapping errors
-/// to positions only so that no content reaches an error message.
+/// to positions only so that no content reaches an error message. Objects
+/// keyed by `serde_json`'s private tokens are refused (see `reserved`).
 pub(crate) fn from_slice<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, PayloadError> {
+    reserved::check(bytes)?;
     serde_json::from_slice(bytes).map_err(|err| PayloadError::from_json(&err))
+}
+
+/// Refuses JSON text that `serde_json` would read differently from Python:
+/// objects keyed by its private tokens.
+pub(crate) fn check_reserved_keys(text: &[u8]) -> Result<(), PayloadError> {
+    reserved::check(text)
 }

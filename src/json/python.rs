@@ -132,7 +132,15 @@ impl Formatter for PythonFormatter {
             let parsed: f64 = value
                 .parse()
                 .map_err(|_| io::Error::new(io::ErrorKind::InvalidData, "not a number"))?;
-            self.write_f64(writer, parsed)
+            if parsed.is_finite() {
+                self.write_f64(writer, parsed)
+            } else {
+                // A literal beyond the double range (`1e400`): Python would
+                // read `inf` and write the non-JSON word `Infinity`, which no
+                // JSON reader (this crate's included) reads back. Keeping
+                // the literal keeps the session readable.
+                writer.write_all(value.as_bytes())
+            }
         } else if value
             .strip_prefix('-')
             .is_some_and(|d| d.bytes().all(|b| b == b'0'))
@@ -258,7 +266,7 @@ mod tests {
         .unwrap();
         assert_eq!(
             to_string(&v).unwrap(),
-            "[18446744073709551617,0,1e+100,1e-05,-0.0,2.5,1000000000000000000000000000001,Infinity]"
+            "[18446744073709551617,0,1e+100,1e-05,-0.0,2.5,1000000000000000000000000000001,1e+400]"
         );
         assert_eq!(
             to_string(&json!({"a": [], "b": {}})).unwrap(),
