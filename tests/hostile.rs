@@ -1847,17 +1847,16 @@ fn sessions_refuse_what_values_refuse() {
     }
 }
 
-/// What the fuzzers found in `src/`, each as the test it must pass. They
-/// fail today and are ignored until fixed; SECURITY.md, "Findings", has the
-/// analysis. Run them with `cargo test --test hostile -- --ignored`.
+/// What the fuzzers found in `src/`, each pinned to the behaviour of its
+/// fix (SECURITY.md, "Findings"; `src/json/reserved.rs`).
 mod findings {
     use serde_json::{Value, json};
-    use session_cookie::{DjangoCodec, KeyRing, UnixTime};
+    use session_cookie::{DecodeError, DjangoCodec, EncodeError, KeyRing, PayloadError, UnixTime};
 
-    const NOW: i64 = 1_700_000_000;
+    use super::{NOW, NOW_B62, SECRET, django_json};
 
     fn codec() -> DjangoCodec {
-        DjangoCodec::signing(&KeyRing::new("findings-secret").unwrap())
+        DjangoCodec::sessions(&KeyRing::new(SECRET).unwrap())
     }
 
     fn round_trip(value: &Value) -> Value {
@@ -1867,55 +1866,64 @@ mod findings {
         codec.decode_at::<Value>(&cookie, now).unwrap().into_value()
     }
 
-    /// F1: an object whose first key is serde_json's private number token
-    /// (`arbitrary_precision`) is written as it is, but read back as a
-    /// number: a string a user put in their session comes back as a number.
-    /// Django reads it as an ordinary dict.
+    /// F1: serde_json (`arbitrary_precision`, `raw_value`) would read these
+    /// objects back as a number or as the JSON the string spells (injected
+    /// structure). They are refused on encode rather than written.
     #[test]
-    #[ignore = "finding F1: serde_json's number token key changes type on decode"]
-    fn number_token_key_keeps_its_type() {
-        let value = json!({"prefs": {"$serde_json::private::Number": "123"}});
-        assert_eq!(round_trip(&value), value);
+    fn token_keys_are_refused_on_encode() {
+        for value in [
+            json!({"prefs": {"$serde_json::private::Number": "123"}}),
+            json!({"prefs": {"$serde_json::private::RawValue": "{\"is_admin\":true}"}}),
+        ] {
+            let err = codec()
+                .encode_at(&value, UnixTime::from_secs(NOW))
+                .unwrap_err();
+            assert!(matches!(err, EncodeError::Serialize(_)), "{err:?}");
+        }
+        // The same strings as values, or longer keys, are ordinary data.
+        let fine =
+            json!({"note": "$serde_json::private::Number", "$serde_json::private::Numbers": 1});
+        assert_eq!(round_trip(&fine), fine);
     }
 
-    /// F1 (raw_value): the raw-value token turns a string into the JSON it
-    /// spells: `{"$serde_json::private::RawValue": "{\"is_admin\":true}"}`
-    /// comes back as `{"is_admin": true}`.
+    /// F1 and F3: an authentic cookie that Django wrote with such a key is
+    /// refused the same way by the eager and the lazy decoder, however the
+    /// key is escaped; it is never read as a number, as JSON, or as null.
     #[test]
-    #[ignore = "finding F1: serde_json's raw-value token key turns a string into JSON on decode"]
-    fn raw_value_token_key_stays_a_string() {
-        let value = json!({"prefs": {"$serde_json::private::RawValue": "{\"is_admin\":true}"}});
-        assert_eq!(round_trip(&value), value);
+    fn token_keys_are_refused_on_decode_by_both_decoders() {
+        let codec = codec();
+        let now = UnixTime::from_secs(NOW);
+        for json in [
+            r#"{"prefs":{"$serde_json::private::Number":"123"}}"#,
+            r#"{"prefs":{"$serde_json::private::RawValue":"{\"is_admin\":true}"}}"#,
+            r#"{"prefs":{"$serde_json::private::Number":{}}}"#,
+            r#"{"prefs":{"\u0024serde_json::private::RawValue":"[1]"}}"#,
+        ] {
+            let cookie = django_json(json.as_bytes(), false, NOW_B62);
+            let reserved = DecodeError::BadPayload(PayloadError::ReservedKey);
+            assert_eq!(
+                codec.decode_at::<Value>(&cookie, now).unwrap_err(),
+                reserved,
+                "{json}"
+            );
+            assert_eq!(
+                codec.decode_session_at(&cookie, now).unwrap_err(),
+                reserved,
+                "{json}"
+            );
+        }
     }
 
-    /// F2: a number too large for a float (`1e400`, which Django reads as
-    /// `inf`) is accepted on decode but written back as `Infinity`, which
-    /// the decoder then refuses: the session is lost at its next save.
+    /// F2: a number beyond the double range (`1e400`, which Django reads as
+    /// `inf`) survives a save: the literal is kept instead of Python's
+    /// `Infinity`, which no JSON reader reads back.
     #[test]
-    #[ignore = "finding F2: 1e400 decodes, re-encodes as Infinity, and is then refused"]
     fn overflowing_number_survives_a_save() {
         let value: Value = serde_json::from_str(r#"{"n":1e400}"#).unwrap();
         let decoded = round_trip(&value);
         let again = round_trip(&decoded);
         assert_eq!(again, decoded);
-    }
-
-    /// F3: the lazy session decoder and the eager one disagree on those
-    /// token keys: `decode::<Value>` refuses `{"$serde_json::private::Number":
-    /// {}}` as a shape error, `decode_session` accepts it and reads `null`.
-    #[test]
-    #[ignore = "finding F3: lazy session decoding accepts what eager decoding refuses, reading null"]
-    fn lazy_and_eager_decoding_agree_on_token_keys() {
-        let codec = codec();
-        let now = UnixTime::from_secs(NOW);
-        let raw = serde_json::value::RawValue::from_string(
-            r#"{"prefs":{"$serde_json::private::Number":{}}}"#.to_owned(),
-        )
-        .unwrap();
-        let cookie = codec.encode_at(&raw, now).unwrap();
-        let eager = codec.decode_at::<Value>(&cookie, now);
-        let lazy = codec.decode_session_at(&cookie, now);
-        assert_eq!(eager.is_ok(), lazy.is_ok(), "{eager:?}");
+        assert_eq!(decoded, value);
     }
 }
 
