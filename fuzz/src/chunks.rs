@@ -21,7 +21,10 @@ pub fn run(data: &[u8]) {
     let [mode, max, name, rest @ ..] = data else {
         return;
     };
-    let max_chunks = usize::from(*max) % (MAX_CHUNKS + 2);
+    // The layer's configuration clamps `max_chunks` to `MAX_CHUNKS`
+    // (`SessionConfig::with_max_chunks`), and the header reader tracks no
+    // more than that many cookies.
+    let max_chunks = usize::from(*max) % (MAX_CHUNKS + 1);
     let name = NAMES[usize::from(*name) % NAMES.len()];
     match mode % 3 {
         0 => {
