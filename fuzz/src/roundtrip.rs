@@ -11,9 +11,7 @@ use session_cookie::{
     NativeKeyRing, Session, UnixTime,
 };
 
-use super::common::{
-    ArbValue, KEY_IDS, MASTER_KEYS, SECRETS, canon, depth, has_number_token,
-};
+use super::common::{ArbValue, KEY_IDS, MASTER_KEYS, SECRETS, canon, depth, has_number_token};
 
 /// One round trip: the session, which codec, and when.
 #[derive(Debug, Arbitrary)]
