@@ -277,13 +277,7 @@ fn main() {
     for o in &outcomes {
         println!(
             "{:<40} {:>9} {:>12.1} {:>12.1} {:>9.2} {:>9.2} {:>5}",
-            o.name,
-            o.n,
-            o.mean_ns[0],
-            o.mean_ns[1],
-            o.t_raw,
-            o.t_max,
-            o.crop
+            o.name, o.n, o.mean_ns[0], o.mean_ns[1], o.t_raw, o.t_max, o.crop
         );
     }
     for o in outcomes.iter().filter(|o| !o.name.contains("control")) {
