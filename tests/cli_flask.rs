@@ -11,36 +11,17 @@
     clippy::indexing_slicing
 )] // test code
 
-use std::io::Write;
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 
 use serde_json::Value;
 use session_cookie::json::tagged::Wire;
 use session_cookie::{MasterKey, NativeCodec, NativeConfig, NativeKeyRing, UnixTime};
 
-const BIN: &str = env!("CARGO_BIN_EXE_session-cookie");
+#[path = "support/cli.rs"]
+#[allow(dead_code)] // each CLI test uses its own part
+mod cli_support;
 
-fn run(args: &[&str], stdin: Option<&str>) -> Output {
-    let mut child = Command::new(BIN)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut pipe = child.stdin.take().unwrap();
-    pipe.write_all(stdin.unwrap_or("").as_bytes()).unwrap();
-    drop(pipe);
-    child.wait_with_output().unwrap()
-}
-
-fn stdout(output: &Output) -> &str {
-    std::str::from_utf8(&output.stdout).unwrap()
-}
-
-fn stderr(output: &Output) -> &str {
-    std::str::from_utf8(&output.stderr).unwrap()
-}
+use cli_support::{run, stderr, stdout};
 
 fn cases(text: &str) -> Vec<Value> {
     let doc: Value = serde_json::from_str(text).unwrap();
