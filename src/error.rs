@@ -218,10 +218,14 @@ pub enum PayloadError {
     /// A Flask tagged value (`{" t": …}`, `{" b": …}`, …) does not load
     /// (Flask format).
     Tag,
-    /// An object is keyed by one of `serde_json`'s private tokens
-    /// (`$serde_json::private::Number`, `…::RawValue`), which it would read
-    /// as a number or as raw JSON instead of as a map.
+    /// An object is keyed by `serde_json`'s private `RawValue` token
+    /// (`$serde_json::private::RawValue`), which it would read as raw JSON
+    /// instead of as a map.
     ReservedKey,
+    /// The value holds a number that a `serde_json::Value` could only
+    /// round (an integer beyond 64 bits, or a literal beyond `f64`); read
+    /// it as `u128`/`i128` or as its JSON text instead.
+    Inexact,
     /// The payload is not JSON, or nests deeper than the parser allows.
     Json {
         /// Line of the first error (1-based), without echoing the content.
@@ -260,6 +264,9 @@ impl fmt::Display for PayloadError {
             Self::Origin => f.write_str("the first-issue time is after the issue time"),
             Self::Tag => f.write_str("a Flask tagged value does not load"),
             Self::ReservedKey => f.write_str("an object is keyed by a reserved serde_json token"),
+            Self::Inexact => f.write_str(
+                "a number does not fit a serde_json::Value exactly (read it as u128/i128 or as text)",
+            ),
             Self::Json { line, column } => {
                 write!(f, "not valid JSON (line {line}, column {column})")
             }

@@ -1,19 +1,21 @@
 //! [`Session`]: the dictionary a request handler reads and writes, with the
 //! flags a middleware needs to decide whether to send a new cookie.
 
-mod raw;
-
-use core::cell::{Cell, OnceCell};
+use core::any::TypeId;
+use core::cell::Cell;
 use core::ops::Range;
+use std::borrow::Cow;
 
 use serde::de::DeserializeOwned;
 use serde::ser::SerializeMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use crate::error::{DecodeError, EncodeError, PayloadError};
+use crate::json::py::{self, Py, RawText, Style};
 
 /// The key under which Django keeps a per-session expiry.
 pub const EXPIRY_KEY: &str = "_session_expiry";
@@ -40,11 +42,24 @@ pub const EXPIRY_KEY: &str = "_session_expiry";
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 ///
+/// # Exact values
+///
+/// Values are kept as JSON text, exactly as the cookie carried them, and
+/// written back unchanged in Python's form: integers beyond 64 bits keep
+/// every digit, floats their `repr`, and dicts their key order, whatever
+/// `serde_json` features the application uses. [`Session::get`] parses a
+/// value into the type the caller asks for: `u128`/`i128` read integers
+/// beyond 64 bits exactly, [`Session::get_json`] gives the text itself, and
+/// `get::<serde_json::Value>` refuses a value that it could only round
+/// ([`PayloadError::Inexact`]) instead of rounding it silently. (Inside a
+/// caller's own type, a `serde_json::Value` field is parsed by
+/// `serde_json` as it always is.)
+///
 /// # Performance
 ///
 /// A decoded session keeps its JSON text and parses a value only when it is
-/// read (and then only once): a request that reads `user_id` from a 4 KB
-/// session does not pay for parsing the rest of it.
+/// read: a request that reads `user_id` from a 4 KB session does not pay for
+/// parsing the rest of it.
 #[derive(Debug, Clone, Default)]
 pub struct Session {
     /// The JSON text the raw entries point into.
@@ -62,45 +77,60 @@ struct Entry {
 
 #[derive(Debug, Clone)]
 enum Slot {
-    /// Unparsed text of `source`; parsed into the cell on first read.
-    Raw(Range<usize>, OnceCell<Value>),
-    Value(Value),
+    /// Text of `source`, validated as one JSON value when it was decoded.
+    Raw(Range<usize>),
+    /// Set from Rust, or read from a Flask session with Python-only values.
+    Value(Py),
 }
 
 impl Slot {
-    fn text<'a>(source: &'a str, range: &Range<usize>) -> &'a str {
-        source.get(range.clone()).unwrap_or("null")
-    }
-
-    fn value<'a>(&'a self, source: &str) -> &'a Value {
+    /// The value's JSON text: a Flask-only value as its one-key tag object
+    /// (`{" t": [...]}`), as the helpers of `json::tagged` read it.
+    fn text<'a>(&'a self, source: &'a str) -> Cow<'a, str> {
         match self {
-            Self::Value(value) => value,
-            Self::Raw(range, parsed) => parsed.get_or_init(|| {
-                // Raw slots are made only from text that was validated as
-                // a JSON value within the depth bound (`raw::check_nesting`,
-                // `raw::object_entries`), so this parse cannot fail.
-                serde_json::from_str(Self::text(source, range)).unwrap_or(Value::Null)
-            }),
+            Self::Raw(range) => Cow::Borrowed(source.get(range.clone()).unwrap_or("null")),
+            // The view style writes every value.
+            Self::Value(value) => Cow::Owned(value.to_text(Style::FlaskView).unwrap_or_default()),
         }
     }
 
-    fn into_value(self, source: &str) -> Value {
+    fn to_py(&self, source: &str) -> Result<Py, PayloadError> {
         match self {
-            Self::Value(value) => value,
-            Self::Raw(range, parsed) => parsed.into_inner().unwrap_or_else(|| {
-                serde_json::from_str(Self::text(source, &range)).unwrap_or(Value::Null)
-            }),
+            Self::Raw(range) => Py::parse(source.get(range.clone()).unwrap_or("null")),
+            Self::Value(value) => Ok(value.clone()),
         }
     }
+}
 
-    fn get<T: DeserializeOwned>(&self, source: &str) -> Result<T, serde_json::Error> {
-        match self {
-            Self::Value(value) => T::deserialize(value),
-            Self::Raw(range, parsed) => match parsed.get() {
-                Some(value) => T::deserialize(value),
-                None => serde_json::from_str(Self::text(source, range)),
-            },
+/// Whether `serde_json` (without `arbitrary_precision`) would read a number
+/// of `text` only approximately into a `serde_json::Value`: an integer
+/// beyond 64 bits, or a literal beyond the range of `f64`. A cheap scan
+/// rules out almost every value before any parse.
+fn has_inexact_number(text: &str) -> bool {
+    let long_digits = text
+        .as_bytes()
+        .split(|b| !b.is_ascii_digit())
+        .any(|run| run.len() >= 16);
+    let exponent = text.bytes().any(|b| b == b'e' || b == b'E');
+    if !long_digits && !exponent {
+        return false;
+    }
+    Py::parse(text).is_ok_and(|value| any_inexact(&value))
+}
+
+fn any_inexact(value: &Py) -> bool {
+    match value {
+        Py::Number(text) => {
+            if text.bytes().any(|b| matches!(b, b'.' | b'e' | b'E')) {
+                text.parse::<f64>().map_or(true, |f| !f.is_finite())
+            } else {
+                text.parse::<i64>().is_err() && text.parse::<u64>().is_err()
+            }
         }
+        Py::List(items) | Py::Tuple(items) => items.iter().any(any_inexact),
+        Py::Dict(entries) => entries.iter().any(|(_, value)| any_inexact(value)),
+        Py::Wire(value) => any_inexact(value),
+        _ => false,
     }
 }
 
@@ -161,13 +191,13 @@ impl Session {
     }
 
     fn from_json_text(source: String) -> Result<Self, PayloadError> {
-        raw::check_nesting(source.as_bytes())?;
+        crate::json::raw::check_nesting(source.as_bytes())?;
         crate::json::check_reserved_keys(source.as_bytes())?;
-        let entries = raw::object_entries(&source)?
+        let entries = crate::json::raw::object_entries(&source)?
             .into_iter()
             .map(|(key, range)| Entry {
                 key,
-                value: Slot::Raw(range, OnceCell::new()),
+                value: Slot::Raw(range),
             })
             .collect();
         Ok(Self {
@@ -176,6 +206,44 @@ impl Session {
             modified: false,
             accessed: Cell::new(false),
         })
+    }
+
+    /// A session over values already read (a Flask session with
+    /// Python-only values).
+    pub(crate) fn from_values(entries: Vec<(String, Py)>) -> Self {
+        Self {
+            source: String::new(),
+            entries: entries
+                .into_iter()
+                .map(|(key, value)| Entry {
+                    key,
+                    value: Slot::Value(value),
+                })
+                .collect(),
+            modified: false,
+            accessed: Cell::new(false),
+        }
+    }
+
+    /// The (at most three) keys whose entries take the most JSON bytes,
+    /// largest first: what to move out of a session that is too large.
+    pub(crate) fn largest_keys(&self) -> Vec<String> {
+        let mut sizes: Vec<(usize, &String)> = self
+            .entries
+            .iter()
+            .map(|entry| {
+                (
+                    entry.key.len() + entry.value.text(&self.source).len(),
+                    &entry.key,
+                )
+            })
+            .collect();
+        sizes.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(b.1)));
+        sizes
+            .into_iter()
+            .take(3)
+            .map(|(_, key)| key.clone())
+            .collect()
     }
 
     fn find(&self, key: &str) -> Option<&Entry> {
@@ -196,60 +264,89 @@ impl Session {
     /// # Errors
     ///
     /// [`DecodeError::BadPayload`] when the stored value does not have the
-    /// shape of `T`.
+    /// shape of `T`, and ([`PayloadError::Inexact`]) when `T` is
+    /// `serde_json::Value` and the value holds a number it could only
+    /// round (read those as `u128`/`i128`, or as text with
+    /// [`Session::get_json`]).
     ///
     /// # Examples
     ///
     /// ```
     /// let mut session = session_cookie::Session::new();
     /// session.insert("cart", vec![1, 2, 3])?;
+    /// session.insert("big", u128::MAX)?;
     /// assert_eq!(session.get::<Vec<u32>>("cart")?, Some(vec![1, 2, 3]));
     /// assert_eq!(session.get::<u32>("missing")?, None);
     /// assert!(session.get::<String>("cart").is_err());
+    /// assert_eq!(session.get::<u128>("big")?, Some(u128::MAX));
+    /// assert!(session.get::<serde_json::Value>("big").is_err());
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn get<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>, DecodeError> {
+    pub fn get<T: DeserializeOwned + 'static>(&self, key: &str) -> Result<Option<T>, DecodeError> {
         self.touch();
-        self.find(key)
-            .map(|entry| {
-                entry
-                    .value
-                    .get(&self.source)
-                    .map_err(|err| DecodeError::BadPayload(PayloadError::from_json(&err)))
-            })
-            .transpose()
+        let Some(entry) = self.find(key) else {
+            return Ok(None);
+        };
+        let text = entry.value.text(&self.source);
+        if TypeId::of::<T>() == TypeId::of::<Value>() && has_inexact_number(&text) {
+            return Err(DecodeError::BadPayload(PayloadError::Inexact));
+        }
+        serde_json::from_str(&text)
+            .map(Some)
+            .map_err(|err| DecodeError::BadPayload(PayloadError::from_json(&err)))
     }
 
-    /// The value under `key` as `T`, or `default` when it is absent or not a
-    /// `T` (Django's `session.get(key, default)`).
+    /// The value under `key` as `T`, or `default` when it is absent
+    /// (Django's `session.get(key, default)`).
     ///
-    /// # Examples
+    /// Unlike Django's, a value that is present but not a `T` is an error,
+    /// never the default: a session written by another version of the
+    /// application is not silently replaced.
     ///
-    /// ```
-    /// let session = session_cookie::Session::new();
-    /// assert_eq!(session.get_or("visits", 0u32), 0);
-    /// ```
-    pub fn get_or<T: DeserializeOwned>(&self, key: &str, default: T) -> T {
-        self.get(key).ok().flatten().unwrap_or(default)
-    }
-
-    /// The raw JSON value under `key`.
+    /// # Errors
+    ///
+    /// As [`Session::get`].
     ///
     /// # Examples
     ///
     /// ```
     /// let mut session = session_cookie::Session::new();
-    /// session.insert("n", 1)?;
-    /// assert_eq!(session.get_value("n"), Some(&serde_json::json!(1)));
+    /// assert_eq!(session.get_or("visits", 0u32)?, 0);
+    /// session.insert("visits", "many")?;
+    /// assert!(session.get_or("visits", 0u32).is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn get_or<T: DeserializeOwned + 'static>(
+        &self,
+        key: &str,
+        default: T,
+    ) -> Result<T, DecodeError> {
+        Ok(self.get(key)?.unwrap_or(default))
+    }
+
+    /// The JSON text of the value under `key`, exactly: as the cookie
+    /// carried it for a value read from one, in Python's compact form for a
+    /// value set from Rust. A Flask-only value is its one-key tag object.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut session = session_cookie::Session::new();
+    /// session.insert("n", [1.5, 1e300])?;
+    /// assert_eq!(session.get_json("n").as_deref(), Some("[1.5,1e+300]"));
     /// # Ok::<(), session_cookie::EncodeError>(())
     /// ```
-    pub fn get_value(&self, key: &str) -> Option<&Value> {
+    pub fn get_json(&self, key: &str) -> Option<Cow<'_, str>> {
         self.touch();
-        self.find(key).map(|entry| entry.value.value(&self.source))
+        self.find(key).map(|entry| entry.value.text(&self.source))
     }
 
     /// Sets `key` to `value`. An existing key keeps its position; a new one
     /// goes to the end.
+    ///
+    /// Any `Serialize` value works, exactly: `u128`, `i128`, a
+    /// [`RawValue`](serde_json::value::RawValue) (kept digit for digit), and
+    /// the Flask helpers of [`json::tagged`](crate::json::tagged).
     ///
     /// # Errors
     ///
@@ -271,33 +368,20 @@ impl Session {
         key: impl Into<String>,
         value: T,
     ) -> Result<(), EncodeError> {
-        let value = serde_json::to_value(&value).map_err(EncodeError::Serialize)?;
-        self.insert_value(key, value);
+        let value = py::to_py(&value).map_err(EncodeError::Serialize)?;
+        self.set(key.into(), Slot::Value(value));
         Ok(())
     }
 
-    /// Sets `key` to a JSON value; see [`Session::insert`].
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let mut session = session_cookie::Session::new();
-    /// session.insert_value("flags", serde_json::json!({"beta": true}));
-    /// assert!(session.contains("flags"));
-    /// ```
-    pub fn insert_value(&mut self, key: impl Into<String>, value: Value) {
+    fn set(&mut self, key: String, value: Slot) {
         self.change();
-        let key = key.into();
         match self.entries.iter_mut().find(|entry| entry.key == key) {
-            Some(entry) => entry.value = Slot::Value(value),
-            None => self.entries.push(Entry {
-                key,
-                value: Slot::Value(value),
-            }),
+            Some(entry) => entry.value = value,
+            None => self.entries.push(Entry { key, value }),
         }
     }
 
-    /// Removes `key` and returns its value. The order of the other keys is
+    /// Removes `key`; whether it was there. The order of the other keys is
     /// kept. The session is marked modified only if the key was there.
     ///
     /// # Examples
@@ -305,16 +389,18 @@ impl Session {
     /// ```
     /// let mut session = session_cookie::Session::new();
     /// session.insert("user_id", 7)?;
-    /// assert_eq!(session.remove("user_id"), Some(serde_json::json!(7)));
-    /// assert_eq!(session.remove("user_id"), None);
+    /// assert!(session.remove("user_id"));
+    /// assert!(!session.remove("user_id"));
     /// # Ok::<(), session_cookie::EncodeError>(())
     /// ```
-    pub fn remove(&mut self, key: &str) -> Option<Value> {
+    pub fn remove(&mut self, key: &str) -> bool {
         self.touch();
-        let index = self.entries.iter().position(|entry| entry.key == key)?;
+        let Some(index) = self.entries.iter().position(|entry| entry.key == key) else {
+            return false;
+        };
         self.modified = true;
-        let entry = self.entries.remove(index);
-        Some(entry.value.into_value(&self.source))
+        self.entries.remove(index);
+        true
     }
 
     /// Whether `key` is present.
@@ -363,22 +449,23 @@ impl Session {
         self.clear();
     }
 
-    /// The entries in order.
+    /// The entries in order, each value as its JSON text (see
+    /// [`Session::get_json`]).
     ///
     /// # Examples
     ///
     /// ```
     /// let mut session = session_cookie::Session::new();
-    /// session.insert("a", 1)?;
-    /// let pairs: Vec<_> = session.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
-    /// assert_eq!(pairs, [("a".to_string(), serde_json::json!(1))]);
+    /// session.insert("a", [1, 2])?;
+    /// let pairs: Vec<_> = session.iter().map(|(k, v)| (k.to_owned(), v.into_owned())).collect();
+    /// assert_eq!(pairs, [("a".to_owned(), "[1,2]".to_owned())]);
     /// # Ok::<(), session_cookie::EncodeError>(())
     /// ```
-    pub fn iter(&self) -> impl Iterator<Item = (&String, &Value)> {
+    pub fn iter(&self) -> impl Iterator<Item = (&str, Cow<'_, str>)> {
         self.touch();
         self.entries
             .iter()
-            .map(|entry| (&entry.key, entry.value.value(&self.source)))
+            .map(|entry| (entry.key.as_str(), entry.value.text(&self.source)))
     }
 
     /// The keys in order.
@@ -484,9 +571,17 @@ impl Session {
             Expiry::Default => {
                 self.remove(EXPIRY_KEY);
             }
-            Expiry::BrowserClose => self.insert_value(EXPIRY_KEY, Value::from(0)),
-            Expiry::Seconds(secs) => self.insert_value(EXPIRY_KEY, Value::from(secs)),
-            Expiry::At(at) => self.insert_value(EXPIRY_KEY, Value::from(python_isoformat(at))),
+            Expiry::BrowserClose => {
+                self.set(EXPIRY_KEY.to_owned(), Slot::Value(Py::Number("0".into())))
+            }
+            Expiry::Seconds(secs) => self.set(
+                EXPIRY_KEY.to_owned(),
+                Slot::Value(Py::Number(secs.to_string().into())),
+            ),
+            Expiry::At(at) => self.set(
+                EXPIRY_KEY.to_owned(),
+                Slot::Value(Py::Str(python_isoformat(at))),
+            ),
         }
     }
 
@@ -511,12 +606,12 @@ impl Session {
     #[must_use]
     pub fn expiry_age_at(&self, now: OffsetDateTime, default_age: u64) -> i64 {
         let default = i64::try_from(default_age).unwrap_or(i64::MAX);
-        match self.get_value(EXPIRY_KEY) {
+        match self.get::<Value>(EXPIRY_KEY).ok().flatten() {
             Some(Value::Number(n)) => match n.as_i64() {
                 Some(0) | None => default,
                 Some(secs) => secs,
             },
-            Some(Value::String(iso)) => match parse_isoformat(iso) {
+            Some(Value::String(iso)) => match parse_isoformat(&iso) {
                 Some(at) => (at - now).whole_seconds(),
                 None => default,
             },
@@ -537,7 +632,7 @@ impl Session {
     /// ```
     #[must_use]
     pub fn expires_at_browser_close(&self, default: bool) -> bool {
-        match self.get_value(EXPIRY_KEY) {
+        match self.get::<Value>(EXPIRY_KEY).ok().flatten() {
             None | Some(Value::Null) => default,
             Some(Value::Number(n)) => n.as_i64() == Some(0),
             Some(_) => false,
@@ -575,60 +670,71 @@ fn parse_isoformat(text: &str) -> Option<OffsetDateTime> {
 }
 
 impl PartialEq for Session {
-    /// Sessions are equal when they hold the same entries in the same order;
-    /// the flags do not count.
+    /// Sessions are equal when they hold the same entries in the same order,
+    /// each value the same Python value (`1.0` and `1.00` are equal, `1`
+    /// and `1.0` are not); the flags do not count.
     fn eq(&self, other: &Self) -> bool {
         self.entries.len() == other.entries.len()
             && self.entries.iter().zip(&other.entries).all(|(a, b)| {
-                a.key == b.key && a.value.value(&self.source) == b.value.value(&other.source)
+                a.key == b.key
+                    && a.value.to_py(&self.source).ok() == b.value.to_py(&other.source).ok()
             })
     }
 }
 
 impl From<Map<String, Value>> for Session {
     fn from(map: Map<String, Value>) -> Self {
-        Self {
-            source: String::new(),
-            entries: map
-                .into_iter()
-                .map(|(key, value)| Entry {
-                    key,
-                    value: Slot::Value(value),
-                })
-                .collect(),
-            modified: false,
-            accessed: Cell::new(false),
-        }
-    }
-}
-
-impl From<Session> for Map<String, Value> {
-    fn from(session: Session) -> Self {
-        let source = session.source;
-        session
-            .entries
+        // A `Value` always has a JSON form, so the conversion cannot fail.
+        let entries = map
             .into_iter()
-            .map(|entry| (entry.key, entry.value.into_value(&source)))
-            .collect()
+            .map(|(key, value)| (key, py::to_py(&value).unwrap_or(Py::Null)))
+            .collect();
+        Self::from_values(entries)
     }
 }
 
 impl Serialize for Session {
+    /// A map of the values, each exactly: with `serde_json` (and this
+    /// crate's writers) a value read from a cookie is its own text.
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(Some(self.entries.len()))?;
         for entry in &self.entries {
-            // Raw text is parsed and written again rather than copied: a
-            // value that came in with other spacing or escapes must still
-            // go out in the canonical (Python) form.
-            map.serialize_entry(&entry.key, entry.value.value(&self.source))?;
+            match &entry.value {
+                Slot::Raw(range) => map.serialize_entry(
+                    &entry.key,
+                    &RawText(self.source.get(range.clone()).unwrap_or("null")),
+                )?,
+                Slot::Value(value) => map.serialize_entry(&entry.key, value)?,
+            }
         }
         map.end()
     }
 }
 
 impl<'de> Deserialize<'de> for Session {
+    /// Reads a JSON object exactly (with `serde_json`'s deserializer, which
+    /// the codecs use).
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        Map::deserialize(deserializer).map(Self::from)
+        deserializer.deserialize_map(SessionVisitor)
+    }
+}
+
+struct SessionVisitor;
+
+impl<'de> serde::de::Visitor<'de> for SessionVisitor {
+    type Value = Session;
+
+    fn expecting(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Session, A::Error> {
+        let mut entries: Vec<(String, Py)> = Vec::new();
+        while let Some((key, raw)) = map.next_entry::<String, Box<RawValue>>()? {
+            let value = Py::parse(raw.get()).map_err(serde::de::Error::custom)?;
+            py::dict_set(&mut entries, key, value);
+        }
+        Ok(Session::from_values(entries))
     }
 }
 
@@ -639,15 +745,15 @@ mod tests {
     /// Vector `sessionstore_reload_modify_order`.
     #[test]
     fn django_key_order_rules() {
-        let map: Map<String, Value> = serde_json::from_str(
-            r#"{"_auth_user_id":"1","_auth_user_backend":"b","_auth_user_hash":"h"}"#,
+        let mut s = Session::from_json_bytes(
+            br#"{"_auth_user_id":"1","_auth_user_backend":"b","_auth_user_hash":"h"}"#.to_vec(),
         )
         .unwrap();
-        let mut s = Session::from(map);
         assert!(!s.is_modified() && !s.is_accessed());
         s.insert("_auth_user_id", "42").unwrap();
-        let backend = s.remove("_auth_user_backend").unwrap();
-        s.insert_value("_auth_user_backend", backend);
+        let backend: String = s.get("_auth_user_backend").unwrap().unwrap();
+        assert!(s.remove("_auth_user_backend"));
+        s.insert("_auth_user_backend", backend).unwrap();
         s.insert("new_key", [1, 2, 3]).unwrap();
         assert_eq!(
             crate::json::to_string(&s).unwrap(),
@@ -671,7 +777,36 @@ mod tests {
     #[test]
     fn removing_a_missing_key_changes_nothing() {
         let mut s = Session::new();
-        assert!(s.remove("x").is_none());
+        assert!(!s.remove("x"));
         assert!(!s.is_modified());
+    }
+}
+
+#[cfg(test)]
+mod exact_tests {
+    use super::*;
+
+    #[test]
+    fn decoded_values_are_written_back_digit_for_digit() {
+        let text = r#"{"big":123456789012345678901234567890,"f":1e400,"z":-0.0,"o":{"b":1,"a":2}}"#;
+        let mut s = Session::from_json_bytes(text.as_bytes().to_vec()).unwrap();
+        s.insert("n", 1).unwrap();
+        assert_eq!(
+            crate::json::to_string(&s).unwrap(),
+            r#"{"big":123456789012345678901234567890,"f":1e400,"z":-0.0,"o":{"b":1,"a":2},"n":1}"#
+        );
+        assert_eq!(
+            s.get::<u128>("big").unwrap(),
+            Some(123_456_789_012_345_678_901_234_567_890)
+        );
+        assert_eq!(
+            s.get::<Value>("big").unwrap_err(),
+            DecodeError::BadPayload(PayloadError::Inexact)
+        );
+        assert!(s.get::<Value>("f").is_err());
+        assert_eq!(
+            s.get::<Value>("o").unwrap(),
+            Some(serde_json::json!({"a": 2, "b": 1}))
+        );
     }
 }

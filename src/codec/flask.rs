@@ -11,7 +11,8 @@ use crate::envelope::compress::{compress_into_if_smaller, inflate_capped};
 use crate::error::{DecodeError, EncodeError, PayloadError};
 use crate::format::flask;
 use crate::json;
-use crate::json::tagged::{Py, Wire};
+use crate::json::py::{Py, Style, to_py};
+use crate::json::tagged::{Wire, untag_scan};
 use crate::key::KeyRing;
 use crate::session::Session;
 use crate::sign::sha1::Sha1Ring;
@@ -283,12 +284,16 @@ impl FlaskCodec {
         now: UnixTime,
         out: &mut String,
     ) -> Result<(), EncodeError> {
-        let mut wire = json::tagged::to_wire(value)
-            .map_err(EncodeError::Serialize)?
-            .into_inner();
-        json::sort_keys(&mut wire);
+        let value = to_py(value).map_err(EncodeError::Serialize)?;
         with_scratch(|scratch| {
-            json::write_payload(&mut scratch.json, &wire).map_err(EncodeError::Serialize)?;
+            value
+                .write(&mut scratch.json, Style::FlaskWire)
+                .map_err(|err| EncodeError::Serialize(serde::ser::Error::custom(err)))?;
+            json::check_reserved_keys(&scratch.json).map_err(|_| {
+                EncodeError::Serialize(serde::ser::Error::custom(
+                    "an object is keyed by serde_json's reserved RawValue token",
+                ))
+            })?;
             let compressed = compress_into_if_smaller(&scratch.json, &mut scratch.bytes);
             let payload = if compressed {
                 &scratch.bytes
@@ -375,7 +380,10 @@ impl FlaskCodec {
         now: UnixTime,
     ) -> Result<Decoded<T>, DecodeError> {
         let (value, opened) = self.open(cookie, now)?;
-        let value = serde_json::from_value(value.into_plain())
+        let text = value
+            .to_text(Style::FlaskView)
+            .map_err(|_| DecodeError::BadPayload(PayloadError::Tag))?;
+        let value = serde_json::from_str(&text)
             .map_err(|err| DecodeError::BadPayload(PayloadError::from_json(&err)))?;
         Ok(opened.decoded(value))
     }
@@ -407,7 +415,13 @@ impl FlaskCodec {
         now: UnixTime,
     ) -> Result<Decoded<Wire>, DecodeError> {
         let (value, opened) = self.open(cookie, now)?;
-        Ok(opened.decoded(Wire::new(value.into_wire())))
+        // Flask's dump of what it loaded, read back as wire JSON.
+        let wire = value
+            .to_text(Style::FlaskWire)
+            .ok()
+            .and_then(|text| Py::parse(&text).ok())
+            .ok_or(DecodeError::BadPayload(PayloadError::Tag))?;
+        Ok(opened.decoded(Wire::from_py(wire)))
     }
 
     /// Verifies and decodes a session cookie now. See
@@ -456,7 +470,16 @@ impl FlaskCodec {
         cookie: &str,
         now: UnixTime,
     ) -> Result<Decoded<Session>, DecodeError> {
-        self.decode_at(cookie, now)
+        let (value, opened) = self.open(cookie, now)?;
+        match value {
+            // Python-only values stay what they are, so that writing the
+            // session again keeps every tuple a tuple.
+            Py::Dict(entries) => Ok(opened.decoded(Session::from_values(entries))),
+            _ => Err(DecodeError::BadPayload(PayloadError::Shape {
+                line: 1,
+                column: 1,
+            })),
+        }
     }
 
     fn open(&self, cookie: &str, now: UnixTime) -> Result<(Py, Opened), DecodeError> {
@@ -484,9 +507,15 @@ impl FlaskCodec {
         if parts.compressed() {
             payload = inflate_capped(&payload, self.config.limits.max_inflated_len())?;
         }
-        let wire =
-            json::from_slice::<serde_json::Value>(&payload).map_err(DecodeError::BadPayload)?;
-        let value = Py::from_wire(wire).map_err(|_| DecodeError::BadPayload(PayloadError::Tag))?;
+        json::check_reserved_keys(&payload).map_err(DecodeError::BadPayload)?;
+        let text = core::str::from_utf8(&payload).map_err(|err| {
+            DecodeError::BadPayload(PayloadError::Json {
+                line: 1,
+                column: err.valid_up_to() + 1,
+            })
+        })?;
+        let wire = Py::parse(text).map_err(DecodeError::BadPayload)?;
+        let value = untag_scan(wire).map_err(|_| DecodeError::BadPayload(PayloadError::Tag))?;
         Ok((
             value,
             Opened {

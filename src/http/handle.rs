@@ -8,7 +8,6 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use cookie::time::OffsetDateTime;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use serde_json::Value;
 
 use super::Shared;
 use super::chunk;
@@ -197,7 +196,7 @@ impl SessionHandle {
     /// # use session_cookie::http::SessionHandle;
     /// fn visits(session: &SessionHandle) -> u64 {
     ///     let mut session = session.lock();
-    ///     let visits = session.get_or("visits", 0u64) + 1;
+    ///     let visits = session.get_or("visits", 0u64).unwrap_or(0) + 1;
     ///     session.insert("visits", visits).ok();
     ///     visits
     /// }
@@ -217,12 +216,20 @@ impl SessionHandle {
     /// # Errors
     ///
     /// [`DecodeError::BadPayload`] when the stored value is not a `T`.
-    pub fn get<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>, DecodeError> {
+    pub fn get<T: DeserializeOwned + 'static>(&self, key: &str) -> Result<Option<T>, DecodeError> {
         self.lock().get(key)
     }
 
-    /// [`Session::get_or`].
-    pub fn get_or<T: DeserializeOwned>(&self, key: &str, default: T) -> T {
+    /// [`Session::get_or`]: `default` when the key is absent.
+    ///
+    /// # Errors
+    ///
+    /// [`DecodeError::BadPayload`] when the stored value is not a `T`.
+    pub fn get_or<T: DeserializeOwned + 'static>(
+        &self,
+        key: &str,
+        default: T,
+    ) -> Result<T, DecodeError> {
         self.lock().get_or(key, default)
     }
 
@@ -239,8 +246,8 @@ impl SessionHandle {
         self.lock().insert(key, value)
     }
 
-    /// [`Session::remove`].
-    pub fn remove(&self, key: &str) -> Option<Value> {
+    /// [`Session::remove`]: whether the key was there.
+    pub fn remove(&self, key: &str) -> bool {
         self.lock().remove(key)
     }
 
@@ -401,24 +408,6 @@ fn too_large(name: &str, value_len: usize, max_value_len: usize, session: &Sessi
     EncodeError::TooLarge {
         len: name.len() + 1 + value_len,
         limit: name.len() + 1 + max_value_len,
-        largest_keys: largest_keys(session),
+        largest_keys: session.largest_keys(),
     }
-}
-
-/// The (at most three) top-level keys whose entries take the most JSON
-/// bytes, largest first.
-fn largest_keys(session: &Session) -> Vec<String> {
-    let mut sizes: Vec<(usize, &String)> = session
-        .iter()
-        .map(|(key, value)| {
-            let len = crate::json::to_string(value).map_or(0, |text| text.len());
-            (key.len() + len, key)
-        })
-        .collect();
-    sizes.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(b.1)));
-    sizes
-        .into_iter()
-        .take(3)
-        .map(|(_, key)| key.clone())
-        .collect()
 }

@@ -34,7 +34,7 @@
 //! use session_cookie::{MasterKey, NativeConfig, NativeKeyRing};
 //!
 //! async fn count(session: SessionHandle) -> String {
-//!     let visits = session.get_or("visits", 0u64) + 1;
+//!     let visits = session.get_or("visits", 0u64).unwrap_or(0) + 1;
 //!     session.insert("visits", visits).ok();
 //!     format!("visit number {visits}")
 //! }

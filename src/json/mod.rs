@@ -5,10 +5,20 @@
 //! that changes only what Python does differently: every character outside
 //! printable ASCII is escaped as lowercase `\uXXXX` (UTF-16 surrogate pairs
 //! above U+FFFF, DEL included), floats follow Python's `repr`, and integers
-//! of any size keep every digit. Key order is the map's own order.
+//! of any size keep every digit (`u128`, `i128`, and the exact text of a
+//! [`RawValue`](serde_json::value::RawValue)). Key order is the map's own
+//! order.
+//!
+//! None of this needs a `serde_json` feature that would change `serde_json`
+//! for the rest of an application (`arbitrary_precision`, `preserve_order`):
+//! values read from a cookie are kept as their JSON text and parsed only
+//! when read, into the type the caller asks for. `docs/json.md` has the
+//! design.
 
 mod float;
+pub(crate) mod py;
 mod python;
+pub(crate) mod raw;
 mod reserved;
 #[cfg(feature = "flask")]
 pub mod tagged;
@@ -35,9 +45,9 @@ pub use python::PythonFormatter;
 /// # Examples
 ///
 /// ```
-/// let value = serde_json::json!({"name": "Zoë", "ratio": 1e16, "n": 0.00001});
+/// let value = ("Zoë", 1e16, 0.00001, u128::MAX);
 /// let text = session_cookie::json::to_string(&value)?;
-/// assert_eq!(text, r#"{"name":"Zo\u00eb","ratio":1e+16,"n":1e-05}"#);
+/// assert_eq!(text, r#"["Zo\u00eb",1e+16,1e-05,340282366920938463463374607431768211455]"#);
 /// # Ok::<(), serde_json::Error>(())
 /// ```
 pub fn to_string<T: Serialize + ?Sized>(value: &T) -> Result<String, serde_json::Error> {
@@ -70,7 +80,7 @@ pub fn to_writer<W: io::Write, T: Serialize + ?Sized>(
 }
 
 /// Appends `value` to `out` as a cookie payload: [`to_writer`]'s text,
-/// refused when it keys an object by one of `serde_json`'s private tokens,
+/// refused when it keys an object by `serde_json`'s `RawValue` token,
 /// which would not read back as a map (see `reserved`).
 pub(crate) fn write_payload<T: Serialize + ?Sized>(
     out: &mut Vec<u8>,
@@ -98,39 +108,29 @@ pub(crate) fn write_payload<T: Serialize + ?Sized>(
 /// # Examples
 ///
 /// ```
-/// let value = serde_json::json!({"zeta": 1, "é": {"b": 1, "a": 2}, "A": 0.00001});
+/// let value: Box<serde_json::value::RawValue> = serde_json::from_str(
+///     r#"{"zeta": 1, "\u00e9": {"b": 1, "a": 2}, "A": 0.00001, "n": 123456789012345678901234567890}"#,
+/// )?;
 /// let text = session_cookie::json::to_string_sorted(&value)?;
-/// assert_eq!(text, r#"{"A":1e-05,"zeta":1,"\u00e9":{"a":2,"b":1}}"#);
+/// assert_eq!(text, r#"{"A":1e-05,"n":123456789012345678901234567890,"zeta":1,"\u00e9":{"a":2,"b":1}}"#);
 /// # Ok::<(), serde_json::Error>(())
 /// ```
 pub fn to_string_sorted<T: Serialize + ?Sized>(value: &T) -> Result<String, serde_json::Error> {
-    let mut value = serde_json::to_value(value)?;
-    sort_keys(&mut value);
-    to_string(&value)
-}
-
-/// Sorts the keys of every object in `value`, at every depth, by code point.
-pub(crate) fn sort_keys(value: &mut serde_json::Value) {
-    match value {
-        serde_json::Value::Object(map) => {
-            map.sort_keys();
-            map.values_mut().for_each(sort_keys);
-        }
-        serde_json::Value::Array(items) => items.iter_mut().for_each(sort_keys),
-        _ => {}
-    }
+    py::to_py(value)?
+        .to_text(py::Style::SortedJson)
+        .map_err(serde::ser::Error::custom)
 }
 
 /// Parses JSON with `serde_json`'s nesting limit (128 levels), mapping errors
 /// to positions only so that no content reaches an error message. Objects
-/// keyed by `serde_json`'s private tokens are refused (see `reserved`).
+/// keyed by `serde_json`'s `RawValue` token are refused (see `reserved`).
 pub(crate) fn from_slice<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, PayloadError> {
     reserved::check(bytes)?;
     serde_json::from_slice(bytes).map_err(|err| PayloadError::from_json(&err))
 }
 
 /// Refuses JSON text that `serde_json` would read differently from Python:
-/// objects keyed by its private tokens.
+/// objects keyed by its `RawValue` token.
 pub(crate) fn check_reserved_keys(text: &[u8]) -> Result<(), PayloadError> {
     reserved::check(text)
 }

@@ -109,6 +109,43 @@ fn is_python_float_text(text: &str) -> bool {
     (1..=15).contains(&significant) || unsigned == "0.0"
 }
 
+/// Python's `repr` of `value` as text.
+pub(crate) fn repr_text(value: f64) -> String {
+    String::from_utf8_lossy(python_repr(value).as_bytes()).into_owned()
+}
+
+/// What `json.dumps(json.loads(text))` writes for the JSON number `text`:
+/// integers digit for digit (`-0` is Python's `0`), anything with a
+/// fraction or an exponent as the `repr` of the float it denotes.
+pub(crate) fn canonical_number(text: &str) -> String {
+    if is_python_float_text(text) {
+        text.to_owned()
+    } else if text.bytes().any(|b| matches!(b, b'.' | b'e' | b'E')) {
+        match text.parse::<f64>() {
+            Ok(parsed) if parsed.is_finite() => repr_text(parsed),
+            // A literal beyond the double range (`1e400`): Python would read
+            // `inf` and write the non-JSON word `Infinity`, which no JSON
+            // reader (this crate's included) reads back. Keeping the literal
+            // keeps the session readable.
+            _ => text.to_owned(),
+        }
+    } else if text
+        .strip_prefix('-')
+        .is_some_and(|d| d.bytes().all(|b| b == b'0'))
+    {
+        "0".to_owned()
+    } else {
+        text.to_owned()
+    }
+}
+
+/// Appends `text` as a JSON string, escaped as CPython's `ensure_ascii`.
+pub(crate) fn write_python_string(out: &mut Vec<u8>, text: &str) {
+    let mut serializer = serde_json::Serializer::with_formatter(&mut *out, PythonFormatter);
+    // Writing to a vector cannot fail, and a string always serializes.
+    let _ = serde::Serializer::serialize_str(&mut serializer, text);
+}
+
 impl Formatter for PythonFormatter {
     fn write_f32<W: ?Sized + Write>(&mut self, writer: &mut W, value: f32) -> io::Result<()> {
         self.write_f64(writer, f64::from(value))
@@ -118,37 +155,20 @@ impl Formatter for PythonFormatter {
         writer.write_all(python_repr(value).as_bytes())
     }
 
-    /// Numbers kept as text (`arbitrary_precision`): integers are written
-    /// digit for digit (with `-0` as Python's `0`); anything with a fraction
-    /// or exponent is a Python float and is written as its `repr`.
-    fn write_number_str<W: ?Sized + Write>(
+    /// Raw JSON text (a `serde_json` `RawValue`) is parsed and written in
+    /// Python's form, so it comes out as `json.dumps` would write it.
+    fn write_raw_fragment<W: ?Sized + Write>(
         &mut self,
         writer: &mut W,
-        value: &str,
+        fragment: &str,
     ) -> io::Result<()> {
-        if is_python_float_text(value) {
-            writer.write_all(value.as_bytes())
-        } else if value.bytes().any(|b| matches!(b, b'.' | b'e' | b'E')) {
-            let parsed: f64 = value
-                .parse()
-                .map_err(|_| io::Error::new(io::ErrorKind::InvalidData, "not a number"))?;
-            if parsed.is_finite() {
-                self.write_f64(writer, parsed)
-            } else {
-                // A literal beyond the double range (`1e400`): Python would
-                // read `inf` and write the non-JSON word `Infinity`, which no
-                // JSON reader (this crate's included) reads back. Keeping
-                // the literal keeps the session readable.
-                writer.write_all(value.as_bytes())
-            }
-        } else if value
-            .strip_prefix('-')
-            .is_some_and(|d| d.bytes().all(|b| b == b'0'))
-        {
-            writer.write_all(b"0")
-        } else {
-            writer.write_all(value.as_bytes())
-        }
+        let value = super::py::Py::parse(fragment)
+            .map_err(|err| io::Error::new(io::ErrorKind::InvalidData, err.to_string()))?;
+        let mut out = Vec::with_capacity(fragment.len());
+        value
+            .write(&mut out, super::py::Style::Json)
+            .map_err(|err| io::Error::new(io::ErrorKind::InvalidData, err.to_string()))?;
+        writer.write_all(&out)
     }
 
     fn write_string_fragment<W: ?Sized + Write>(

@@ -1,22 +1,18 @@
-//! Object keys that `serde_json` gives a meaning of its own.
+//! The one object key that `serde_json` gives a meaning of its own.
 //!
-//! With the `arbitrary_precision` and `raw_value` features (which this
-//! crate needs for Python's integers and for lazy sessions), `serde_json`
-//! reads an object whose key is `$serde_json::private::Number` as a number
-//! and one whose key is `$serde_json::private::RawValue` as the JSON its
-//! string spells. Any session where a user can choose a key and its value
-//! (a preferences map, a form) would then come back with a different type,
-//! or with structure the user injected. Django and Flask read such objects
-//! as ordinary dicts. This crate refuses them, on encode and on decode,
-//! rather than read them differently.
+//! With its `raw_value` feature (which this crate uses for lazy sessions,
+//! and which is additive: it changes nothing for JSON without this key),
+//! `serde_json` reads an object whose key is `$serde_json::private::RawValue`
+//! into a `serde_json::Value` as the JSON its string spells. Any session
+//! where a user can choose a key and its value (a preferences map, a form)
+//! would then come back with structure the user injected. Django and Flask
+//! read such objects as ordinary dicts. This crate refuses them, on encode
+//! and on decode, rather than read them differently.
 
 use crate::error::PayloadError;
 
 const PREFIX: &[u8] = b"$serde_json::private::";
-const TOKENS: [&[u8]; 2] = [
-    b"$serde_json::private::Number",
-    b"$serde_json::private::RawValue",
-];
+const TOKENS: [&[u8]; 1] = [b"$serde_json::private::RawValue"];
 
 /// Refuses JSON text in which an object key is one of `serde_json`'s
 /// private tokens, however the key is escaped.
@@ -128,10 +124,9 @@ mod tests {
     #[test]
     fn token_keys_are_refused_however_spelled() {
         for text in [
-            r#"{"$serde_json::private::Number":"123"}"#,
             r#"{"a":{"$serde_json::private::RawValue":"{\"is_admin\":true}"}}"#,
-            r#"{"a":[{"$serde_json::private::Number" : {}}]}"#,
-            r#"{"\u0024serde_json::private::Number":"1"}"#,
+            r#"{"a":[{"$serde_json::private::RawValue" : {}}]}"#,
+            r#"{"\u0024serde_json::private::RawValue":"1"}"#,
             r#"{"x":"\u0041","$serde\u005fjson::private::RawValue":"1"}"#,
         ] {
             assert_eq!(
@@ -145,10 +140,11 @@ mod tests {
     #[test]
     fn the_same_text_as_a_value_or_a_longer_key_is_fine() {
         for text in [
-            r#"{"note":"$serde_json::private::Number"}"#,
-            r#"{"$serde_json::private::Numbers":1}"#,
+            r#"{"note":"$serde_json::private::RawValue"}"#,
+            r#"{"$serde_json::private::RawValues":1}"#,
+            r#"{"$serde_json::private::Number":"123"}"#,
             r#"{"a":"\u0041","b":"$serde_json::private::RawValue"}"#,
-            r#"["$serde_json::private::Number", 1]"#,
+            r#"["$serde_json::private::RawValue", 1]"#,
             r#"{"user_id":42}"#,
         ] {
             assert_eq!(check(text.as_bytes()), Ok(()), "{text}");

@@ -22,10 +22,13 @@
 //! - **Encoding** ([`FlaskCodec::encode_at`](crate::FlaskCodec::encode_at)):
 //!   the value is application data. Maps and sequences are Python dicts and
 //!   lists, so a one-key map whose key is a tag name is escaped with `" di"`
-//!   exactly as Flask escapes it. Python-only values are written with the
-//!   helpers of this module: [`Tuple`], [`Bytes`], [`Markup`], [`Uuid`],
-//!   [`HttpDate`], and [`Wire`] for a value that is already in the tagged
-//!   wire form and must be written exactly as it is.
+//!   exactly as Flask escapes it, always: no data can pose as a tag.
+//!   Python-only values are values of the helper types of this module:
+//!   [`Tuple`], [`Bytes`], [`Markup`], [`Uuid`], [`HttpDate`], and [`Wire`]
+//!   for a value that is already in the tagged wire form and must be
+//!   written exactly as it is. The Flask codec knows them by their types
+//!   (through the serde newtype each one serializes as), not by anything in
+//!   the data.
 //! - **Decoding** ([`FlaskCodec::decode_at`](crate::FlaskCodec::decode_at)):
 //!   `" di"` escapes are removed, and each tagged value is given to the
 //!   caller in its wire form (`{" t": [1, 2]}`), which is what the helpers
@@ -33,15 +36,17 @@
 //!   gives the whole value in the tagged wire form instead, as a [`Wire`]
 //!   that encodes back to the same JSON: nothing is lost on a round trip.
 //!
-//! The helpers only mean something to the Flask codec. Written by any other
-//! serializer they come out as an internal marker object.
+//! The helpers only mean something to the Flask codec. Any other writer
+//! (the Django and native codecs, `serde_json`) writes what Python's `json`
+//! would: a tuple as a list, the others as the text they hold (base64, hex
+//! digits, an HTTP date); never a Flask tag.
 //!
 //! # Security
 //!
-//! A marker carries a random number drawn once per process, so untrusted
-//! JSON that an application stores in a session can never pose as a helper:
-//! whatever objects it holds are written as dicts (and escaped as Flask
-//! escapes them), never as tuples, bytes or raw wire JSON.
+//! A tag is written only for a value of a helper type. Untrusted JSON that
+//! an application stores in a session is always data: whatever objects it
+//! holds are written as dicts (and escaped as Flask escapes them), never as
+//! tuples, bytes or raw wire JSON.
 //!
 //! # Examples
 //!
@@ -51,74 +56,42 @@
 //!
 //! let codec = FlaskCodec::sessions(&KeyRing::new("dev-secret")?);
 //! let now = UnixTime::from_secs(1_700_000_000);
-//! let session = serde_json::json!({
-//!     "pair": Tuple(vec![1, 2]),          // Python (1, 2)
-//!     "blob": Bytes(b"hi".to_vec()),      // Python b"hi"
-//!     "plain": {" t": "not a tuple"},     // a dict that only looks tagged
-//! });
+//! let mut session = session_cookie::Session::new();
+//! session.insert("pair", Tuple(vec![1, 2]))?;               // Python (1, 2)
+//! session.insert("blob", Bytes(b"hi".to_vec()))?;           // Python b"hi"
+//! session.insert("plain", serde_json::json!({" t": "no"}))?; // a dict that only looks tagged
 //! let cookie = codec.encode_at(&session, now)?;
 //!
 //! // Decoding gives tagged values in their wire form, escapes removed:
-//! let value = codec.decode_at::<serde_json::Value>(&cookie, now)?.into_value();
-//! assert_eq!(value["pair"], serde_json::json!({" t": [1, 2]}));
-//! assert_eq!(value["plain"], serde_json::json!({" t": "not a tuple"}));
+//! let session = codec.decode_session_at(&cookie, now)?.into_value();
+//! assert_eq!(session.get_json("pair").as_deref(), Some(r#"{" t":[1,2]}"#));
+//! assert_eq!(session.get_json("plain").as_deref(), Some(r#"{" t":"no"}"#));
 //! // ...which the helpers read back:
-//! let pair: Tuple<u8> = serde_json::from_value(value["pair"].clone())?;
-//! assert_eq!(pair, Tuple(vec![1, 2]));
+//! assert_eq!(session.get::<Tuple<u8>>("pair")?, Some(Tuple(vec![1, 2])));
 //!
 //! // The wire form keeps the difference, and re-encodes byte for byte:
 //! let wire = codec.decode_wire_at(&cookie, now)?.into_value();
-//! assert_eq!(wire.value()["plain"], serde_json::json!({" di": {" t__": "not a tuple"}}));
+//! assert_eq!(
+//!     wire.to_string(),
+//!     r#"{"blob":{" b":"aGk="},"pair":{" t":[1,2]},"plain":{" di":{" t__":"no"}}}"#
+//! );
 //! assert_eq!(codec.encode_at(&wire, now)?, cookie);
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
 use core::fmt;
+use core::marker::PhantomData;
 
 use base64::Engine;
 use base64::engine::DecodePaddingMode;
 use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig, STANDARD};
-use serde::de::{DeserializeOwned, Error as _};
-use serde::ser::SerializeStruct;
+use serde::de::{self, Error as _};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
-use serde_json::{Map, Value};
 use time::{Date, Month, OffsetDateTime, PrimitiveDateTime, Time};
 
+use super::py::{BYTES, DATE, DICT, MARKUP, Py, Style, TAG_NAMES, TUPLE, UUID, names, to_py};
+use crate::error::PayloadError;
 use crate::time::UnixTime;
-
-/// The field name that marks a helper inside a serialized value. Like the
-/// private markers of `toml` and `serde_json`'s `RawValue`, it is not a key
-/// any application uses.
-const MARKER: &str = "$__session_cookie::json::tagged";
-/// The marker's kind for [`Wire`]: already in the wire form.
-const WIRE: &str = "wire";
-
-/// A number drawn once per process and carried inside every marker, so that
-/// a marker-shaped object that came from outside the process (untrusted
-/// JSON stored in a session) is only a plain object, never a tag.
-fn process_nonce() -> &'static str {
-    use std::hash::{BuildHasher, Hasher};
-    static NONCE: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    NONCE.get_or_init(|| {
-        // std seeds each RandomState from the operating system's random
-        // source; two of them give 128 unpredictable bits.
-        let draw = || {
-            std::collections::hash_map::RandomState::new()
-                .build_hasher()
-                .finish()
-        };
-        format!("{:016x}{:016x}", draw(), draw())
-    })
-}
-
-const TUPLE: &str = " t";
-const BYTES: &str = " b";
-const MARKUP: &str = " m";
-const UUID: &str = " u";
-const DATE: &str = " d";
-const DICT: &str = " di";
-/// Every registered tag name, in Flask's default registry.
-const TAG_NAMES: [&str; 6] = [DICT, TUPLE, BYTES, MARKUP, UUID, DATE];
 
 /// The `" b"` decoder: Python's `b64decode` drops characters outside the
 /// alphabet first; what is left may or may not be padded.
@@ -133,194 +106,48 @@ const BYTES_B64: GeneralPurpose = GeneralPurpose::new(
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct TagError;
 
-// ---------------------------------------------------------------------------
-// The Python value model
-
-/// A session value as Flask holds it in Python, between the JSON and the
-/// application.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) enum Py {
-    /// `null`, a boolean, a number or a string.
-    Leaf(Value),
-    /// A list.
-    List(Vec<Py>),
-    /// A dict, in its order.
-    Dict(Vec<(String, Py)>),
-    /// A tuple.
-    Tuple(Vec<Py>),
-    /// Bytes, as canonical standard base64 with padding.
-    Bytes(String),
-    /// `Markup`: its HTML text.
-    Markup(String),
-    /// A UUID: 32 lowercase hex digits.
-    Uuid(String),
-    /// A datetime: its HTTP date text.
-    Date(String),
-    /// Given by the application already in the wire form ([`Wire`]).
-    Wire(Value),
-}
-
-fn one_key(name: &str, value: Value) -> Value {
-    let mut map = Map::with_capacity(1);
-    map.insert(name.to_owned(), value);
-    Value::Object(map)
-}
-
-impl Py {
-    /// Loads the tagged wire form as Flask's `TaggedJSONSerializer.loads`
-    /// does (`_untag_scan`): children first, then any object with exactly
-    /// one key that is a tag name.
-    pub(crate) fn from_wire(value: Value) -> Result<Self, TagError> {
-        match value {
-            Value::Array(items) => Ok(Self::List(
-                items
-                    .into_iter()
-                    .map(Self::from_wire)
-                    .collect::<Result<_, _>>()?,
-            )),
-            Value::Object(map) => {
-                let entries = map
-                    .into_iter()
-                    .map(|(key, value)| Ok((key, Self::from_wire(value)?)))
-                    .collect::<Result<Vec<_>, TagError>>()?;
-                match entries.as_slice() {
-                    [(key, _)] if TAG_NAMES.contains(&key.as_str()) => {
-                        let mut entries = entries;
-                        match entries.pop() {
-                            Some((key, content)) => untag(&key, content),
-                            None => Err(TagError),
-                        }
-                    }
-                    _ => Ok(Self::Dict(entries)),
-                }
+/// Loads the tagged wire form as Flask's `TaggedJSONSerializer.loads` does
+/// (`_untag_scan`): children first, then any object with exactly one key
+/// that is a tag name.
+pub(crate) fn untag_scan(value: Py) -> Result<Py, TagError> {
+    match value {
+        Py::List(items) => Ok(Py::List(
+            items
+                .into_iter()
+                .map(untag_scan)
+                .collect::<Result<_, _>>()?,
+        )),
+        Py::Dict(entries) => {
+            let mut entries = entries
+                .into_iter()
+                .map(|(key, value)| Ok((key, untag_scan(value)?)))
+                .collect::<Result<Vec<_>, TagError>>()?;
+            match entries.as_slice() {
+                [(key, _)] if TAG_NAMES.contains(&key.as_str()) => match entries.pop() {
+                    Some((key, content)) => untag(&key, content),
+                    None => Err(TagError),
+                },
+                _ => Ok(Py::Dict(entries)),
             }
-            leaf => Ok(Self::Leaf(leaf)),
         }
-    }
-
-    /// Reads an application value: maps are dicts and sequences lists,
-    /// except where a helper of this module left its marker.
-    pub(crate) fn from_app(value: Value) -> Result<Self, TagError> {
-        match value {
-            Value::Array(items) => Ok(Self::List(
-                items
-                    .into_iter()
-                    .map(Self::from_app)
-                    .collect::<Result<_, _>>()?,
-            )),
-            Value::Object(map) => {
-                if map.len() == 1 {
-                    if let Some(marked) = map.get(MARKER).and_then(Self::from_marker) {
-                        return marked;
-                    }
-                }
-                Ok(Self::Dict(
-                    map.into_iter()
-                        .map(|(key, value)| Ok((key, Self::from_app(value)?)))
-                        .collect::<Result<_, TagError>>()?,
-                ))
-            }
-            leaf => Ok(Self::Leaf(leaf)),
-        }
-    }
-
-    /// The helper a marker stands for; `None` when it is not a marker made
-    /// by this process (then it is an ordinary object).
-    fn from_marker(marked: &Value) -> Option<Result<Self, TagError>> {
-        let [Value::String(kind), content, Value::String(nonce)] = marked.as_array()?.as_slice()
-        else {
-            return None;
-        };
-        if nonce != process_nonce() {
-            return None;
-        }
-        Some(match (kind.as_str(), content) {
-            (WIRE, content) => Ok(Self::Wire(content.clone())),
-            (TUPLE, Value::Array(items)) => items
-                .iter()
-                .cloned()
-                .map(Self::from_app)
-                .collect::<Result<_, _>>()
-                .map(Self::Tuple),
-            (BYTES, Value::String(text)) => Ok(Self::Bytes(text.clone())),
-            (MARKUP, Value::String(text)) => Ok(Self::Markup(text.clone())),
-            (UUID, Value::String(text)) => Ok(Self::Uuid(text.clone())),
-            (DATE, Value::String(text)) => Ok(Self::Date(text.clone())),
-            _ => Err(TagError),
-        })
-    }
-
-    /// Flask's `TaggedJSONSerializer.tag`: the JSON value Flask would dump.
-    pub(crate) fn into_wire(self) -> Value {
-        match self {
-            Self::Leaf(value) | Self::Wire(value) => value,
-            Self::List(items) => Value::Array(items.into_iter().map(Self::into_wire).collect()),
-            Self::Dict(mut entries) => {
-                let escape =
-                    matches!(entries.as_slice(), [(key, _)] if TAG_NAMES.contains(&key.as_str()));
-                if escape {
-                    if let Some((key, value)) = entries.pop() {
-                        return one_key(DICT, one_key(&format!("{key}__"), value.into_wire()));
-                    }
-                }
-                Value::Object(
-                    entries
-                        .into_iter()
-                        .map(|(key, value)| (key, value.into_wire()))
-                        .collect(),
-                )
-            }
-            Self::Tuple(items) => one_key(
-                TUPLE,
-                Value::Array(items.into_iter().map(Self::into_wire).collect()),
-            ),
-            Self::Bytes(text) => one_key(BYTES, Value::String(text)),
-            Self::Markup(text) => one_key(MARKUP, Value::String(text)),
-            Self::Uuid(text) => one_key(UUID, Value::String(text)),
-            Self::Date(text) => one_key(DATE, Value::String(text)),
-        }
-    }
-
-    /// The application's view: dicts as plain objects (escapes removed),
-    /// Python-only values in their wire form.
-    pub(crate) fn into_plain(self) -> Value {
-        match self {
-            Self::Leaf(value) | Self::Wire(value) => value,
-            Self::List(items) => Value::Array(items.into_iter().map(Self::into_plain).collect()),
-            Self::Dict(entries) => Value::Object(
-                entries
-                    .into_iter()
-                    .map(|(key, value)| (key, value.into_plain()))
-                    .collect(),
-            ),
-            Self::Tuple(items) => one_key(
-                TUPLE,
-                Value::Array(items.into_iter().map(Self::into_plain).collect()),
-            ),
-            Self::Bytes(text) => one_key(BYTES, Value::String(text)),
-            Self::Markup(text) => one_key(MARKUP, Value::String(text)),
-            Self::Uuid(text) => one_key(UUID, Value::String(text)),
-            Self::Date(text) => one_key(DATE, Value::String(text)),
-        }
+        leaf => Ok(leaf),
     }
 }
 
 /// Python's `str(x)` for the JSON scalars `Markup(x)` may be given.
-fn python_str(leaf: &Value) -> Option<String> {
+fn python_str(leaf: &Py) -> Option<String> {
     match leaf {
-        Value::String(text) => Some(text.clone()),
-        Value::Null => Some("None".to_owned()),
-        Value::Bool(true) => Some("True".to_owned()),
-        Value::Bool(false) => Some("False".to_owned()),
-        Value::Number(_) => super::to_string(leaf).ok(),
-        Value::Array(_) | Value::Object(_) => None,
+        Py::Str(text) => Some(text.clone()),
+        Py::Number(text) => Some(text.to_string()),
+        Py::Null => Some("None".to_owned()),
+        Py::Bool(true) => Some("True".to_owned()),
+        Py::Bool(false) => Some("False".to_owned()),
+        _ => None,
     }
 }
 
 fn chars(text: &str) -> Vec<Py> {
-    text.chars()
-        .map(|c| Py::Leaf(Value::String(c.to_string())))
-        .collect()
+    text.chars().map(|c| Py::Str(c.to_string())).collect()
 }
 
 fn decode_bytes(text: &str) -> Result<Vec<u8>, TagError> {
@@ -347,38 +174,35 @@ fn untag(name: &str, content: Py) -> Result<Py, TagError> {
         }
         // TagTuple: `tuple(value)`, of anything iterable.
         (TUPLE, Py::List(items) | Py::Tuple(items)) => Ok(Py::Tuple(items)),
-        (TUPLE, Py::Leaf(Value::String(text)) | Py::Markup(text)) => Ok(Py::Tuple(chars(&text))),
+        (TUPLE, Py::Str(text) | Py::Markup(text)) => Ok(Py::Tuple(chars(&text))),
         (TUPLE, Py::Dict(entries)) => Ok(Py::Tuple(
-            entries
-                .into_iter()
-                .map(|(key, _)| Py::Leaf(Value::String(key)))
-                .collect(),
+            entries.into_iter().map(|(key, _)| Py::Str(key)).collect(),
         )),
         (TUPLE, Py::Bytes(text)) => Ok(Py::Tuple(
             decode_bytes(&text)?
                 .into_iter()
-                .map(|b| Py::Leaf(Value::from(b)))
+                .map(|b| Py::Number(b.to_string().into()))
                 .collect(),
         )),
         // TagBytes: `b64decode(value)`.
-        (BYTES, Py::Leaf(Value::String(text)) | Py::Markup(text)) => {
+        (BYTES, Py::Str(text) | Py::Markup(text)) => {
             Ok(Py::Bytes(STANDARD.encode(decode_bytes(&text)?)))
         }
         // TagMarkup: `Markup(value)`, which is `str(value)`.
         (MARKUP, Py::Markup(text)) => Ok(Py::Markup(text)),
-        (MARKUP, Py::Leaf(leaf)) => python_str(&leaf).map(Py::Markup).ok_or(TagError),
+        (MARKUP, leaf) => python_str(&leaf).map(Py::Markup).ok_or(TagError),
         // TagUUID: `UUID(value)`, written back as `.hex`.
-        (UUID, Py::Leaf(Value::String(text)) | Py::Markup(text)) => {
+        (UUID, Py::Str(text) | Py::Markup(text)) => {
             canonical_uuid(&text).map(Py::Uuid).ok_or(TagError)
         }
         // TagDateTime: werkzeug's `parse_date`, which gives None for
         // anything that is not a date string.
-        (DATE, Py::Leaf(Value::String(text)) | Py::Markup(text)) => Ok(Py::Date(
+        (DATE, Py::Str(text) | Py::Markup(text)) => Ok(Py::Date(
             parse_http_date(&text)
                 .and_then(format_http_date)
                 .unwrap_or(text),
         )),
-        (DATE, _) => Ok(Py::Leaf(Value::Null)),
+        (DATE, _) => Ok(Py::Null),
         _ => Err(TagError),
     }
 }
@@ -471,7 +295,7 @@ fn parse_http_date(text: &str) -> Option<UnixTime> {
 /// The tagged wire form of an application value, as Flask's
 /// `TaggedJSONSerializer.tag` would give it: one-key maps whose key is a tag
 /// name are escaped with `" di"`, and the helpers of this module become
-/// their tags. Keys keep their order; the codec sorts them when it writes.
+/// their tags.
 ///
 /// # Errors
 ///
@@ -482,53 +306,61 @@ fn parse_http_date(text: &str) -> Option<UnixTime> {
 /// ```
 /// use session_cookie::json::tagged::{Tuple, to_wire};
 ///
-/// let wire = to_wire(&serde_json::json!({"p": Tuple(vec![1]), "q": {" t": [1]}}))?;
-/// assert_eq!(wire.to_string(), r#"{"p":{" t":[1]},"q":{" di":{" t__":[1]}}}"#);
+/// let wire = to_wire(&(Tuple(vec![1]), serde_json::json!({" t": [1]})))?;
+/// assert_eq!(wire.to_string(), r#"[{" t":[1]},{" di":{" t__":[1]}}]"#);
 /// # Ok::<(), serde_json::Error>(())
 /// ```
 pub fn to_wire<T: Serialize + ?Sized>(value: &T) -> Result<Wire, serde_json::Error> {
-    let value = serde_json::to_value(value)?;
-    Py::from_app(value)
-        .map(|py| Wire(py.into_wire()))
-        .map_err(|TagError| serde::ser::Error::custom("a Flask tag marker is damaged"))
+    let text = to_py(value)?
+        .to_text(Style::FlaskWire)
+        .map_err(serde::ser::Error::custom)?;
+    Py::parse(&text)
+        .map(Wire)
+        .map_err(serde::ser::Error::custom)
 }
 
 // ---------------------------------------------------------------------------
 // The helpers
 
-fn serialize_marked<S: Serializer, C: Serialize + ?Sized>(
-    serializer: S,
-    kind: &str,
-    content: &C,
-) -> Result<S::Ok, S::Error> {
-    let mut state = serializer.serialize_struct(MARKER, 1)?;
-    state.serialize_field(MARKER, &(kind, content, process_nonce()))?;
-    state.end()
-}
-
-/// The content of the one-key object `{name: content}`, as decoding gives
-/// tagged values.
-fn tagged_content<'de, D: Deserializer<'de>>(
+/// Reads the one-key object `{name: content}`, as decoding gives tagged
+/// values, and deserializes its content.
+fn tagged<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
     deserializer: D,
-    name: &str,
-) -> Result<Value, D::Error> {
-    match Value::deserialize(deserializer)? {
-        Value::Object(mut map) if map.len() == 1 => map
-            .remove(name)
-            .ok_or_else(|| D::Error::custom(format_args!("expected the Flask tag {name:?}"))),
-        _ => Err(D::Error::custom(format_args!(
-            "expected a one-key object with the Flask tag {name:?}"
-        ))),
+    name: &'static str,
+) -> Result<T, D::Error> {
+    struct OneKey<T> {
+        name: &'static str,
+        content: PhantomData<T>,
     }
-}
-
-fn tagged_text<'de, D: Deserializer<'de>>(deserializer: D, name: &str) -> Result<String, D::Error> {
-    match tagged_content(deserializer, name)? {
-        Value::String(text) => Ok(text),
-        _ => Err(D::Error::custom(format_args!(
-            "the Flask tag {name:?} holds a string"
-        ))),
+    impl<'de, T: Deserialize<'de>> de::Visitor<'de> for OneKey<T> {
+        type Value = T;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            write!(f, "a one-key object with the Flask tag {:?}", self.name)
+        }
+        fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<T, A::Error> {
+            match map.next_key::<String>()? {
+                Some(key) if key == self.name => {}
+                _ => {
+                    return Err(A::Error::custom(format_args!(
+                        "expected the Flask tag {:?}",
+                        self.name
+                    )));
+                }
+            }
+            let content = map.next_value()?;
+            if map.next_key::<de::IgnoredAny>()?.is_some() {
+                return Err(A::Error::custom(format_args!(
+                    "expected only the Flask tag {:?}",
+                    self.name
+                )));
+            }
+            Ok(content)
+        }
     }
+    deserializer.deserialize_map(OneKey {
+        name,
+        content: PhantomData,
+    })
 }
 
 /// A Python `tuple`: `{" t": [...]}` on the wire.
@@ -540,9 +372,13 @@ fn tagged_text<'de, D: Deserializer<'de>>(deserializer: D, name: &str) -> Result
 /// use session_cookie::{FlaskCodec, KeyRing, UnixTime};
 ///
 /// let codec = FlaskCodec::sessions(&KeyRing::new("public-test-secret-key")?);
-/// let session = serde_json::json!({"pair": Tuple(vec![serde_json::json!(1), "two".into()]), "user": "x"});
+/// let mut session = session_cookie::Session::new();
+/// session.insert("pair", Tuple(vec![serde_json::json!(1), "two".into()]))?;
+/// session.insert("user", "x")?;
 /// let cookie = codec.encode_at(&session, UnixTime::from_secs(1_700_000_000))?;
 /// assert_eq!(cookie, "eyJwYWlyIjp7IiB0IjpbMSwidHdvIl19LCJ1c2VyIjoieCJ9.ZVPxAA.5bX4scF6Jz57F4w8H0znXHgS3T8");
+/// // Outside Flask a tuple is a list, as Python's `json` writes it.
+/// assert_eq!(serde_json::to_string(&Tuple(vec![1, 2]))?, "[1,2]");
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
@@ -550,15 +386,13 @@ pub struct Tuple<T>(pub Vec<T>);
 
 impl<T: Serialize> Serialize for Tuple<T> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serialize_marked(serializer, TUPLE, &self.0)
+        serializer.serialize_newtype_struct(names::TUPLE, &self.0)
     }
 }
 
-impl<'de, T: DeserializeOwned> Deserialize<'de> for Tuple<T> {
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Tuple<T> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        serde_json::from_value(tagged_content(deserializer, TUPLE)?)
-            .map(Self)
-            .map_err(D::Error::custom)
+        tagged(deserializer, TUPLE).map(Self)
     }
 }
 
@@ -571,8 +405,8 @@ impl<'de, T: DeserializeOwned> Deserialize<'de> for Tuple<T> {
 ///
 /// let blob = Bytes(b"\x00\x01\xfe\xff binary?>".to_vec());
 /// let wire = session_cookie::json::tagged::to_wire(&blob)?;
-/// assert_eq!(wire.value(), &serde_json::json!({" b": "AAH+/yBiaW5hcnk/Pg=="}));
-/// assert_eq!(serde_json::from_value::<Bytes>(wire.into_inner())?, blob);
+/// assert_eq!(wire.to_string(), r#"{" b":"AAH+/yBiaW5hcnk/Pg=="}"#);
+/// assert_eq!(serde_json::from_str::<Bytes>(&wire.to_string())?, blob);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
@@ -580,13 +414,13 @@ pub struct Bytes(pub Vec<u8>);
 
 impl Serialize for Bytes {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serialize_marked(serializer, BYTES, &STANDARD.encode(&self.0))
+        serializer.serialize_newtype_struct(names::BYTES, &STANDARD.encode(&self.0))
     }
 }
 
 impl<'de> Deserialize<'de> for Bytes {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let text = tagged_text(deserializer, BYTES)?;
+        let text: String = tagged(deserializer, BYTES)?;
         decode_bytes(&text)
             .map(Self)
             .map_err(|_| D::Error::custom("the Flask tag \" b\" holds invalid base64"))
@@ -601,7 +435,7 @@ impl<'de> Deserialize<'de> for Bytes {
 /// use session_cookie::json::tagged::Markup;
 ///
 /// let wire = session_cookie::json::tagged::to_wire(&Markup("<b>x</b> &amp;".into()))?;
-/// assert_eq!(wire.value(), &serde_json::json!({" m": "<b>x</b> &amp;"}));
+/// assert_eq!(wire.to_string(), r#"{" m":"<b>x</b> &amp;"}"#);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
@@ -609,13 +443,13 @@ pub struct Markup(pub String);
 
 impl Serialize for Markup {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serialize_marked(serializer, MARKUP, &self.0)
+        serializer.serialize_newtype_struct(names::MARKUP, &self.0)
     }
 }
 
 impl<'de> Deserialize<'de> for Markup {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        tagged_text(deserializer, MARKUP).map(Self)
+        tagged(deserializer, MARKUP).map(Self)
     }
 }
 
@@ -628,8 +462,8 @@ impl<'de> Deserialize<'de> for Markup {
 ///
 /// let id = Uuid(0x12345678_1234_5678_1234_567812345678);
 /// let wire = session_cookie::json::tagged::to_wire(&id)?;
-/// assert_eq!(wire.value(), &serde_json::json!({" u": "12345678123456781234567812345678"}));
-/// assert_eq!(serde_json::from_value::<Uuid>(wire.into_inner())?, id);
+/// assert_eq!(wire.to_string(), r#"{" u":"12345678123456781234567812345678"}"#);
+/// assert_eq!(serde_json::from_str::<Uuid>(&wire.to_string())?, id);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, PartialOrd, Ord)]
@@ -637,13 +471,13 @@ pub struct Uuid(pub u128);
 
 impl Serialize for Uuid {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serialize_marked(serializer, UUID, &format!("{:032x}", self.0))
+        serializer.serialize_newtype_struct(names::UUID, &format!("{:032x}", self.0))
     }
 }
 
 impl<'de> Deserialize<'de> for Uuid {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let text = tagged_text(deserializer, UUID)?;
+        let text: String = tagged(deserializer, UUID)?;
         canonical_uuid(&text)
             .and_then(|hex| u128::from_str_radix(&hex, 16).ok())
             .map(Self)
@@ -667,8 +501,8 @@ impl<'de> Deserialize<'de> for Uuid {
 ///
 /// let at = HttpDate(UnixTime::from_secs(1_700_000_000));
 /// let wire = session_cookie::json::tagged::to_wire(&at)?;
-/// assert_eq!(wire.value(), &serde_json::json!({" d": "Tue, 14 Nov 2023 22:13:20 GMT"}));
-/// assert_eq!(serde_json::from_value::<HttpDate>(wire.into_inner())?, at);
+/// assert_eq!(wire.to_string(), r#"{" d":"Tue, 14 Nov 2023 22:13:20 GMT"}"#);
+/// assert_eq!(serde_json::from_str::<HttpDate>(&wire.to_string())?, at);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -679,13 +513,13 @@ impl Serialize for HttpDate {
         let text = format_http_date(self.0).ok_or_else(|| {
             serde::ser::Error::custom("a Flask datetime must be in the years 1 to 9999")
         })?;
-        serialize_marked(serializer, DATE, &text)
+        serializer.serialize_newtype_struct(names::DATE, &text)
     }
 }
 
 impl<'de> Deserialize<'de> for HttpDate {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let text = tagged_text(deserializer, DATE)?;
+        let text: String = tagged(deserializer, DATE)?;
         parse_http_date(&text)
             .map(Self)
             .ok_or_else(|| D::Error::custom("the Flask tag \" d\" holds no HTTP date"))
@@ -698,7 +532,7 @@ impl<'de> Deserialize<'de> for HttpDate {
 ///
 /// [`FlaskCodec::decode_wire_at`](crate::FlaskCodec::decode_wire_at) gives
 /// one; encoding it again gives the same JSON, so a session passes through
-/// unchanged whatever Python types it holds.
+/// unchanged whatever Python types it holds. Every number is kept exactly.
 ///
 /// # Examples
 ///
@@ -707,32 +541,33 @@ impl<'de> Deserialize<'de> for HttpDate {
 /// use session_cookie::{FlaskCodec, KeyRing, UnixTime};
 ///
 /// let codec = FlaskCodec::sessions(&KeyRing::new("public-test-secret-key")?);
-/// let wire = Wire::new(serde_json::json!({"blob": {" b": "AAH+/yBiaW5hcnk/Pg=="}}));
+/// let wire = Wire::parse(r#"{"blob": {" b": "AAH+/yBiaW5hcnk/Pg=="}}"#)?;
 /// assert!(wire.has_tags());
 /// let cookie = codec.encode_at(&wire, UnixTime::from_secs(1_700_000_000))?;
 /// assert_eq!(cookie, "eyJibG9iIjp7IiBiIjoiQUFIKy95QmlhVzVoY25rL1BnPT0ifX0.ZVPxAA.Bm20h3-UezthHap0M7RK3ps73To");
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct Wire(Value);
+#[derive(Debug, Clone, PartialEq)]
+pub struct Wire(Py);
+
+impl Default for Wire {
+    fn default() -> Self {
+        Self(Py::Null)
+    }
+}
 
 impl Wire {
-    /// Takes `value` as already tagged.
-    #[must_use]
-    pub fn new(value: Value) -> Self {
+    /// Takes JSON text as already tagged.
+    ///
+    /// # Errors
+    ///
+    /// [`PayloadError::Json`] when `text` is not one JSON value.
+    pub fn parse(text: &str) -> Result<Self, PayloadError> {
+        Py::parse(text).map(Self)
+    }
+
+    pub(crate) fn from_py(value: Py) -> Self {
         Self(value)
-    }
-
-    /// The tagged JSON value.
-    #[must_use]
-    pub fn value(&self) -> &Value {
-        &self.0
-    }
-
-    /// The tagged JSON value, by value.
-    #[must_use]
-    pub fn into_inner(self) -> Value {
-        self.0
     }
 
     /// Whether the value holds any Python-only value (a tuple, bytes,
@@ -740,128 +575,132 @@ impl Wire {
     /// escapes of plain dicts do not count.
     #[must_use]
     pub fn has_tags(&self) -> bool {
-        fn scan(value: &Value) -> bool {
-            match value {
-                Value::Array(items) => items.iter().any(scan),
-                Value::Object(map) => match map.iter().next() {
-                    Some((key, inner)) if map.len() == 1 && key == DICT => match inner {
-                        Value::Object(inner) => inner.values().any(scan),
-                        other => scan(other),
-                    },
-                    Some((key, _)) if map.len() == 1 && TAG_NAMES.contains(&key.as_str()) => true,
-                    _ => map.values().any(scan),
-                },
-                _ => false,
-            }
-        }
-        scan(&self.0)
+        untag_scan(self.0.clone()).map_or(true, |value| value.has_python_only())
     }
 
-    /// The application's view of the value, as
+    /// The application's view of the value as JSON text, as
     /// [`FlaskCodec::decode_at`](crate::FlaskCodec::decode_at) gives it:
     /// `" di"` escapes removed, Python-only values in their wire form.
     ///
     /// # Errors
     ///
-    /// [`PayloadError::Tag`](crate::PayloadError::Tag) when a tagged value
-    /// does not load, where Flask raises too.
+    /// [`PayloadError::Tag`] when a tagged value does not load, where Flask
+    /// raises too.
     ///
     /// # Examples
     ///
     /// ```
     /// use session_cookie::json::tagged::Wire;
     ///
-    /// let wire = Wire::new(serde_json::json!({"weird": {" di": {" t__": [1, 2]}}}));
+    /// let wire = Wire::parse(r#"{"weird": {" di": {" t__": [1, 2]}}}"#)?;
     /// assert!(!wire.has_tags());
-    /// assert_eq!(wire.to_plain()?, serde_json::json!({"weird": {" t": [1, 2]}}));
+    /// assert_eq!(wire.to_plain()?, r#"{"weird":{" t":[1,2]}}"#);
     /// # Ok::<(), session_cookie::PayloadError>(())
     /// ```
-    pub fn to_plain(&self) -> Result<Value, crate::PayloadError> {
-        Py::from_wire(self.0.clone())
-            .map(Py::into_plain)
-            .map_err(|TagError| crate::PayloadError::Tag)
+    pub fn to_plain(&self) -> Result<String, PayloadError> {
+        untag_scan(self.0.clone())
+            .map_err(|TagError| PayloadError::Tag)?
+            .to_text(Style::FlaskView)
+            .map_err(|_| PayloadError::Tag)
     }
 }
 
 impl Serialize for Wire {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serialize_marked(serializer, WIRE, &self.0)
+        serializer.serialize_newtype_struct(names::WIRE, &self.0)
     }
 }
 
 impl fmt::Display for Wire {
-    /// The compact JSON text (Python's escapes, keys in their order).
+    /// The compact JSON text Flask signs (Python's escapes, keys sorted).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&super::to_string(&self.0).map_err(|_| fmt::Error)?)
+        let text = Py::Wire(Box::new(self.0.clone()))
+            .to_text(Style::FlaskWire)
+            .map_err(|_| fmt::Error)?;
+        f.write_str(&text)
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use serde_json::json;
-
     use super::*;
 
-    fn round(wire: Value) -> Value {
-        Py::from_wire(wire).unwrap().into_wire()
+    fn parse(text: &str) -> Py {
+        Py::parse(text).unwrap()
+    }
+
+    /// Loads the wire text as Flask does and dumps it again.
+    fn round(wire: &str) -> String {
+        untag_scan(parse(wire))
+            .unwrap()
+            .to_text(Style::FlaskWire)
+            .unwrap()
+    }
+
+    fn view(wire: &str) -> String {
+        untag_scan(parse(wire))
+            .unwrap()
+            .to_text(Style::FlaskView)
+            .unwrap()
     }
 
     #[test]
     fn dict_escape_both_ways() {
-        let app =
-            json!({"weird": {" t": [1, 2]}, "ok": {" t": 1, "other": 2}, "l": [{" b": "aGk="}]});
-        let wire = Py::from_app(app.clone()).unwrap().into_wire();
+        let app = r#"{"weird":{" t":[1,2]},"ok":{" t":1,"other":2},"l":[{" b":"aGk="}]}"#;
+        let wire = parse(app).to_text(Style::FlaskWire).unwrap();
         assert_eq!(
             wire,
-            json!({"weird": {" di": {" t__": [1, 2]}}, "ok": {" t": 1, "other": 2}, "l": [{" di": {" b__": "aGk="}}]})
+            r#"{"l":[{" di":{" b__":"aGk="}}],"ok":{" t":1,"other":2},"weird":{" di":{" t__":[1,2]}}}"#
         );
-        assert_eq!(Py::from_wire(wire).unwrap().into_plain(), app);
         assert_eq!(
-            round(json!({" di": {" di__": 1}})),
-            json!({" di": {" di__": 1}})
+            view(&wire),
+            r#"{"l":[{" b":"aGk="}],"ok":{" t":1,"other":2},"weird":{" t":[1,2]}}"#
         );
+        assert_eq!(round(r#"{" di": {" di__": 1}}"#), r#"{" di":{" di__":1}}"#);
     }
 
     #[test]
     fn loading_matches_flask() {
         // Children first: a tuple inside an escape.
         assert_eq!(
-            Py::from_wire(json!({" di": {" t__": {" b": "aGk="}}}))
-                .unwrap()
-                .into_plain(),
-            json!({" t": {" b": "aGk="}})
+            view(r#"{" di": {" t__": {" b": "aGk="}}}"#),
+            r#"{" t":{" b":"aGk="}}"#
         );
         // Unknown one-key names are plain dicts.
         assert_eq!(
-            round(json!({" x": 1, "y": {" t__": 2}})),
-            json!({" x": 1, "y": {" t__": 2}})
+            round(r#"{" x": 1, "y": {" t__": 2}}"#),
+            r#"{" x":1,"y":{" t__":2}}"#
         );
         // tuple() of a string, a dict; UUID and bytes in their canonical forms.
-        assert_eq!(round(json!({" t": "ab"})), json!({" t": ["a", "b"]}));
-        assert_eq!(round(json!({" t": {"k": 1}})), json!({" t": ["k"]}));
+        assert_eq!(round(r#"{" t": "ab"}"#), r#"{" t":["a","b"]}"#);
+        assert_eq!(round(r#"{" t": {"k": 1}}"#), r#"{" t":["k"]}"#);
         assert_eq!(
-            round(json!({" u": "{12345678-1234-5678-1234-56781234567A}"})),
-            json!({" u": "1234567812345678123456781234567a"})
+            round(r#"{" u": "{12345678-1234-5678-1234-56781234567A}"}"#),
+            r#"{" u":"1234567812345678123456781234567a"}"#
         );
-        assert_eq!(round(json!({" b": "aGk"})), json!({" b": "aGk="}));
-        assert_eq!(round(json!({" m": 5})), json!({" m": "5"}));
-        // parse_date gives None for what is not a string.
-        assert_eq!(round(json!({" d": 5})), Value::Null);
+        assert_eq!(round(r#"{" b": "aGk"}"#), r#"{" b":"aGk="}"#);
+        assert_eq!(round(r#"{" m": 5}"#), r#"{" m":"5"}"#);
         assert_eq!(
-            round(json!({" d": "Mon, 14 Nov 2023 22:13:20 GMT"})),
-            json!({" d": "Tue, 14 Nov 2023 22:13:20 GMT"})
+            round(r#"{" m": 123456789012345678901234567890}"#),
+            r#"{" m":"123456789012345678901234567890"}"#
+        );
+        // parse_date gives None for what is not a string.
+        assert_eq!(round(r#"{" d": 5}"#), "null");
+        assert_eq!(
+            round(r#"{" d": "Mon, 14 Nov 2023 22:13:20 GMT"}"#),
+            r#"{" d":"Tue, 14 Nov 2023 22:13:20 GMT"}"#
         );
         // Where Flask raises.
         for bad in [
-            json!({" t": 1}),
-            json!({" b": 1}),
-            json!({" b": "a"}),
-            json!({" u": "123"}),
-            json!({" di": {}}),
-            json!({" di": [1]}),
-            json!({" m": [1]}),
+            r#"{" t": 1}"#,
+            r#"{" b": 1}"#,
+            r#"{" b": "a"}"#,
+            r#"{" u": "123"}"#,
+            r#"{" di": {}}"#,
+            r#"{" di": [1]}"#,
+            r#"{" m": [1]}"#,
         ] {
-            assert!(Py::from_wire(bad.clone()).is_err(), "{bad}");
+            assert!(untag_scan(parse(bad)).is_err(), "{bad}");
         }
     }
 
@@ -880,40 +719,56 @@ mod tests {
         assert!(parse_http_date("Tue, 14 Nov 2023 22:13:20 +0000").is_none());
     }
 
+    /// No data can pose as a helper: the old process-nonce marker shape, or
+    /// anything else, is a plain dict and is escaped where it looks tagged.
     #[test]
-    fn markers_from_outside_the_process_are_plain_objects() {
+    fn data_is_never_a_tag() {
         for forged in [
-            json!({MARKER: [" t", [1]]}),
-            json!({MARKER: ["wire", {" t": [1]}, "0000000000000000"]}),
-            json!({MARKER: [" b", "aGk=", process_nonce().to_uppercase() + "x"]}),
+            r#"{"$__session_cookie::json::tagged":[" t",[1]]}"#,
+            r#"{"session_cookie::json::tagged::Tuple":[1]}"#,
+            r#"{" t":[1]}"#,
         ] {
-            let wire = Py::from_app(json!({"user_data": forged.clone()}))
+            let value: serde_json::Value = serde_json::from_str(forged).unwrap();
+            let wire = to_py(&serde_json::json!({ "user_data": value }))
                 .unwrap()
-                .into_wire();
-            // Still the same plain object (its contents escaped as data).
-            assert!(wire["user_data"].get(MARKER).is_some(), "{wire}");
+                .to_text(Style::FlaskWire)
+                .unwrap();
+            assert!(!Wire::parse(&wire).unwrap().has_tags(), "{wire}");
             assert_eq!(
-                Py::from_wire(wire).unwrap().into_plain()["user_data"],
-                forged
+                view(&wire),
+                format!(
+                    r#"{{"user_data":{}}}"#,
+                    parse(forged).to_text(Style::Json).unwrap()
+                )
             );
         }
-        // A genuine one round-trips through text (a stored Value) as well.
-        let text = serde_json::to_string(&Tuple(vec![1])).unwrap();
-        let value: Value = serde_json::from_str(&text).unwrap();
-        assert_eq!(Py::from_app(value).unwrap().into_wire(), json!({" t": [1]}));
     }
 
     #[test]
-    fn helpers_mark_and_unmark() {
-        let app = serde_json::to_value(json!({"t": Tuple(vec![Bytes(b"hi".to_vec())])})).unwrap();
+    fn helpers_tag_and_untag() {
+        let app = to_py(&serde_json::json!({"t": Tuple(vec![Bytes(b"hi".to_vec())])}));
+        // `json!` turns the helpers into plain values first: no tag.
         assert_eq!(
-            Py::from_app(app).unwrap().into_wire(),
-            json!({"t": {" t": [{" b": "aGk="}]}})
+            app.unwrap().to_text(Style::FlaskWire).unwrap(),
+            r#"{"t":["aGk="]}"#
         );
-        let wire = Wire::new(json!({"a": {" di": {" t__": [1]}}, "b": [{" u": "00"}]}));
+        let py = to_py(&Tuple(vec![Bytes(b"hi".to_vec())])).unwrap();
+        assert_eq!(
+            py.to_text(Style::FlaskWire).unwrap(),
+            r#"{" t":[{" b":"aGk="}]}"#
+        );
+        assert_eq!(py.to_text(Style::Json).unwrap(), r#"["aGk="]"#);
+        let wire = Wire::parse(
+            r#"{"a": {" di": {" t__": [1]}}, "b": [{" u": "00000000000000000000000000000000"}]}"#,
+        )
+        .unwrap();
         assert!(wire.has_tags());
-        assert!(!Wire::new(json!({"a": {" di": {" t__": [1]}}})).has_tags());
-        let marked = serde_json::to_value(&wire).unwrap();
-        assert_eq!(Py::from_app(marked).unwrap().into_wire(), wire.into_inner());
+        assert!(
+            !Wire::parse(r#"{"a": {" di": {" t__": [1]}}}"#)
+                .unwrap()
+                .has_tags()
+        );
+        let again = to_py(&wire).unwrap().to_text(Style::FlaskWire).unwrap();
+        assert_eq!(again, wire.to_string());
     }
 }

@@ -16,6 +16,7 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
+use serde_json::value::RawValue;
 use session_cookie::json::tagged::Wire;
 use session_cookie::{
     DJANGO_SESSION_COOKIE_AGE, DjangoCodec, DjangoConfig, FLASK_SESSION_LIFETIME, FlaskCodec,
@@ -224,7 +225,8 @@ fn run(command: Command) -> Result<String, Failure> {
                 usage("--tagged applies to --format flask");
             }
             let text = read_arg_or_stdin(text)?;
-            let value: serde_json::Value = serde_json::from_str(text.trim())
+            // Raw JSON keeps every number and key order exactly.
+            let value: Box<RawValue> = serde_json::from_str(text.trim())
                 .map_err(|err| Failure::new("invalid-json", err))?;
             let now = Now::or_system(now);
             let encoded = match format {
@@ -245,7 +247,9 @@ fn run(command: Command) -> Result<String, Failure> {
                     }
                     let codec = FlaskCodec::new(&django.ring()?, flask_config(salt));
                     if tagged {
-                        codec.encode_at(&Wire::new(value), now)
+                        let wire = Wire::parse(value.get())
+                            .map_err(|err| Failure::new("invalid-json", err))?;
+                        codec.encode_at(&wire, now)
                     } else {
                         codec.encode_at(&value, now)
                     }
@@ -295,7 +299,7 @@ fn run(command: Command) -> Result<String, Failure> {
                     }
                     let config = django_config(salt).with_max_age(max_age);
                     DjangoCodec::new(&django.ring()?, config)
-                        .decode_at::<serde_json::Value>(cookie, now)
+                        .decode_at::<Box<RawValue>>(cookie, now)
                         .map(session_cookie::Decoded::into_value)
                 }
                 FormatArg::Flask => {
@@ -312,10 +316,9 @@ fn run(command: Command) -> Result<String, Failure> {
                     return if wire || decoded.has_tags() {
                         Ok(decoded.to_string())
                     } else {
-                        let plain = decoded
+                        decoded
                             .to_plain()
-                            .map_err(|err| Failure::from(session_cookie::DecodeError::BadPayload(err)))?;
-                        json::to_string(&plain).map_err(|err| Failure::new("bad-payload", err))
+                            .map_err(|err| Failure::from(session_cookie::DecodeError::BadPayload(err)))
                     };
                 }
                 FormatArg::Native => {
@@ -337,7 +340,7 @@ fn run(command: Command) -> Result<String, Failure> {
                         .with_max_lifetime(max_lifetime.seconds());
                     NativeCodec::new(&native.ring()?, config)
                         .map_err(Failure::from)?
-                        .decode_at::<serde_json::Value>(cookie, now)
+                        .decode_at::<Box<RawValue>>(cookie, now)
                         .map(session_cookie::Decoded::into_value)
                 }
             }
