@@ -113,6 +113,8 @@ impl fmt::Display for DecodeError {
 
 impl std::error::Error for DecodeError {}
 
+impl std::error::Error for PayloadError {}
+
 /// What is structurally wrong with a cookie value.
 ///
 /// # Examples

@@ -280,13 +280,13 @@ mod tests {
 
     #[test]
     fn numbers_like_cpython() {
-        let v: Value = serde_json::from_str(
+        let v: Box<serde_json::value::RawValue> = serde_json::from_str(
             r#"[18446744073709551617, -0, 1e100, 1E-5, -0.0, 2.50, 1000000000000000000000000000001, 1e400]"#,
         )
         .unwrap();
         assert_eq!(
             to_string(&v).unwrap(),
-            "[18446744073709551617,0,1e+100,1e-05,-0.0,2.5,1000000000000000000000000000001,1e+400]"
+            "[18446744073709551617,0,1e+100,1e-05,-0.0,2.5,1000000000000000000000000000001,1e400]"
         );
         assert_eq!(
             to_string(&json!({"a": [], "b": {}})).unwrap(),
