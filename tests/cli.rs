@@ -6,19 +6,20 @@
 
 use std::process::Command;
 
-use serde_json::Value;
-
 #[path = "support/cli.rs"]
 #[allow(dead_code)] // each CLI test uses its own part
 mod cli_support;
+#[path = "support/exact.rs"]
+mod exact;
 
 use cli_support::{BIN, run, stderr, stdout};
+use exact::J;
 
-fn cases() -> Vec<Value> {
+fn cases() -> Vec<J> {
     serde_json::from_str(include_str!("vectors/django.json")).unwrap()
 }
 
-fn key_args(case: &Value) -> Vec<String> {
+fn key_args(case: &J) -> Vec<String> {
     let mut args = vec![
         "--secret".to_owned(),
         case["secret_key"].as_str().unwrap().to_owned(),
