@@ -762,18 +762,10 @@ impl NativeCodec {
 }
 
 /// The (at most three) top-level keys of `value` whose entries take the
-/// most JSON bytes, largest first.
+/// most JSON bytes, largest first (see `Session::largest_keys`).
 fn largest_keys<T: Serialize + ?Sized>(value: &T) -> Vec<String> {
-    let Ok(serde_json::Value::Object(map)) = serde_json::to_value(value) else {
-        return Vec::new();
-    };
-    let mut sizes: Vec<(usize, String)> = map
-        .iter()
-        .map(|(key, value)| {
-            let len = json::to_string(value).map_or(0, |text| text.len());
-            (key.len() + len, key.clone())
-        })
-        .collect();
-    sizes.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
-    sizes.into_iter().take(3).map(|(_, key)| key).collect()
+    match crate::json::py::to_py(value) {
+        Ok(crate::json::py::Py::Dict(entries)) => Session::from_values(entries).largest_keys(),
+        _ => Vec::new(),
+    }
 }

@@ -104,6 +104,7 @@ impl Py {
     }
 
     /// Whether this value or anything inside it is Flask-only.
+    #[cfg(feature = "flask")]
     pub(crate) fn has_python_only(&self) -> bool {
         match self {
             Self::Null | Self::Bool(_) | Self::Number(_) | Self::Str(_) => false,

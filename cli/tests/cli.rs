@@ -1,7 +1,6 @@
 //! The `session-cookie` CLI contract, driven as scripts drive it: every
 //! shared Django vector through `encode` and `decode`, the error line, the
 //! exit codes, and the ways to pass secrets.
-#![cfg(feature = "cli")]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)] // test code
 
 use std::process::Command;
@@ -9,14 +8,14 @@ use std::process::Command;
 #[path = "support/cli.rs"]
 #[allow(dead_code)] // each CLI test uses its own part
 mod cli_support;
-#[path = "support/exact.rs"]
+#[path = "../../tests/support/exact.rs"]
 mod exact;
 
 use cli_support::{BIN, run, stderr, stdout};
 use exact::J;
 
 fn cases() -> Vec<J> {
-    serde_json::from_str(include_str!("vectors/django.json")).unwrap()
+    serde_json::from_str(include_str!("../../tests/vectors/django.json")).unwrap()
 }
 
 fn key_args(case: &J) -> Vec<String> {

@@ -3,7 +3,6 @@
 //! `decode`, the lenient decision, `inspect` telling the formats apart, the
 //! per-format `--max-age` default, and migration of cookies made by real
 //! Flask and real Django.
-#![cfg(feature = "cli")]
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -29,7 +28,7 @@ fn cases(text: &str) -> Vec<Value> {
 }
 
 fn flask_cases() -> Vec<Value> {
-    cases(include_str!("vectors/flask.json"))
+    cases(include_str!("../../tests/vectors/flask.json"))
 }
 
 fn key_args(case: &Value) -> Vec<String> {
@@ -204,7 +203,7 @@ fn wire_round_trip_through_the_cli() {
 /// signature forms only Python's lenient base64 accepts are `malformed`.
 #[test]
 fn lenient_forms_are_malformed_through_the_cli() {
-    for case in cases(include_str!("vectors/flask_lenient.json")) {
+    for case in cases(include_str!("../../tests/vectors/flask_lenient.json")) {
         let name = case["name"].as_str().unwrap();
         let args = decode_args(&case);
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
@@ -331,7 +330,8 @@ fn inspect_tells_the_formats_apart() {
             "{report}"
         );
     }
-    let django: Vec<Value> = serde_json::from_str(include_str!("vectors/django.json")).unwrap();
+    let django: Vec<Value> =
+        serde_json::from_str(include_str!("../../tests/vectors/django.json")).unwrap();
     for case in django.iter().filter(|c| c["kind"] == "encode") {
         assert_eq!(format_of(case["cookie"].as_str().unwrap()), "django");
     }
@@ -440,7 +440,8 @@ fn flask_vectors_migrate() {
 fn django_vectors_migrate() {
     let key = native_key();
     let native = native_codec();
-    let django: Vec<Value> = serde_json::from_str(include_str!("vectors/django.json")).unwrap();
+    let django: Vec<Value> =
+        serde_json::from_str(include_str!("../../tests/vectors/django.json")).unwrap();
     let mut moved = 0;
     for case in django
         .iter()
