@@ -322,7 +322,8 @@ async fn draft_form(State(state): State<AppState>, session: SessionHandle) -> Re
     if current_user(&state.users, &session).is_none() {
         return Redirect::to("/login").into_response();
     }
-    let draft: String = session.get_or("draft", String::new());
+    // A draft of another shape (an older version of the site) is no draft.
+    let draft: String = session.get_or("draft", String::new()).unwrap_or_default();
     draft_page(&draft, None).into_response()
 }
 
@@ -338,7 +339,7 @@ async fn save_draft(
         session.remove("draft");
         return Redirect::to("/").into_response();
     }
-    let previous = session.remove("draft");
+    let previous: Option<String> = session.get("draft").ok().flatten();
     if session.insert("draft", &form.draft).is_err() {
         return StatusCode::INTERNAL_SERVER_ERROR.into_response();
     }
@@ -346,7 +347,8 @@ async fn save_draft(
     if let Err(EncodeError::TooLarge { len, limit, .. }) = session.cookies_needed() {
         session.remove("draft");
         if let Some(previous) = previous {
-            session.lock().insert_value("draft", previous);
+            // A string always serializes.
+            let _ = session.insert("draft", previous);
         }
         let error = format!("This draft needs {len} bytes of cookies; at most {limit} fit.");
         return (

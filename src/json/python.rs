@@ -203,7 +203,7 @@ impl Formatter for PythonFormatter {
 
 #[cfg(test)]
 mod tests {
-    use serde_json::{Value, json};
+    use serde_json::json;
 
     use super::super::to_string;
 
