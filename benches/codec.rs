@@ -73,6 +73,21 @@ fn codecs(c: &mut Criterion) {
         group.bench_function("django_decode", |b| {
             b.iter(|| plain.decode_session_at(black_box(&cookie), NOW))
         });
+        // Decode, then read every value (the eager case the lazy design
+        // must not make slower than a plain parse).
+        group.bench_function("django_decode_read_all", |b| {
+            b.iter(|| {
+                let session = plain
+                    .decode_session_at(black_box(&cookie), NOW)
+                    .expect("decode")
+                    .into_value();
+                let keys: Vec<String> = session.keys().cloned().collect();
+                keys.iter()
+                    .map(|key| session.get::<Value>(key).map(|v| v.is_some()))
+                    .filter(Result::is_ok)
+                    .count()
+            })
+        });
         group.bench_function("django_zlib_encode", |b| {
             b.iter(|| zlib.encode_at(black_box(&session), NOW))
         });

@@ -66,6 +66,7 @@ def ratios(t, python):
         verify_floor = sum(filter(None, [floor("base64_decode"), floor("hmac_sha256")]))
         r = {
             "django_decode_over_floor": ratio(ours("django_decode"), decode_floor),
+            "django_decode_read_all_over_floor": ratio(ours("django_decode_read_all"), decode_floor),
             "django_encode_over_floor": ratio(ours("django_encode"), encode_floor),
             "django_decode_over_base64_hmac": ratio(ours("django_decode"), verify_floor),
             "signed_jar_over_ours_django_roundtrip": ratio(rt("cookie_signed_jar"), rt("ours_django")),
