@@ -246,6 +246,15 @@ impl Session {
             .collect()
     }
 
+    /// How many values are held parsed rather than as decoded text.
+    #[cfg(test)]
+    pub(crate) fn parsed_values(&self) -> usize {
+        self.entries
+            .iter()
+            .filter(|entry| matches!(entry.value, Slot::Value(_)))
+            .count()
+    }
+
     fn find(&self, key: &str) -> Option<&Entry> {
         self.entries.iter().find(|entry| entry.key == key)
     }
