@@ -13,7 +13,7 @@
 
 use core::fmt;
 
-use serde_json::Value;
+use serde_json::value::RawValue;
 
 use crate::codec::{Decoded, DjangoCodec, NativeCodec};
 use crate::error::{DecodeError, EncodeError};
@@ -56,7 +56,11 @@ impl Legacy<'_> {
     /// Verifies `cookie` as the old framework would at `now`, and gives the
     /// session as the application sees it (for Flask: `" di"` escapes
     /// removed, Python-only values in their tagged wire form).
-    fn decode_at(&self, cookie: &str, now: UnixTime) -> Result<Decoded<Value>, DecodeError> {
+    fn decode_at(
+        &self,
+        cookie: &str,
+        now: UnixTime,
+    ) -> Result<Decoded<Box<RawValue>>, DecodeError> {
         match self {
             Self::Django(codec) => codec.decode_at(cookie, now),
             #[cfg(feature = "flask")]
@@ -66,12 +70,22 @@ impl Legacy<'_> {
 }
 
 /// A session moved to the native format.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct Migrated {
     token: String,
-    value: Value,
+    /// Exactly as the old cookie carried it (every digit, the key order).
+    value: Box<RawValue>,
     origin: UnixTime,
     key_index: usize,
+}
+
+impl PartialEq for Migrated {
+    fn eq(&self, other: &Self) -> bool {
+        self.token == other.token
+            && self.value.get() == other.value.get()
+            && self.origin == other.origin
+            && self.key_index == other.key_index
+    }
 }
 
 impl Migrated {
@@ -87,9 +101,10 @@ impl Migrated {
         self.token
     }
 
-    /// The session that was moved, as the old cookie carried it.
+    /// The session that was moved, as the old cookie carried it: its JSON
+    /// text, exactly.
     #[must_use]
-    pub fn value(&self) -> &Value {
+    pub fn value(&self) -> &RawValue {
         &self.value
     }
 
