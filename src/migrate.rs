@@ -282,7 +282,10 @@ mod tests {
         let now = UnixTime::from_secs(1_000_050);
         let moved = migrate_at(&old, Legacy::Django(&django), &to, now).unwrap();
         assert_eq!(moved.origin(), signed);
-        let decoded = to.decode_at::<Value>(moved.token(), now).unwrap();
+        let decoded = to
+            .decode_at::<serde_json::Value>(moved.token(), now)
+            .unwrap();
+        assert_eq!(moved.value().get(), r#"{"a":1}"#);
         assert_eq!(decoded.origin(), signed);
         assert_eq!(decoded.value(), &json!({"a": 1}));
 
