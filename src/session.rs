@@ -107,11 +107,14 @@ impl Slot {
 /// beyond 64 bits, or a literal beyond the range of `f64`. A cheap scan
 /// rules out almost every value before any parse.
 fn has_inexact_number(text: &str) -> bool {
-    let long_digits = text
-        .as_bytes()
+    let bytes = text.as_bytes();
+    let long_digits = bytes
         .split(|b| !b.is_ascii_digit())
         .any(|run| run.len() >= 16);
-    let exponent = text.bytes().any(|b| b == b'e' || b == b'E');
+    // An exponent follows a digit; an `e` in a word does not count.
+    let exponent = bytes
+        .windows(2)
+        .any(|pair| matches!(pair, [digit, b'e' | b'E'] if digit.is_ascii_digit()));
     if !long_digits && !exponent {
         return false;
     }
