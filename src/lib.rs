@@ -21,8 +21,8 @@ mod sign;
 mod time;
 
 pub use codec::{
-    DJANGO_SESSION_COOKIE_AGE, Decoded, DjangoCodec, DjangoConfig, KeyUsage, Limits, Mode,
-    NativeCodec, NativeConfig,
+    DJANGO_SESSION_COOKIE_AGE, Decoded, DjangoCodec, DjangoConfig, KeyUsage, Limits,
+    MAX_TOKEN_BYTES, Mode, NativeCodec, NativeConfig,
 };
 pub use error::{DecodeError, EncodeError, KeyError, Malformed, PayloadError, SizeLimit, WeakKey};
 pub use inspect::{Format, Inspection, NativeHeader, inspect};

@@ -14,7 +14,7 @@ use crate::time::UnixTime;
 pub use django::{DJANGO_SESSION_COOKIE_AGE, DjangoCodec, DjangoConfig};
 #[cfg(feature = "flask")]
 pub use flask::{FLASK_SESSION_LIFETIME, FlaskCodec, FlaskConfig};
-pub use native::{KeyUsage, Mode, NativeCodec, NativeConfig};
+pub use native::{KeyUsage, MAX_TOKEN_BYTES, Mode, NativeCodec, NativeConfig};
 
 /// Reusable byte buffers for the intermediate steps of an encode: the
 /// JSON, its compressed form, and a binary token.

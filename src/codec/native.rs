@@ -38,6 +38,12 @@ pub enum Mode {
     Encrypted,
 }
 
+/// The largest cookie (`name=value`) or padding bucket a [`NativeConfig`]
+/// allows: 1 MiB, far beyond what any browser keeps (4 KiB a cookie) and
+/// bounded so that no configuration can make the codec build a token larger
+/// than that.
+pub const MAX_TOKEN_BYTES: usize = 1 << 20;
+
 /// How a [`NativeCodec`] writes and checks tokens.
 ///
 /// # Examples
@@ -145,21 +151,35 @@ impl NativeConfig {
 
     /// Encrypted mode: pad plaintexts to a multiple of `bucket` bytes so the
     /// token's length reveals the session's size only to within a bucket.
-    /// 1 (the default) means no bucketing.
+    /// 1 (the default) means no bucketing; a bucket is at most
+    /// [`MAX_TOKEN_BYTES`] (a larger one is taken as that).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_cookie::{MasterKey, NativeCodec, NativeConfig, NativeKeyRing, EncodeError};
+    ///
+    /// // A bucket no cookie can hold is a typed error when encoding, never a panic.
+    /// let config = NativeConfig::ENCRYPTED.with_padding(usize::MAX).with_max_cookie_bytes(usize::MAX);
+    /// let codec = NativeCodec::new(&NativeKeyRing::new(MasterKey::generate("k")?), config)?;
+    /// assert!(matches!(codec.encode(&[1]), Err(EncodeError::TooLarge { .. })));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[must_use]
     pub fn with_padding(self, bucket: usize) -> Self {
         Self {
-            padding: bucket.max(1),
+            padding: bucket.clamp(1, MAX_TOKEN_BYTES),
             ..self
         }
     }
 
     /// The most bytes `name=value` may take; encoding refuses beyond it.
-    /// Browsers keep at most 4096.
+    /// Browsers keep at most 4096. At most [`MAX_TOKEN_BYTES`] (a larger
+    /// budget is taken as that).
     #[must_use]
     pub fn with_max_cookie_bytes(self, max_cookie_bytes: usize) -> Self {
         Self {
-            max_cookie_bytes,
+            max_cookie_bytes: max_cookie_bytes.min(MAX_TOKEN_BYTES),
             ..self
         }
     }
@@ -382,16 +402,18 @@ impl NativeCodec {
         Ok(self.config.compress && compress_into_if_smaller(&scratch.json, &mut scratch.bytes))
     }
 
-    fn body_len(&self, payload_len: usize) -> usize {
+    fn body_len(&self, payload_len: usize) -> Option<usize> {
         match self.config.mode {
-            Mode::Signed => payload_len,
+            Mode::Signed => Some(payload_len),
             Mode::Encrypted => {
-                native::encrypted_body_len(padded_len(payload_len, self.config.padding))
+                native::encrypted_body_len(padded_len(payload_len, self.config.padding)?)
             }
         }
     }
 
-    fn cookie_bytes(&self, key_id: &KeyId, payload_len: usize) -> usize {
+    /// The length of `name=value`; `None` when it does not fit a `usize`
+    /// (which no budget allows).
+    fn cookie_bytes(&self, key_id: &KeyId, payload_len: usize) -> Option<usize> {
         let header_len = Header {
             body: self.config.body(),
             compressed: false,
@@ -400,8 +422,8 @@ impl NativeCodec {
             origin: 0,
         }
         .len();
-        let token = native::token_len(header_len, self.body_len(payload_len));
-        self.config.cookie_name.len() + 1 + native::text_len(token)
+        let token = native::token_len(header_len, self.body_len(payload_len)?)?;
+        native::text_len(token)?.checked_add(self.config.cookie_name.len() + 1)
     }
 
     /// The exact length of `name=value` that encoding `value` now would
@@ -430,7 +452,12 @@ impl NativeCodec {
             } else {
                 &scratch.json
             };
-            Ok(self.cookie_bytes(&self.active.id, payload.len()))
+            self.cookie_bytes(&self.active.id, payload.len())
+                .ok_or_else(|| EncodeError::TooLarge {
+                    len: usize::MAX,
+                    limit: self.config.max_cookie_bytes,
+                    largest_keys: largest_keys(value),
+                })
         })
     }
 
@@ -512,7 +539,9 @@ impl NativeCodec {
             let compressed = self.prepare(value, scratch)?;
             let Scratch { json, bytes, token } = scratch;
             let payload: &[u8] = if compressed { bytes } else { json };
-            let len = self.cookie_bytes(&key.id, payload.len());
+            let len = self
+                .cookie_bytes(&key.id, payload.len())
+                .unwrap_or(usize::MAX);
             if len > self.config.max_cookie_bytes {
                 return Err(EncodeError::TooLarge {
                     len,

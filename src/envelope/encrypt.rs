@@ -58,10 +58,16 @@ impl MessageKeys {
     }
 }
 
-/// Length of the padded plaintext for a payload of `len` bytes.
-pub(crate) fn padded_len(len: usize, bucket: usize) -> usize {
+/// The longest plaintext AES-GCM may seal (NIST SP 800-38D: 2^39 - 256
+/// bits).
+const GCM_MAX_PLAINTEXT: u64 = (1 << 36) - 32;
+
+/// Length of the padded plaintext for a payload of `len` bytes; `None`
+/// when it does not fit a `usize` (checked: a bucket comes from
+/// configuration).
+pub(crate) fn padded_len(len: usize, bucket: usize) -> Option<usize> {
     let bucket = bucket.max(1);
-    (len + 1).div_ceil(bucket) * bucket
+    len.checked_add(1)?.div_ceil(bucket).checked_mul(bucket)
 }
 
 /// Appends `salt || nonce || AES-256-GCM(payload || padding) || gcm tag`
@@ -81,15 +87,27 @@ pub(crate) fn seal(
     let start = out.len();
     out.extend_from_slice(payload);
     out.push(PAD_MARK);
-    out.resize(start + padded_len(payload.len(), bucket), 0);
+    let padded = padded_len(payload.len(), bucket)
+        .and_then(|padded| start.checked_add(padded))
+        .ok_or(EncodeError::TooLarge {
+            len: usize::MAX,
+            limit: 0,
+            largest_keys: Vec::new(),
+        })?;
+    out.resize(padded, 0);
     let nonce = Nonce::try_from(nonce).map_err(|_| EncodeError::Random)?;
     let (head, plaintext) = out.split_at_mut(start);
+    let plaintext_len = plaintext.len();
     let aad = head.get(aad_start..aad_end).unwrap_or_default();
     let tag = keys
         .cipher(salt)
         .encrypt_inout_detached(&nonce, aad, plaintext.into())
-        // Only plaintexts beyond GCM's 64 GiB limit fail.
-        .map_err(|_| EncodeError::Random)?;
+        // Only plaintexts beyond GCM's 64 GiB limit fail: too large.
+        .map_err(|_| EncodeError::TooLarge {
+            len: plaintext_len,
+            limit: usize::try_from(GCM_MAX_PLAINTEXT).unwrap_or(usize::MAX),
+            largest_keys: Vec::new(),
+        })?;
     out.extend_from_slice(&tag);
     Ok(())
 }
@@ -145,7 +163,7 @@ mod tests {
                 let mut body = b"aad".to_vec();
                 seal(&keys, &mut body, 0, &payload, bucket).unwrap();
                 let body = body.split_off(3);
-                assert_eq!(body.len(), OVERHEAD + padded_len(len, bucket));
+                assert_eq!(body.len(), OVERHEAD + padded_len(len, bucket).unwrap());
                 assert_eq!((body.len() - OVERHEAD) % bucket, 0);
                 let mut opened = body.clone();
                 let range = open(&keys, b"aad", &mut opened, proof()).unwrap();

@@ -106,18 +106,20 @@ impl Header<'_> {
 
 /// The length in bytes of a token whose header is `header_len` bytes and
 /// whose body is `body_len` bytes.
-pub(crate) fn token_len(header_len: usize, body_len: usize) -> usize {
-    header_len + body_len + TAG_LEN
+/// `None` when it does not fit a `usize`.
+pub(crate) fn token_len(header_len: usize, body_len: usize) -> Option<usize> {
+    header_len.checked_add(body_len)?.checked_add(TAG_LEN)
 }
 
-/// The length of the base64url text of `bytes` bytes.
-pub(crate) fn text_len(bytes: usize) -> usize {
-    (bytes * 4).div_ceil(3)
+/// The length of the base64url text of `bytes` bytes (`None`: too large).
+pub(crate) fn text_len(bytes: usize) -> Option<usize> {
+    Some(bytes.checked_mul(4)?.div_ceil(3))
 }
 
-/// The body length of an encrypted token for a padded plaintext.
-pub(crate) fn encrypted_body_len(padded: usize) -> usize {
-    padded + OVERHEAD
+/// The body length of an encrypted token for a padded plaintext (`None`:
+/// too large).
+pub(crate) fn encrypted_body_len(padded: usize) -> Option<usize> {
+    padded.checked_add(OVERHEAD)
 }
 
 /// Appends the HMAC tag to `buffer[start..]` (header and body; `mac` has
@@ -126,7 +128,7 @@ pub(crate) fn finish(buffer: &mut Vec<u8>, start: usize, mac: &HmacKey) -> Strin
     let tag = mac.tag(&[buffer.get(start..).unwrap_or_default()]);
     buffer.extend_from_slice(&tag);
     let token = buffer.get(start..).unwrap_or_default();
-    let mut text = String::with_capacity(text_len(token.len()));
+    let mut text = String::with_capacity(text_len(token.len()).unwrap_or(0));
     URL_SAFE_NO_PAD.encode_string(token, &mut text);
     text
 }
