@@ -12,9 +12,12 @@
 //! # Security
 //!
 //! Checking a password costs what its hash asks for: Django 5.2's default
-//! of 1,000,000 iterations is around a second of CPU in a debug build and a
-//! few hundred milliseconds optimized. Run [`check_password`] off async
-//! worker threads (`tokio::task::spawn_blocking`). A hash may ask for at
+//! of 1,000,000 iterations is a few hundred milliseconds of CPU optimized,
+//! and several seconds in a debug build (the PBKDF2 loop is generic code,
+//! compiled with this crate's profile: an application can set
+//! `[profile.dev.package.session-cookie] opt-level = 3`). Run
+//! [`check_password`] off async worker threads
+//! (`tokio::task::spawn_blocking`). A hash may ask for at
 //! most [`MAX_PBKDF2_ITERATIONS`]; more is refused before any work, so a
 //! tampered database row (or a hash from anywhere less trusted) cannot make
 //! one login cost minutes.
