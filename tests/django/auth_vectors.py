@@ -411,6 +411,11 @@ def user(username, password, is_active=True):
     return u
 
 
+def pairs(items):
+    """A session as [key, value] pairs: its order survives any JSON reader."""
+    return [[key, value] for key, value in items]
+
+
 def make_request(data):
     request = factory.get("/")
     session = SessionStore()
@@ -426,7 +431,7 @@ def make_request(data):
 def effects(request, before_csrf=SECRETS[0]):
     session = request.session
     return {
-        "session_after": dict(session.items()),
+        "session_after": pairs(session.items()),
         "flushed": session._session_key is None,
         "cycled": session._session_key not in (None, SENTINEL),
         "modified": bool(session.modified),
@@ -482,7 +487,7 @@ def auth_cases():
         auth.login(request, who, backend=backend or MODEL_BACKEND)
         case = {
             "name": name,
-            "session_before": before,
+            "session_before": pairs(before.items()),
             "user_id": str(who.pk),
             "password_hash": who.password,
             "backend": backend or MODEL_BACKEND,
@@ -495,7 +500,7 @@ def auth_cases():
         request = make_request(before)
         request.user = alice
         auth.logout(request)
-        case = {"name": name, "session_before": before}
+        case = {"name": name, "session_before": pairs(before.items())}
         case.update(effects(request))
         logout_cases.append(case)
 
@@ -524,7 +529,7 @@ def auth_cases():
         case = {
             "name": name,
             "backends": backends,
-            "session_before": before,
+            "session_before": pairs(before.items()),
             "authenticated": bool(found.is_authenticated),
             "user_id": str(found.pk) if found.is_authenticated else None,
         }
