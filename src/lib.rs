@@ -7,6 +7,8 @@
 #[path = "fuzz_api.rs"]
 pub mod __fuzz;
 mod codec;
+#[cfg(feature = "django-auth")]
+pub mod django;
 mod envelope;
 mod error;
 mod format;
