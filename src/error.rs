@@ -326,8 +326,13 @@ impl fmt::Display for EncodeError {
                     f,
                     "the cookie would be {len} bytes, over the limit of {limit} bytes"
                 )?;
-                if !largest_keys.is_empty() {
-                    write!(f, "; largest session keys: {}", largest_keys.join(", "))?;
+                for (i, key) in largest_keys.iter().enumerate() {
+                    let lead = if i == 0 {
+                        "; largest session keys: "
+                    } else {
+                        ", "
+                    };
+                    write!(f, "{lead}{}", Escaped(key))?;
                 }
                 Ok(())
             }
@@ -402,7 +407,9 @@ impl fmt::Display for KeyError {
             Self::DuplicateId => f.write_str("two keys have the same id"),
             Self::ActiveCount => f.write_str("a key ring needs exactly one active key"),
             Self::Random => f.write_str("the operating system's random source failed"),
-            Self::Unreadable { source } => write!(f, "cannot read the key ring from {source}"),
+            Self::Unreadable { source } => {
+                write!(f, "cannot read the key ring from {}", Escaped(source))
+            }
             Self::InvalidContext => {
                 f.write_str("the purpose and cookie name must be 1 to 255 bytes")
             }
@@ -440,5 +447,52 @@ impl fmt::Display for WeakKey {
             Self::Repetitive => "every byte is the same",
             Self::Published => "it is printed in public documentation",
         })
+    }
+}
+
+/// Text from a session or a configuration, quoted in a message with every
+/// character that could act on a terminal or a log viewer escaped (C0 and C1
+/// controls, DEL, bidirectional and zero-width formatting characters): a
+/// session key from an old cookie must not be able to write `ESC ... BEL`
+/// into an operator's terminal.
+pub(crate) struct Escaped<'a>(pub(crate) &'a str);
+
+impl fmt::Display for Escaped<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for c in self.0.chars() {
+            let formatting = matches!(
+                c,
+                '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{feff}'
+            );
+            if c.is_control() || formatting {
+                write!(f, "{}", c.escape_unicode())?;
+            } else {
+                write!(f, "{c}")?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod escape_tests {
+    use super::*;
+
+    #[test]
+    fn messages_escape_what_could_act_on_a_terminal() {
+        let err = EncodeError::TooLarge {
+            len: 5000,
+            limit: 4096,
+            largest_keys: vec!["\u{1b}]0;owned\u{7}".to_owned(), "ok\u{202e}txt".to_owned()],
+        };
+        let text = err.to_string();
+        assert!(
+            !text.chars().any(|c| c.is_control() || c == '\u{202e}'),
+            "{text}"
+        );
+        assert!(
+            text.ends_with(r"keys: \u{1b}]0;owned\u{7}, ok\u{202e}txt"),
+            "{text}"
+        );
     }
 }

@@ -285,7 +285,10 @@ mod tests {
         assert!(decode_text("A+").is_err(), "standard alphabet");
         assert!(decode_text("").is_err());
         for n in 0..100 {
-            assert_eq!(URL_SAFE_NO_PAD.encode(vec![0u8; n]).len(), text_len(n).unwrap());
+            assert_eq!(
+                URL_SAFE_NO_PAD.encode(vec![0u8; n]).len(),
+                text_len(n).unwrap()
+            );
         }
     }
 
