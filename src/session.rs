@@ -20,6 +20,10 @@ use crate::json::py::{self, Py, RawText, Style};
 /// The key under which Django keeps a per-session expiry.
 pub const EXPIRY_KEY: &str = "_session_expiry";
 
+/// Django's `TEST_COOKIE_NAME` and `TEST_COOKIE_VALUE`.
+const TEST_COOKIE_NAME: &str = "testcookie";
+const TEST_COOKIE_VALUE: &str = "worked";
+
 /// A session: string keys in insertion order, JSON values.
 ///
 /// It behaves like Django's `request.session`: setting an existing key keeps
@@ -428,6 +432,165 @@ impl Session {
         self.find(key).is_some()
     }
 
+    /// Removes `key` and gives its value as `T` (Django's `session.pop(key)`);
+    /// `Ok(None)` when it is absent. Marks the session accessed, and
+    /// modified only if the key was there.
+    ///
+    /// # Errors
+    ///
+    /// As [`Session::get`]; the session is then unchanged.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut session = session_cookie::Session::new();
+    /// session.insert("next", "/cart")?;
+    /// assert_eq!(session.pop::<String>("next")?.as_deref(), Some("/cart"));
+    /// assert_eq!(session.pop::<String>("next")?, None);
+    /// // Django's `pop(key, default)`:
+    /// assert_eq!(session.pop("next")?.unwrap_or_else(|| "/".to_owned()), "/");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn pop<T: DeserializeOwned + 'static>(
+        &mut self,
+        key: &str,
+    ) -> Result<Option<T>, DecodeError> {
+        let value = self.get(key)?;
+        if value.is_some() {
+            self.remove(key);
+        }
+        Ok(value)
+    }
+
+    /// Sets `key` to `default` unless it is present (Django's
+    /// `session.setdefault(key, default)`), and says whether it did. Read
+    /// the value with [`Session::get`].
+    ///
+    /// # Errors
+    ///
+    /// [`EncodeError::Serialize`] when `default` cannot be represented as
+    /// JSON; the session is then unchanged.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut session = session_cookie::Session::new();
+    /// assert!(session.setdefault("theme", "dark")?);
+    /// assert!(!session.setdefault("theme", "light")?);
+    /// assert_eq!(session.get::<String>("theme")?.as_deref(), Some("dark"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn setdefault<T: Serialize>(&mut self, key: &str, default: T) -> Result<bool, EncodeError> {
+        if self.contains(key) {
+            return Ok(false);
+        }
+        self.insert(key, default)?;
+        Ok(true)
+    }
+
+    /// Sets every pair (Django's `session.update(mapping)`): all or none,
+    /// and the session is modified even when there are no pairs, as in
+    /// Django.
+    ///
+    /// # Errors
+    ///
+    /// [`EncodeError::Serialize`] when a value cannot be represented as
+    /// JSON; the session is then unchanged.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut session = session_cookie::Session::new();
+    /// session.update([("a", 1), ("b", 2)])?;
+    /// assert_eq!(session.keys().collect::<Vec<_>>(), ["a", "b"]);
+    /// # Ok::<(), session_cookie::EncodeError>(())
+    /// ```
+    pub fn update<K: Into<String>, T: Serialize>(
+        &mut self,
+        pairs: impl IntoIterator<Item = (K, T)>,
+    ) -> Result<(), EncodeError> {
+        let values = pairs
+            .into_iter()
+            .map(|(key, value)| {
+                Ok((
+                    key.into(),
+                    py::to_py(&value).map_err(EncodeError::Serialize)?,
+                ))
+            })
+            .collect::<Result<Vec<_>, EncodeError>>()?;
+        self.change();
+        for (key, value) in values {
+            self.set(key, Slot::Value(value));
+        }
+        Ok(())
+    }
+
+    /// The values in order, each as its JSON text (Django's
+    /// `session.values()`); [`Session::iter`] gives the pairs (`items()`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut session = session_cookie::Session::new();
+    /// session.insert("a", [1])?;
+    /// assert_eq!(session.values().collect::<Vec<_>>(), ["[1]"]);
+    /// # Ok::<(), session_cookie::EncodeError>(())
+    /// ```
+    pub fn values(&self) -> impl Iterator<Item = Cow<'_, str>> {
+        self.iter().map(|(_, value)| value)
+    }
+
+    /// Sets Django's test cookie (`testcookie` = `"worked"`), to find out on
+    /// the next request whether the browser keeps cookies (Django's
+    /// `set_test_cookie`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut session = session_cookie::Session::new();
+    /// session.set_test_cookie();
+    /// assert!(session.test_cookie_worked());
+    /// assert!(session.delete_test_cookie());
+    /// assert!(!session.test_cookie_worked());
+    /// ```
+    pub fn set_test_cookie(&mut self) {
+        self.set(
+            TEST_COOKIE_NAME.to_owned(),
+            Slot::Value(Py::Str(TEST_COOKIE_VALUE.to_owned())),
+        );
+    }
+
+    /// Whether the test cookie came back (Django's `test_cookie_worked`).
+    #[must_use]
+    pub fn test_cookie_worked(&self) -> bool {
+        self.get::<String>(TEST_COOKIE_NAME)
+            .ok()
+            .flatten()
+            .is_some_and(|value| value == TEST_COOKIE_VALUE)
+    }
+
+    /// Removes the test cookie (Django's `delete_test_cookie`, which raises
+    /// when it is absent); whether it was there.
+    pub fn delete_test_cookie(&mut self) -> bool {
+        self.remove(TEST_COOKIE_NAME)
+    }
+
+    /// Keeps the data under a new cookie (Django's `cycle_key`, which for
+    /// cookie sessions is a re-issue): marks the session modified, so the
+    /// response carries a freshly signed cookie. Django calls it on login to
+    /// prevent session fixation.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut session = session_cookie::Session::new();
+    /// session.cycle_key();
+    /// assert!(session.is_modified());
+    /// ```
+    pub fn cycle_key(&mut self) {
+        self.change();
+    }
+
     /// Removes every key (Django's `session.clear()`).
     ///
     /// # Examples
@@ -631,6 +794,35 @@ impl Session {
         }
     }
 
+    /// When the cookie should expire, as Django's `get_expiry_date`: the
+    /// stored instant, or `now` plus [`Session::expiry_age_at`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_cookie::{Expiry, Session};
+    /// use time::{Duration, OffsetDateTime};
+    ///
+    /// let now = OffsetDateTime::from_unix_timestamp(1_700_000_000)?;
+    /// let mut session = Session::new();
+    /// assert_eq!(session.expiry_date_at(now, 60), now + Duration::seconds(60));
+    /// session.set_expiry(Expiry::Seconds(5));
+    /// assert_eq!(session.expiry_date_at(now, 60), now + Duration::seconds(5));
+    /// # Ok::<(), time::error::ComponentRange>(())
+    /// ```
+    #[must_use]
+    pub fn expiry_date_at(&self, now: OffsetDateTime, default_age: u64) -> OffsetDateTime {
+        let age = time::Duration::seconds(self.expiry_age_at(now, default_age));
+        now.checked_add(age).unwrap_or_else(|| {
+            let bound = if age.is_negative() {
+                time::PrimitiveDateTime::MIN
+            } else {
+                time::PrimitiveDateTime::MAX
+            };
+            bound.assume_utc()
+        })
+    }
+
     /// Whether the cookie should be a browser-session cookie (no `Max-Age`):
     /// when an expiry of 0 is stored, or when none is stored and
     /// `default` (Django's `SESSION_EXPIRE_AT_BROWSER_CLOSE`) says so.
@@ -820,5 +1012,141 @@ mod exact_tests {
             s.get::<Value>("o").unwrap(),
             Some(serde_json::json!({"a": 2, "b": 1}))
         );
+    }
+}
+
+/// The behaviours of Django's `SessionTestsMixin`
+/// (`tests/sessions_tests/tests.py`) that apply to a cookie session, each
+/// checked against the flags Django sets.
+#[cfg(test)]
+mod django_session_base {
+    use super::*;
+
+    fn loaded(text: &str) -> Session {
+        Session::from_json_bytes(text.as_bytes().to_vec()).unwrap()
+    }
+
+    #[test]
+    fn new_session_is_clean() {
+        let s = Session::new();
+        assert!(!s.is_modified() && !s.is_accessed());
+    }
+
+    #[test]
+    fn get_of_a_missing_key_accesses_only() {
+        let s = Session::new();
+        assert_eq!(s.get::<String>("cat").unwrap(), None);
+        assert!(s.is_accessed() && !s.is_modified());
+    }
+
+    #[test]
+    fn pop_modifies_and_accesses() {
+        let mut s = loaded(r#"{"some key":"exists"}"#);
+        assert_eq!(
+            s.pop::<String>("some key").unwrap().as_deref(),
+            Some("exists")
+        );
+        assert!(s.is_accessed() && s.is_modified());
+        assert_eq!(s.get::<String>("some key").unwrap(), None);
+    }
+
+    #[test]
+    fn pop_of_a_missing_key_modifies_nothing() {
+        let mut s = Session::new();
+        assert_eq!(s.pop::<String>("some key").unwrap(), None);
+        assert!(s.is_accessed() && !s.is_modified());
+    }
+
+    #[test]
+    fn pop_of_the_wrong_type_changes_nothing() {
+        let mut s = loaded(r#"{"n":"text"}"#);
+        assert!(s.pop::<u32>("n").is_err());
+        assert!(s.contains("n") && !s.is_modified());
+    }
+
+    #[test]
+    fn setdefault_sets_once() {
+        let mut s = Session::new();
+        assert!(s.setdefault("foo", "bar").unwrap());
+        assert!(!s.setdefault("foo", "baz").unwrap());
+        assert_eq!(s.get::<String>("foo").unwrap().as_deref(), Some("bar"));
+        assert!(s.is_accessed() && s.is_modified());
+    }
+
+    #[test]
+    fn setdefault_of_a_present_key_does_not_modify() {
+        let s0 = r#"{"foo":"bar"}"#;
+        let mut s = loaded(s0);
+        assert!(!s.setdefault("foo", "baz").unwrap());
+        assert!(s.is_accessed() && !s.is_modified());
+    }
+
+    #[test]
+    fn update_modifies_even_when_empty() {
+        let mut s = loaded(r#"{"a":1}"#);
+        s.update(Vec::<(String, u8)>::new()).unwrap();
+        assert!(s.is_modified());
+        s.update([("a", 2), ("b", 3)]).unwrap();
+        assert_eq!(crate::json::to_string(&s).unwrap(), r#"{"a":2,"b":3}"#);
+    }
+
+    #[test]
+    fn has_key_keys_values_items_access_without_modifying() {
+        let s = loaded(r#"{"x":1}"#);
+        assert!(s.contains("x"));
+        assert!(s.is_accessed() && !s.is_modified());
+        for read in [
+            |s: &Session| s.keys().count(),
+            |s: &Session| s.values().count(),
+            |s: &Session| s.iter().count(),
+        ] {
+            let s = loaded(r#"{"x":1}"#);
+            assert_eq!(read(&s), 1);
+            assert!(s.is_accessed() && !s.is_modified());
+        }
+    }
+
+    #[test]
+    fn clear_accesses_and_modifies() {
+        let mut s = loaded(r#"{"x":1}"#);
+        s.clear();
+        assert!(s.is_empty() && s.is_accessed() && s.is_modified());
+    }
+
+    #[test]
+    fn cycle_key_keeps_the_data_and_reissues() {
+        let mut s = loaded(r#"{"a":"c","b":"d"}"#);
+        s.cycle_key();
+        assert!(s.is_modified());
+        assert_eq!(crate::json::to_string(&s).unwrap(), r#"{"a":"c","b":"d"}"#);
+    }
+
+    #[test]
+    fn test_cookie() {
+        let mut s = Session::new();
+        assert!(!s.test_cookie_worked());
+        s.set_test_cookie();
+        assert!(s.test_cookie_worked());
+        assert_eq!(s.get_json("testcookie").as_deref(), Some(r#""worked""#));
+        assert!(s.delete_test_cookie());
+        assert!(!s.test_cookie_worked());
+        assert!(!s.delete_test_cookie());
+    }
+
+    #[test]
+    fn expiry_date_follows_the_age() {
+        let now = OffsetDateTime::from_unix_timestamp(1_700_000_000).unwrap();
+        let mut s = Session::new();
+        s.set_expiry(Expiry::Seconds(10));
+        assert_eq!(s.expiry_date_at(now, 99), now + time::Duration::seconds(10));
+        s.set_expiry(Expiry::At(now + time::Duration::days(1)));
+        assert_eq!(s.expiry_date_at(now, 99), now + time::Duration::days(1));
+        s.set_expiry(Expiry::Seconds(i64::MAX));
+        assert_eq!(
+            s.expiry_date_at(now, 99),
+            time::PrimitiveDateTime::MAX.assume_utc()
+        );
+        s.set_expiry(Expiry::BrowserClose);
+        assert!(s.expires_at_browser_close(false));
     }
 }
