@@ -1,12 +1,15 @@
-//! Time as a parameter: whole Unix seconds, the system clock, age checks,
-//! and Django's base 62 timestamp text.
+//! Time as a parameter: Unix time (whole seconds as cookies carry it, with
+//! the clock's fraction of a second for Django's age rule), the system
+//! clock, age checks, and Django's base 62 timestamp text.
 
 use core::fmt;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::error::DecodeError;
 
-/// A point in time in whole seconds since the Unix epoch, as cookies carry it.
+/// A point in time since the Unix epoch: whole seconds, as cookies carry
+/// them, and a fraction of a second, which only the age check reads
+/// (Django compares `time.time() - timestamp > max_age` in floating point).
 ///
 /// Every encode and decode has an `*_at(now)` twin that takes one of these,
 /// so tests and tools can step through time; the plain methods read the
@@ -22,7 +25,11 @@ use crate::error::DecodeError;
 /// assert!(UnixTime::now() > t);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct UnixTime(i64);
+pub struct UnixTime {
+    secs: i64,
+    /// Below 1_000_000_000: the time is `secs + nanos / 1e9`.
+    nanos: u32,
+}
 
 impl UnixTime {
     /// The given number of seconds since the epoch (negative is before it).
@@ -34,11 +41,31 @@ impl UnixTime {
     /// ```
     #[must_use]
     pub const fn from_secs(secs: i64) -> Self {
-        Self(secs)
+        Self { secs, nanos: 0 }
     }
 
-    /// The system clock, truncated to whole seconds as Python's
-    /// `int(time.time())` is.
+    /// `secs` and `nanos` nanoseconds after it; `None` when `nanos` is a
+    /// second or more.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_cookie::UnixTime;
+    ///
+    /// let t = UnixTime::from_secs_nanos(1_700_000_000, 500_000_000).unwrap();
+    /// assert_eq!((t.as_secs(), t.subsec_nanos()), (1_700_000_000, 500_000_000));
+    /// assert!(UnixTime::from_secs_nanos(0, 1_000_000_000).is_none());
+    /// ```
+    #[must_use]
+    pub const fn from_secs_nanos(secs: i64, nanos: u32) -> Option<Self> {
+        if nanos < NANOS_PER_SEC {
+            Some(Self { secs, nanos })
+        } else {
+            None
+        }
+    }
+
+    /// The system clock, to the nanosecond it reports.
     ///
     /// # Examples
     ///
@@ -47,14 +74,27 @@ impl UnixTime {
     /// ```
     #[must_use]
     pub fn now() -> Self {
-        let secs = match SystemTime::now().duration_since(UNIX_EPOCH) {
-            Ok(after) => i64::try_from(after.as_secs()).unwrap_or(i64::MAX),
-            Err(before) => i64::try_from(before.duration().as_secs()).map_or(i64::MIN, |s| -s),
-        };
-        Self(secs)
+        match SystemTime::now().duration_since(UNIX_EPOCH) {
+            Ok(after) => Self {
+                secs: i64::try_from(after.as_secs()).unwrap_or(i64::MAX),
+                nanos: after.subsec_nanos(),
+            },
+            // Before 1970: `-1.25 s` is `-2 s + 0.75 s`.
+            Err(before) => {
+                let before = before.duration();
+                let whole = i64::try_from(before.as_secs()).map_or(i64::MIN, |s| -s);
+                match before.subsec_nanos() {
+                    0 => Self::from_secs(whole),
+                    nanos => Self {
+                        secs: whole.saturating_sub(1),
+                        nanos: NANOS_PER_SEC - nanos,
+                    },
+                }
+            }
+        }
     }
 
-    /// Seconds since the epoch.
+    /// Whole seconds since the epoch (rounded down), as cookies carry them.
     ///
     /// # Examples
     ///
@@ -63,19 +103,30 @@ impl UnixTime {
     /// ```
     #[must_use]
     pub const fn as_secs(self) -> i64 {
-        self.0
+        self.secs
+    }
+
+    /// The fraction of a second after [`UnixTime::as_secs`], in nanoseconds.
+    #[must_use]
+    pub const fn subsec_nanos(self) -> u32 {
+        self.nanos
     }
 }
+
+const NANOS_PER_SEC: u32 = 1_000_000_000;
 
 impl fmt::Display for UnixTime {
+    /// Whole seconds (the fraction is not part of any wire format).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.0.fmt(f)
+        self.secs.fmt(f)
     }
 }
 
-/// Refuses a value signed at `issued` when, at `now`, it is older than
-/// `max_age` seconds. Equal to the maximum is still valid, and a time in the
-/// future is never "old": Django's `age > max_age` rule exactly.
+/// Refuses a value signed at `issued` (whole seconds) when, at `now`, it is
+/// older than `max_age` seconds, comparing as Django does: `now - issued >
+/// max_age` with `now` to the fraction of a second (`time.time()`), so a
+/// cookie exactly `max_age` seconds old is valid only within that second's
+/// first instant. A time in the future is never "old".
 pub(crate) fn check_max_age(
     issued: UnixTime,
     now: UnixTime,
@@ -85,8 +136,9 @@ pub(crate) fn check_max_age(
         return Ok(());
     };
     // i128 holds the difference of any two i64 values.
-    let age = i128::from(now.0) - i128::from(issued.0);
-    if age > i128::from(max_age) {
+    let age = i128::from(now.secs) - i128::from(issued.secs);
+    let max = i128::from(max_age);
+    if age > max || (age == max && now.nanos > 0) {
         Err(DecodeError::Expired {
             age: i64::try_from(age).unwrap_or(i64::MAX),
             max_age,
@@ -221,5 +273,30 @@ mod tests {
             )
             .is_ok()
         );
+    }
+}
+
+#[cfg(test)]
+mod age_tests {
+    use super::*;
+
+    /// Django: `time.time() - timestamp > max_age`, in floating point.
+    #[test]
+    fn the_age_rule_is_sub_second() {
+        let issued = UnixTime::from_secs(1_000);
+        let at = |secs, nanos| UnixTime::from_secs_nanos(secs, nanos).unwrap();
+        assert!(check_max_age(issued, at(1_060, 0), Some(60)).is_ok());
+        assert!(check_max_age(issued, at(1_060, 1), Some(60)).is_err());
+        assert!(check_max_age(issued, at(1_059, 999_999_999), Some(60)).is_ok());
+        assert!(check_max_age(issued, at(1_061, 0), Some(60)).is_err());
+        assert!(check_max_age(issued, at(0, 5), Some(0)).is_ok());
+        assert!(check_max_age(issued, at(1_000, 5), Some(0)).is_err());
+        assert!(check_max_age(issued, at(i64::MAX, 5), None).is_ok());
+    }
+
+    #[test]
+    fn before_the_epoch_the_fraction_counts_forward() {
+        assert!(UnixTime::from_secs_nanos(-2, 750_000_000).unwrap() > UnixTime::from_secs(-2));
+        assert!(UnixTime::from_secs_nanos(-2, 750_000_000).unwrap() < UnixTime::from_secs(-1));
     }
 }

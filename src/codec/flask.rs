@@ -491,7 +491,8 @@ impl FlaskCodec {
             .ok_or(DecodeError::BadSignature)?;
         let timestamp = parts.timestamp(proof);
         if let Some(max_age) = self.config.max_age {
-            // itsdangerous: `age > max_age` and `age < 0` both expire.
+            // itsdangerous: `age > max_age` and `age < 0` both expire, in
+            // whole seconds (`int(time.time())`), unlike Django.
             let age = i128::from(now.as_secs()) - i128::from(timestamp);
             if age > i128::from(max_age) || age < 0 {
                 return Err(DecodeError::Expired {
