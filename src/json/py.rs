@@ -909,7 +909,7 @@ impl Serialize for Py {
         match self {
             Self::Null => serializer.serialize_unit(),
             Self::Bool(v) => serializer.serialize_bool(*v),
-            Self::Number(text) => RawText(text).serialize(serializer),
+            Self::Number(text) => serialize_number(text, serializer),
             Self::Str(text) => serializer.serialize_str(text),
             Self::List(items) => {
                 let mut seq = serializer.serialize_seq(Some(items.len()))?;
@@ -933,6 +933,27 @@ impl Serialize for Py {
             Self::Wire(value) => serializer.serialize_newtype_struct(names::WIRE, value),
         }
     }
+}
+
+/// A number as the serde primitive that holds it exactly, so that every
+/// serializer (and this crate's writers, without a parse) writes it the same:
+/// integers that fit 64 bits, and floats whose text is Python's `repr` of
+/// them; only what no primitive holds (a longer integer, `1e400`) goes as
+/// raw JSON text.
+fn serialize_number<S: ser::Serializer>(text: &str, serializer: S) -> Result<S::Ok, S::Error> {
+    if !text.bytes().any(|b| matches!(b, b'.' | b'e' | b'E')) {
+        if let Ok(n) = text.parse::<i64>() {
+            return serializer.serialize_i64(n);
+        }
+        if let Ok(n) = text.parse::<u64>() {
+            return serializer.serialize_u64(n);
+        }
+    } else if let Ok(f) = text.parse::<f64>() {
+        if f.is_finite() && super::float::python_repr(f).as_bytes() == text.as_bytes() {
+            return serializer.serialize_f64(f);
+        }
+    }
+    RawText(text).serialize(serializer)
 }
 
 /// JSON text that serializes as itself, by the protocol of `serde_json`'s
