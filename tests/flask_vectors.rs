@@ -380,3 +380,220 @@ mod totality {
         }
     }
 }
+
+/// The helpers of `json::tagged` tag by their type, and only for the Flask
+/// codec; data never becomes a tag, whatever it looks like (the shapes of
+/// the old process-nonce marker included).
+mod tags_by_type {
+    use serde::Serialize;
+    use serde_json::value::RawValue;
+    use session_cookie::json::tagged::{Bytes, HttpDate, Markup, Tuple, Uuid, Wire};
+    use session_cookie::{
+        DjangoCodec, FlaskCodec, KeyRing, MasterKey, NativeCodec, NativeConfig, NativeKeyRing,
+        Session, UnixTime, json,
+    };
+
+    use super::support::exact::J;
+
+    fn now() -> UnixTime {
+        UnixTime::from_secs(1_700_000_000)
+    }
+
+    fn flask() -> FlaskCodec {
+        FlaskCodec::sessions(&KeyRing::new("k").unwrap())
+    }
+
+    /// Objects that look like Flask tags, like the old in-band marker of
+    /// the helpers (`$__session_cookie::json::tagged`, with or without a
+    /// nonce), or like the helpers' serde names.
+    const LOOKALIKES: [&str; 8] = [
+        r#"{" t":[1,2]}"#,
+        r#"{" b":"aGk="}"#,
+        r#"{" di":{" t__":[1]}}"#,
+        r#"{" u":"00000000000000000000000000000001"}"#,
+        r#"{"$__session_cookie::json::tagged":[" t",[1],"0123456789abcdef"]}"#,
+        r#"{"$__session_cookie::json::tagged":{"kind":"wire","value":{" t":[1]}}}"#,
+        r#"{"session_cookie::json::tagged::Tuple":[1]}"#,
+        r#"{"$serde_json::private::Number":"1"}"#,
+    ];
+
+    /// Data from outside (parsed JSON, a `Value`, raw JSON text) is always
+    /// data: escaped where it looks tagged, read back as it was.
+    #[test]
+    fn data_that_looks_like_a_tag_is_escaped() {
+        let codec = flask();
+        for text in LOOKALIKES {
+            let exact = J::parse(text).unwrap();
+            let value: serde_json::Value = serde_json::from_str(text).unwrap();
+            let raw = RawValue::from_string(text.to_owned()).unwrap();
+            let mut session = Session::new();
+            session.insert("j", &exact).unwrap();
+            session.insert("v", &value).unwrap();
+            session.insert("r", &raw).unwrap();
+            let mut cookies = vec![codec.encode_at(&session, now())];
+            for payload in [J::obj([("x", exact.clone())])] {
+                cookies.push(codec.encode_at(&payload, now()));
+            }
+            for cookie in cookies {
+                let cookie = match cookie {
+                    Ok(cookie) => cookie,
+                    // serde_json's private token cannot be a map key: refused, never a tag.
+                    Err(_) if text.contains("$serde_json") => continue,
+                    Err(err) => panic!("{text}: {err}"),
+                };
+                let wire = codec.decode_wire_at(&cookie, now()).unwrap().into_value();
+                assert!(!wire.has_tags(), "{text}: {wire}");
+                let view = codec
+                    .decode_at::<Box<RawValue>>(&cookie, now())
+                    .unwrap()
+                    .into_value();
+                for (_, got) in J::parse(view.get()).unwrap().as_object().unwrap() {
+                    assert_eq!(
+                        json::to_string(got).unwrap(),
+                        json::to_string(&raw).unwrap(),
+                        "{text}"
+                    );
+                }
+                // On the wire, a one-key object named like a tag is escaped.
+                if text.starts_with(r#"{" "#) {
+                    assert!(wire.to_string().contains(r#"{" di":"#), "{text}: {wire}");
+                }
+            }
+        }
+    }
+
+    #[derive(Serialize)]
+    struct Typed {
+        pair: Tuple<u8>,
+        blob: Bytes,
+        html: Markup,
+        id: Uuid,
+        at: HttpDate,
+    }
+
+    fn typed() -> Typed {
+        Typed {
+            pair: Tuple(vec![1, 2]),
+            blob: Bytes(b"hi".to_vec()),
+            html: Markup("<i>".into()),
+            id: Uuid(1),
+            at: HttpDate(now()),
+        }
+    }
+
+    const FLASK_WIRE: &str = r#"{"at":{" d":"Tue, 14 Nov 2023 22:13:20 GMT"},"blob":{" b":"aGk="},"html":{" m":"<i>"},"id":{" u":"00000000000000000000000000000001"},"pair":{" t":[1,2]}}"#;
+    /// What Python's `json` writes for the same values outside Flask.
+    const PLAIN: &str = r#"{"pair":[1,2],"blob":"aGk=","html":"<i>","id":"00000000000000000000000000000001","at":"Tue, 14 Nov 2023 22:13:20 GMT"}"#;
+
+    /// The helpers tag through the crate's own writer only: a derived
+    /// struct and a `Session` keep them; a `serde_json::Value` made from
+    /// them (`json!`, `to_value`) is plain JSON and tags nothing.
+    #[test]
+    fn helpers_tag_only_by_type() {
+        let codec = flask();
+        let wire = |cookie: &str| {
+            codec
+                .decode_wire_at(cookie, now())
+                .unwrap()
+                .into_value()
+                .to_string()
+        };
+        assert_eq!(wire(&codec.encode_at(&typed(), now()).unwrap()), FLASK_WIRE);
+        let mut session = Session::new();
+        let t = typed();
+        session.insert("pair", &t.pair).unwrap();
+        session.insert("blob", &t.blob).unwrap();
+        session.insert("html", &t.html).unwrap();
+        session.insert("id", t.id).unwrap();
+        session.insert("at", t.at).unwrap();
+        let cookie = codec.encode_at(&session, now()).unwrap();
+        assert_eq!(wire(&cookie), FLASK_WIRE);
+        // A decoded session keeps them: written again, the same cookie.
+        let decoded = codec
+            .decode_session_at(&cookie, now())
+            .unwrap()
+            .into_value();
+        assert_eq!(codec.encode_at(&decoded, now()).unwrap(), cookie);
+
+        // Through serde_json the type is gone: plain JSON, no tag.
+        let value = serde_json::to_value(typed()).unwrap();
+        let plain = wire(&codec.encode_at(&value, now()).unwrap());
+        assert!(!Wire::parse(&plain).unwrap().has_tags(), "{plain}");
+        assert_eq!(
+            plain,
+            json::to_string_sorted(&RawValue::from_string(PLAIN.to_owned()).unwrap()).unwrap()
+        );
+        let inside = serde_json::json!({"t": Tuple(vec![1])});
+        assert_eq!(
+            wire(&codec.encode_at(&inside, now()).unwrap()),
+            r#"{"t":[1]}"#
+        );
+    }
+
+    /// The Django and native codecs write what Python's `json` writes for
+    /// the helpers (a tuple as a list, the others as their text): never a
+    /// Flask tag.
+    #[test]
+    fn django_and_native_never_write_a_flask_tag() {
+        let django = DjangoCodec::sessions(&KeyRing::new("k").unwrap());
+        let key = MasterKey::new("k1", (1..=32).collect()).unwrap();
+        let native = NativeCodec::new(&NativeKeyRing::new(key), NativeConfig::SIGNED).unwrap();
+        let t = typed();
+        let mut session = Session::new();
+        session.insert("pair", &t.pair).unwrap();
+        session.insert("blob", &t.blob).unwrap();
+        session.insert("html", &t.html).unwrap();
+        session.insert("id", t.id).unwrap();
+        session.insert("at", t.at).unwrap();
+        let decoded_django = |cookie: String| {
+            django
+                .decode_at::<Box<RawValue>>(&cookie, now())
+                .unwrap()
+                .into_value()
+                .get()
+                .to_owned()
+        };
+        let decoded_native = |cookie: String| {
+            native
+                .decode_at::<Box<RawValue>>(&cookie, now())
+                .unwrap()
+                .into_value()
+                .get()
+                .to_owned()
+        };
+        for text in [
+            decoded_django(django.encode_at(&typed(), now()).unwrap()),
+            decoded_django(django.encode_at(&session, now()).unwrap()),
+            decoded_native(native.encode_at(&typed(), now()).unwrap()),
+            decoded_native(native.encode_at(&session, now()).unwrap()),
+        ] {
+            assert_eq!(text, PLAIN);
+            for tag in [
+                r#"" t""#, r#"" b""#, r#"" m""#, r#"" u""#, r#"" d""#, r#"" di""#,
+            ] {
+                assert!(!text.contains(tag), "{text}");
+            }
+        }
+    }
+
+    /// A value in Flask's wire form has no meaning outside Flask (the
+    /// crate's own writer refuses it in plain JSON): the other codecs
+    /// should refuse it rather than write its tags. They do not yet: the
+    /// Django and native codecs write through `serde_json`, to which a
+    /// `Wire` is the wire JSON itself (see the report of the `tflask`
+    /// branch); un-ignore this test with the fix.
+    #[test]
+    #[ignore = "known library bug: DjangoCodec and NativeCodec write a Wire's Flask tags verbatim"]
+    fn django_and_native_refuse_a_wire_value() {
+        let django = DjangoCodec::sessions(&KeyRing::new("k").unwrap());
+        let key = MasterKey::new("k1", (1..=32).collect()).unwrap();
+        let native = NativeCodec::new(&NativeKeyRing::new(key), NativeConfig::SIGNED).unwrap();
+        let wire = Wire::parse(r#"{"pair":{" t":[1,2]}}"#).unwrap();
+        assert!(django.encode_at(&wire, now()).is_err());
+        assert!(native.encode_at(&wire, now()).is_err());
+        let mut session = Session::new();
+        session.insert("w", &wire).unwrap();
+        assert!(django.encode_at(&session, now()).is_err());
+        assert!(native.encode_at(&session, now()).is_err());
+    }
+}
