@@ -430,11 +430,11 @@ mod tags_by_type {
             session.insert("j", &exact).unwrap();
             session.insert("v", &value).unwrap();
             session.insert("r", &raw).unwrap();
-            let mut cookies = vec![codec.encode_at(&session, now())];
-            for payload in [J::obj([("x", exact.clone())])] {
-                cookies.push(codec.encode_at(&payload, now()));
-            }
-            for cookie in cookies {
+            let direct = J::obj([("x", exact.clone())]);
+            for cookie in [
+                codec.encode_at(&session, now()),
+                codec.encode_at(&direct, now()),
+            ] {
                 let cookie = match cookie {
                     Ok(cookie) => cookie,
                     // serde_json's private token cannot be a map key: refused, never a tag.
