@@ -6,7 +6,7 @@
 //! Never make a decision from it; decode with a codec for that. Inflation is
 //! still capped, so inspecting a hostile cookie is as safe as decoding one.
 
-use serde_json::Value;
+use serde_json::value::RawValue;
 
 use crate::codec::{Limits, Mode};
 use crate::envelope::compress::inflate_capped;
@@ -66,7 +66,7 @@ impl Format {
 /// let seen = inspect(&cookie, Limits::DEFAULT)?;
 /// assert_eq!(seen.format(), Format::Django);
 /// assert_eq!(seen.issued_at(), Some(UnixTime::from_secs(1_700_000_000)));
-/// assert_eq!(seen.payload_unverified().unwrap(), &serde_json::json!({"user_id": 7}));
+/// assert_eq!(seen.payload_unverified().unwrap().get(), r#"{"user_id":7}"#);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug, Clone, PartialEq)]
@@ -78,7 +78,25 @@ pub struct Inspection {
     cookie_len: usize,
     payload_len: Option<usize>,
     json_len: Option<usize>,
-    payload: Result<Value, DecodeError>,
+    payload: Result<Exact, DecodeError>,
+}
+
+/// The payload's JSON text, exactly as the cookie carries it (a
+/// `serde_json::Value` would round integers beyond 64 bits and refuse
+/// literals beyond `f64`).
+#[derive(Debug, Clone)]
+struct Exact(Box<RawValue>);
+
+impl PartialEq for Exact {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.get() == other.0.get()
+    }
+}
+
+fn exact_json(bytes: &[u8]) -> Result<Exact, DecodeError> {
+    crate::json::from_slice::<Box<RawValue>>(bytes)
+        .map(Exact)
+        .map_err(DecodeError::BadPayload)
 }
 
 impl Inspection {
@@ -133,8 +151,8 @@ impl Inspection {
     /// Why the payload could not be read ([`DecodeError::BadPayload`] or
     /// [`DecodeError::TooLarge`]); an encrypted token's payload is never
     /// read ([`PayloadError::Decrypt`](crate::PayloadError::Decrypt)).
-    pub fn payload_unverified(&self) -> Result<&Value, &DecodeError> {
-        self.payload.as_ref()
+    pub fn payload_unverified(&self) -> Result<&RawValue, &DecodeError> {
+        self.payload.as_ref().map(|exact| &*exact.0)
     }
 }
 
@@ -220,10 +238,7 @@ fn inspect_django(cookie: &str, parts: &django::Parts<'_>, limits: Limits) -> In
         }
     });
     let json_len = json_bytes.as_ref().ok().map(Vec::len);
-    let payload = json_bytes.and_then(|bytes| {
-        crate::json::from_slice::<Value>(&django::latin1_json(&bytes))
-            .map_err(DecodeError::BadPayload)
-    });
+    let payload = json_bytes.and_then(|bytes| exact_json(&django::latin1_json(&bytes)));
     Inspection {
         format: Format::Django,
         native: None,
@@ -253,9 +268,7 @@ fn inspect_flask(
     });
     let json_len = json_bytes.as_ref().ok().map(Vec::len);
     // The JSON as the cookie carries it: Flask's tagged wire form.
-    let payload = json_bytes.and_then(|bytes| {
-        crate::json::from_slice::<Value>(&bytes).map_err(DecodeError::BadPayload)
-    });
+    let payload = json_bytes.and_then(|bytes| exact_json(&bytes));
     Inspection {
         format: Format::Flask,
         native: None,
@@ -287,9 +300,7 @@ fn inspect_native(cookie: &str, limits: Limits) -> Result<Inspection, Malformed>
                 Ok(token.body.to_vec())
             };
             let json_len = json.as_ref().ok().map(Vec::len);
-            let payload = json.and_then(|bytes| {
-                crate::json::from_slice::<Value>(&bytes).map_err(DecodeError::BadPayload)
-            });
+            let payload = json.and_then(|bytes| exact_json(&bytes));
             (payload, json_len)
         }
     };
@@ -308,4 +319,23 @@ fn inspect_native(cookie: &str, limits: Limits) -> Result<Inspection, Malformed>
         json_len,
         payload,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{DjangoCodec, KeyRing};
+
+    /// Regression: the unverified payload went through a
+    /// `serde_json::Value`, which rounded integers beyond 64 bits (and
+    /// refused `1e400`), so `inspect` showed a number the cookie does not hold.
+    #[test]
+    fn payload_is_exact() {
+        let text = r#"{"z":12345678901234567890123,"a":1e400,"f":2.9041626523654343e-83}"#;
+        let raw = RawValue::from_string(text.to_owned()).unwrap();
+        let codec = DjangoCodec::sessions(&KeyRing::new("k").unwrap());
+        let cookie = codec.encode_at(&raw, UnixTime::from_secs(1)).unwrap();
+        let seen = inspect(&cookie, Limits::DEFAULT).unwrap();
+        assert_eq!(seen.payload_unverified().unwrap().get(), text);
+    }
 }

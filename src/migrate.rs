@@ -56,6 +56,8 @@ impl Legacy<'_> {
     /// Verifies `cookie` as the old framework would at `now`, and gives the
     /// session as the application sees it (for Flask: `" di"` escapes
     /// removed, Python-only values in their tagged wire form).
+    /// The session is kept as its exact JSON text: a `serde_json::Value`
+    /// would round integers beyond 64 bits and refuse literals beyond `f64`.
     fn decode_at(
         &self,
         cookie: &str,
@@ -101,8 +103,8 @@ impl Migrated {
         self.token
     }
 
-    /// The session that was moved, as the old cookie carried it: its JSON
-    /// text, exactly.
+    /// The session that was moved, as the old cookie carried it: its exact
+    /// JSON text (every digit of every number).
     #[must_use]
     pub fn value(&self) -> &RawValue {
         &self.value
@@ -263,7 +265,7 @@ pub fn migrate_at(
 
 #[cfg(test)]
 mod tests {
-    use serde_json::json;
+    use serde_json::{Value, json};
 
     use super::*;
     use crate::{DjangoCodec, KeyRing, MasterKey, NativeConfig, NativeKeyRing};
@@ -285,9 +287,9 @@ mod tests {
         let decoded = to
             .decode_at::<serde_json::Value>(moved.token(), now)
             .unwrap();
-        assert_eq!(moved.value().get(), r#"{"a":1}"#);
         assert_eq!(decoded.origin(), signed);
         assert_eq!(decoded.value(), &json!({"a": 1}));
+        assert_eq!(moved.value().get(), r#"{"a":1}"#);
 
         // Past the native absolute lifetime: refused rather than issued dead.
         let late = UnixTime::from_secs(1_000_101);
@@ -302,5 +304,25 @@ mod tests {
         let forged = old.replacen('e', "f", 1);
         let err = migrate_at(&forged, Legacy::Django(&django), &to, now).unwrap_err();
         assert!(matches!(err.kind(), "bad-signature" | "malformed"), "{err}");
+    }
+
+    /// Regression: the session went through a `serde_json::Value`, which
+    /// (without `arbitrary_precision`) rounded integers beyond 64 bits,
+    /// misread some float literals by one unit and refused `1e400`.
+    #[test]
+    fn numbers_move_exactly() {
+        let text = r#"{"big":123456789012345678901234567890,"f":2.9041626523654343e-83,"huge":1e400,"neg":-18446744073709551617}"#;
+        let django = DjangoCodec::sessions(&KeyRing::new("s").unwrap());
+        let now = UnixTime::from_secs(1_000_000);
+        let raw = RawValue::from_string(text.to_owned()).unwrap();
+        let old = django.encode_at(&raw, now).unwrap();
+        let to = native(NativeConfig::SIGNED);
+        let moved = migrate_at(&old, Legacy::Django(&django), &to, now).unwrap();
+        assert_eq!(moved.value().get(), text);
+        let token = to.decode_at::<Box<RawValue>>(moved.token(), now).unwrap();
+        assert_eq!(
+            crate::json::to_string(token.value()).unwrap(),
+            crate::json::to_string(&raw).unwrap()
+        );
     }
 }

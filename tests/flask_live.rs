@@ -41,6 +41,11 @@
 #[allow(dead_code, unreachable_pub)]
 mod pyvenv;
 
+mod support {
+    #[allow(unreachable_pub)]
+    pub mod exact;
+}
+
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -51,12 +56,15 @@ use std::{env, fs};
 use rand::seq::IndexedRandom;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use serde_json::{Map, Number, Value, json};
+use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
+use serde_json::value::RawValue;
+use serde_json::{Value, json};
 use session_cookie::json::tagged::{self, Bytes, HttpDate, Markup, Tuple, Uuid, Wire};
 use session_cookie::{
     DecodeError, FlaskCodec, FlaskConfig, KeyRing, Legacy, Limits, MasterKey, NativeCodec,
     NativeConfig, NativeKeyRing, UnixTime, migrate_at,
 };
+use support::exact::J;
 
 const DEFAULT_SEED: u64 = 0xf1a5_4c00_c1e5_2025;
 /// Cases in each direction.
@@ -118,6 +126,74 @@ fn flask_ring() -> KeyRing {
 // ---------------------------------------------------------------------------
 // Random sessions
 
+/// A session value as the application holds it: exact JSON (numbers as
+/// their text, maps in insertion order, as a Python dict keeps them) and
+/// the Python-only values, each through its [`tagged`] helper type, which
+/// is the only way a value becomes a Flask tag.
+#[derive(Debug, Clone)]
+enum V {
+    Null,
+    Bool(bool),
+    /// A number as JSON text, written exactly.
+    Num(String),
+    /// A float, through serde's `f64`.
+    Float(f64),
+    Str(String),
+    Arr(Vec<V>),
+    /// In insertion order; a repeated key keeps its place.
+    Obj(Vec<(String, V)>),
+    Tuple(Vec<V>),
+    Bytes(Vec<u8>),
+    Markup(String),
+    Uuid(u128),
+    Date(UnixTime),
+    /// Already in the tagged wire form.
+    Wire(Wire),
+}
+
+impl V {
+    fn set(entries: &mut Vec<(String, V)>, key: String, value: V) {
+        match entries.iter_mut().find(|(k, _)| *k == key) {
+            Some(entry) => entry.1 = value,
+            None => entries.push((key, value)),
+        }
+    }
+}
+
+impl Serialize for V {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::Null => serializer.serialize_unit(),
+            Self::Bool(b) => serializer.serialize_bool(*b),
+            Self::Num(text) => RawValue::from_string(text.clone())
+                .map_err(serde::ser::Error::custom)?
+                .serialize(serializer),
+            Self::Float(f) => serializer.serialize_f64(*f),
+            Self::Str(text) => serializer.serialize_str(text),
+            Self::Arr(items) => {
+                let mut seq = serializer.serialize_seq(Some(items.len()))?;
+                for item in items {
+                    seq.serialize_element(item)?;
+                }
+                seq.end()
+            }
+            Self::Obj(entries) => {
+                let mut map = serializer.serialize_map(Some(entries.len()))?;
+                for (key, value) in entries {
+                    map.serialize_entry(key, value)?;
+                }
+                map.end()
+            }
+            Self::Tuple(items) => Tuple(items.iter().collect()).serialize(serializer),
+            Self::Bytes(bytes) => Bytes(bytes.clone()).serialize(serializer),
+            Self::Markup(text) => Markup(text.clone()).serialize(serializer),
+            Self::Uuid(n) => Uuid(*n).serialize(serializer),
+            Self::Date(at) => HttpDate(*at).serialize(serializer),
+            Self::Wire(wire) => wire.serialize(serializer),
+        }
+    }
+}
+
 struct Gen {
     rng: ChaCha8Rng,
 }
@@ -164,11 +240,7 @@ impl Gen {
         (0..len).map(|_| self.char()).collect()
     }
 
-    fn number(text: &str) -> Value {
-        Value::Number(text.parse::<Number>().unwrap())
-    }
-
-    fn integer(&mut self) -> Value {
+    fn integer(&mut self) -> V {
         const EDGES: &[&str] = &[
             "0",
             "-0",
@@ -183,9 +255,9 @@ impl Gen {
         let r = &mut self.rng;
         let pick: f64 = r.random();
         if pick < 0.3 {
-            Self::number(EDGES.choose(r).unwrap())
+            V::Num((*EDGES.choose(r).unwrap()).to_owned())
         } else if pick < 0.7 {
-            Value::from(r.random::<i64>())
+            V::Num(r.random::<i64>().to_string())
         } else {
             let len = r.random_range(21..=50);
             let mut text = String::new();
@@ -196,11 +268,11 @@ impl Gen {
             for _ in 1..len {
                 text.push(char::from(b'0' + r.random_range(0..=9u8)));
             }
-            Self::number(&text)
+            V::Num(text)
         }
     }
 
-    fn float(&mut self) -> Value {
+    fn float(&mut self) -> V {
         const SPECIAL: &[f64] = &[0.0, -0.0, 1.0, 0.1, 1e16, 1e-5, 1e-4, 1e15, 5e-324, 100.0];
         const TEXTS: &[&str] = &["1E5", "2.50", "1e-7", "0.000010", "1.0e+16", "1e22"];
         let r = &mut self.rng;
@@ -208,7 +280,7 @@ impl Gen {
         let value = if pick < 0.2 {
             *SPECIAL.choose(r).unwrap()
         } else if pick < 0.3 {
-            return Self::number(TEXTS.choose(r).unwrap());
+            return V::Num((*TEXTS.choose(r).unwrap()).to_owned());
         } else {
             loop {
                 let x = f64::from_bits(r.random());
@@ -217,59 +289,56 @@ impl Gen {
                 }
             }
         };
-        Value::Number(Number::from_f64(value).unwrap())
+        V::Float(value)
     }
 
-    fn scalar(&mut self) -> Value {
+    fn scalar(&mut self) -> V {
         let pick: f64 = self.rng.random();
         if pick < 0.35 {
-            Value::String(self.string(14))
+            V::Str(self.string(14))
         } else if pick < 0.55 {
             self.integer()
         } else if pick < 0.75 {
             self.float()
         } else if pick < 0.87 {
-            Value::Bool(self.rng.random())
+            V::Bool(self.rng.random())
         } else if pick < 0.95 {
-            Value::Null
+            V::Null
         } else {
-            Value::String("lorem ipsum ".repeat(self.rng.random_range(20..200)))
+            V::Str("lorem ipsum ".repeat(self.rng.random_range(20..200)))
         }
     }
 
     /// A value JSON has no word for, through the helpers; or a plain map
     /// that only looks tagged.
-    fn python_only(&mut self, depth: usize) -> Value {
-        let value = match self.rng.random_range(0..6) {
+    fn python_only(&mut self, depth: usize) -> V {
+        match self.rng.random_range(0..6) {
             0 => {
                 let len = self.rng.random_range(0..=3);
-                let items: Vec<Value> = (0..len).map(|_| self.value(depth + 1)).collect();
-                serde_json::to_value(Tuple(items))
+                V::Tuple((0..len).map(|_| self.value(depth + 1)).collect())
             }
             1 => {
                 let len = self.rng.random_range(0..=20);
-                let bytes: Vec<u8> = (0..len).map(|_| self.rng.random()).collect();
-                serde_json::to_value(Bytes(bytes))
+                V::Bytes((0..len).map(|_| self.rng.random()).collect())
             }
-            2 => serde_json::to_value(Markup(self.string(12))),
-            3 => serde_json::to_value(Uuid(self.rng.random())),
+            2 => V::Markup(self.string(12)),
+            3 => V::Uuid(self.rng.random()),
             4 => {
                 // Years 1 to 9999.
                 let secs = self.rng.random_range(-62_135_596_800..253_402_300_800);
-                serde_json::to_value(HttpDate(UnixTime::from_secs(secs)))
+                V::Date(UnixTime::from_secs(secs))
             }
             _ => {
                 let name = *[" t", " b", " m", " u", " d", " di"]
                     .choose(&mut self.rng)
                     .unwrap();
                 let inner = self.value(depth + 1);
-                Ok(json!({ name: inner }))
+                V::Obj(vec![(name.to_owned(), inner)])
             }
-        };
-        value.unwrap()
+        }
     }
 
-    fn value(&mut self, depth: usize) -> Value {
+    fn value(&mut self, depth: usize) -> V {
         if depth >= 4 {
             return self.scalar();
         }
@@ -280,45 +349,47 @@ impl Gen {
             self.python_only(depth)
         } else if pick < 0.8 {
             let len = self.rng.random_range(0..=4);
-            Value::Array((0..len).map(|_| self.value(depth + 1)).collect())
+            V::Arr((0..len).map(|_| self.value(depth + 1)).collect())
         } else {
-            let mut map = Map::new();
+            let mut map = Vec::new();
             for _ in 0..self.rng.random_range(0..=4) {
                 let key = self.string(8);
                 let value = self.value(depth + 1);
-                map.insert(key, value);
+                V::set(&mut map, key, value);
             }
-            Value::Object(map)
+            V::Obj(map)
         }
     }
 
-    fn session(&mut self) -> Value {
-        let mut map = Map::new();
+    fn session(&mut self) -> V {
+        let mut map = Vec::new();
         if self.rng.random_bool(0.3) {
             let id: u32 = self.rng.random_range(1..=1_000_000);
             let token: [u64; 4] = self.rng.random();
-            map.insert("_user_id".into(), Value::from(id.to_string()));
-            map.insert("_fresh".into(), Value::Bool(self.rng.random()));
-            map.insert(
+            V::set(&mut map, "_user_id".into(), V::Str(id.to_string()));
+            V::set(&mut map, "_fresh".into(), V::Bool(self.rng.random()));
+            V::set(
+                &mut map,
                 "_id".into(),
-                Value::from(token.iter().fold(String::new(), |mut s, w| {
+                V::Str(token.iter().fold(String::new(), |mut s, w| {
                     write!(s, "{w:016x}").unwrap();
                     s
                 })),
             );
         }
         if self.rng.random_bool(0.3) {
-            map.insert("_permanent".into(), Value::Bool(true));
+            V::set(&mut map, "_permanent".into(), V::Bool(true));
         }
         for _ in 0..self.rng.random_range(0..=6) {
             let key = self.string(10);
             let value = self.value(1);
-            map.insert(key, value);
+            V::set(&mut map, key, value);
         }
         if map.is_empty() {
-            map.insert("k".into(), self.value(1));
+            let value = self.value(1);
+            V::set(&mut map, "k".into(), value);
         }
-        Value::Object(map)
+        V::Obj(map)
     }
 }
 
@@ -369,11 +440,21 @@ fn outcome<T>(result: &Result<T, DecodeError>) -> String {
     }
 }
 
-fn count<'a>(cases: &'a [Value], field: &str) -> BTreeMap<&'a str, usize> {
-    cases.iter().fold(BTreeMap::new(), |mut m, c| {
-        *m.entry(c[field].as_str().unwrap_or("-")).or_default() += 1;
+fn count<'a>(labels: impl Iterator<Item = Option<&'a str>>) -> BTreeMap<&'a str, usize> {
+    labels.fold(BTreeMap::new(), |mut m, label| {
+        *m.entry(label.unwrap_or("-")).or_default() += 1;
         m
     })
+}
+
+/// How many of `cases` have each value of `field` (cases we wrote).
+fn count_ours<'a>(cases: &'a [Value], field: &str) -> BTreeMap<&'a str, usize> {
+    count(cases.iter().map(|c| c[field].as_str()))
+}
+
+/// How many of `cases` have each value of `field` (cases Flask wrote).
+fn count_flask<'a>(cases: &'a [J], field: &str) -> BTreeMap<&'a str, usize> {
+    count(cases.iter().map(|c| c[field].as_str()))
 }
 
 // ---------------------------------------------------------------------------
@@ -419,22 +500,17 @@ fn rust_cookies_read_and_rewritten_by_flask() {
             };
         // Mostly sessions; a few lists (Flask fails those with a 500) and a
         // few tags that do not load (BadPayload, a 500 too).
-        let (payload, is_session, loads): (Value, bool, bool) = match g.rng.random_range(0..100) {
+        let (payload, is_session, loads): (V, bool, bool) = match g.rng.random_range(0..100) {
             0..4 => {
                 let len = g.rng.random_range(0..=3);
-                (
-                    Value::Array((0..len).map(|_| g.value(1)).collect()),
-                    false,
-                    true,
-                )
+                (V::Arr((0..len).map(|_| g.value(1)).collect()), false, true)
             }
             4..7 => {
-                let broken = [json!({" t": 5}), json!({" b": "a"}), json!({" u": "xyz"})]
+                let broken = [r#"{" t": 5}"#, r#"{" b": "a"}"#, r#"{" u": "xyz"}"#]
                     .choose(&mut g.rng)
-                    .unwrap()
-                    .clone();
+                    .unwrap();
                 (
-                    serde_json::to_value(Wire::new(json!({"k": broken}))).unwrap(),
+                    V::Wire(Wire::parse(&format!(r#"{{"k": {broken}}}"#)).unwrap()),
                     true,
                     false,
                 )
@@ -443,9 +519,8 @@ fn rust_cookies_read_and_rewritten_by_flask() {
         };
         let at = UnixTime::from_secs(timestamp);
         let cookie = codec.encode_at(&payload, at).unwrap();
-        let wire =
-            session_cookie::json::to_string_sorted(tagged::to_wire(&payload).unwrap().value())
-                .unwrap();
+        // Flask's text for it: sorted keys, escapes, tags, every digit.
+        let wire = tagged::to_wire(&payload).unwrap().to_string();
         let age = now - timestamp;
         let expect = if signed_with == "unknown key" {
             "bad_signature"
@@ -483,7 +558,7 @@ fn rust_cookies_read_and_rewritten_by_flask() {
     fs::write(&cases_path, serde_json::to_string(&doc).unwrap()).unwrap();
     let generated = started.elapsed();
     interop(&[Path::new("check-rust"), &cases_path, &result_path]);
-    let result: Value = serde_json::from_slice(&fs::read(&result_path).unwrap()).unwrap();
+    let result = J::parse(&fs::read_to_string(&result_path).unwrap()).unwrap();
 
     let mut failures = Failures::new("rust->flask");
     for failure in result["failures"].as_array().unwrap() {
@@ -506,9 +581,7 @@ fn rust_cookies_read_and_rewritten_by_flask() {
     let counts = &result["counts"];
     let tagged_count = cases
         .iter()
-        .filter(|c| {
-            Wire::new(serde_json::from_str(c["json"].as_str().unwrap()).unwrap()).has_tags()
-        })
+        .filter(|c| Wire::parse(c["json"].as_str().unwrap()).unwrap().has_tags())
         .count();
     let compressed = cases
         .iter()
@@ -518,8 +591,8 @@ fn rust_cookies_read_and_rewritten_by_flask() {
         "rust->flask: made {} cookies in {generated:.1?} ({compressed} compressed, {tagged_count} \
          with Python-only values; signed with {:?}; outcomes {:?})",
         cases.len(),
-        count(&cases, "signed_with"),
-        count(&cases, "expect"),
+        count_ours(&cases, "signed_with"),
+        count_ours(&cases, "expect"),
     );
     println!(
         "rust->flask: Flask {} / itsdangerous {} checked {} cases in {:.1?}: {} serializer \
@@ -565,7 +638,7 @@ fn flask_cookies_read_rewritten_and_migrated_by_rust() {
     fs::write(&config_path, serde_json::to_string(&config).unwrap()).unwrap();
     interop(&[Path::new("make-flask"), &config_path, &cases_path]);
     let made = started.elapsed();
-    let doc: Value = serde_json::from_slice(&fs::read(&cases_path).unwrap()).unwrap();
+    let doc = J::parse(&fs::read_to_string(&cases_path).unwrap()).unwrap();
     let cases = doc["cases"].as_array().unwrap();
     assert_eq!(cases.len(), CASES);
 
@@ -641,7 +714,7 @@ fn flask_cookies_read_rewritten_and_migrated_by_rust() {
         }
         if let Some(plain) = case["plain"].as_str() {
             let ours = timeless
-                .decode_at::<Value>(cookie, now)
+                .decode_at::<Box<RawValue>>(cookie, now)
                 .map(|d| session_cookie::json::to_string(d.value()).unwrap());
             if ours.as_deref() != Ok(plain) {
                 fail("plain JSON", plain, &format!("{ours:?}"));
@@ -676,13 +749,19 @@ fn flask_cookies_read_rewritten_and_migrated_by_rust() {
         let moved = migrate_at(cookie, Legacy::Flask(&codec), &native, now);
         match (&moved, expect) {
             (Ok(moved), "ok") => {
-                let token = native.decode_at::<Value>(moved.token(), now).unwrap();
-                let view = codec.decode_at::<Value>(cookie, now).unwrap();
-                if token.origin().as_secs() != timestamp || token.value() != view.value() {
+                let token = native
+                    .decode_at::<Box<RawValue>>(moved.token(), now)
+                    .unwrap();
+                let view = codec.decode_at::<Box<RawValue>>(cookie, now).unwrap();
+                // The same value, exactly (every digit), whatever the key
+                // order.
+                let sorted = |raw: &RawValue| session_cookie::json::to_string_sorted(raw).unwrap();
+                let (token_json, view_json) = (sorted(token.value()), sorted(view.value()));
+                if token.origin().as_secs() != timestamp || token_json != view_json {
                     fail(
                         "migrated token",
-                        &format!("origin {timestamp}, {}", view.value()),
-                        &format!("origin {}, {}", token.origin(), token.value()),
+                        &format!("origin {timestamp}, {view_json}"),
+                        &format!("origin {}, {token_json}", token.origin()),
                     );
                 } else {
                     *tally.entry("migrated").or_default() += 1;
@@ -713,8 +792,8 @@ fn flask_cookies_read_rewritten_and_migrated_by_rust() {
          {:?}); checked in {:.1?}: {tally:?}",
         doc["flask_version"].as_str().unwrap(),
         cases.len(),
-        count(cases, "via"),
-        count(cases, "expect"),
+        count_flask(cases, "via"),
+        count_flask(cases, "expect"),
         started.elapsed() - made,
     );
     let failed = failures.list.len();

@@ -307,19 +307,21 @@ fn run(command: Command) -> Result<String, Failure> {
                         usage("--key, --keys-*, --purpose, --cookie-name, --encrypt and --max-lifetime apply to --format native");
                     }
                     let config = flask_config(salt).with_max_age(max_age);
-                    let decoded = FlaskCodec::new(&django.ring()?, config)
+                    let codec = FlaskCodec::new(&django.ring()?, config);
+                    let decoded = codec
                         .decode_wire_at(cookie, now)
                         .map_err(Failure::from)?
                         .into_value();
                     // Plain sessions print as plain JSON; sessions with
                     // Python-only values in the wire form that keeps them.
-                    return if wire || decoded.has_tags() {
-                        Ok(decoded.to_string())
-                    } else {
-                        decoded
-                            .to_plain()
-                            .map_err(|err| Failure::from(session_cookie::DecodeError::BadPayload(err)))
-                    };
+                    if wire || decoded.has_tags() {
+                        return Ok(decoded.to_string());
+                    }
+                    // The application's view, in the cookie's own key order
+                    // (the wire form has Flask's sorted order).
+                    codec
+                        .decode_at::<Box<RawValue>>(cookie, now)
+                        .map(session_cookie::Decoded::into_value)
                 }
                 FormatArg::Native => {
                     if django.given() || salt.is_some() {
