@@ -20,13 +20,12 @@ use session_cookie::{MasterKey, NativeCodec, NativeConfig, NativeKeyRing, UnixTi
 #[allow(dead_code)] // each CLI test uses its own part
 mod cli_support;
 
-mod support {
-    #[allow(unreachable_pub)]
-    pub mod exact;
-}
+#[path = "../../tests/support/exact.rs"]
+#[allow(unreachable_pub)]
+mod exact;
 
 use cli_support::{run, stderr, stdout};
-use support::exact::J;
+use exact::J;
 
 /// The vector file's cases, read exactly (every number's text, every
 /// object's key order).
