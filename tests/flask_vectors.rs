@@ -576,14 +576,10 @@ mod tags_by_type {
         }
     }
 
-    /// A value in Flask's wire form has no meaning outside Flask (the
-    /// crate's own writer refuses it in plain JSON): the other codecs
-    /// should refuse it rather than write its tags. They do not yet: the
-    /// Django and native codecs write through `serde_json`, to which a
-    /// `Wire` is the wire JSON itself (see the report of the `tflask`
-    /// branch); un-ignore this test with the fix.
+    /// A value in Flask's wire form has no meaning outside Flask: the other
+    /// codecs refuse it rather than write its tags (they write through the
+    /// crate's one exact writer, which knows a `Wire` by its type).
     #[test]
-    #[ignore = "known library bug: DjangoCodec and NativeCodec write a Wire's Flask tags verbatim"]
     fn django_and_native_refuse_a_wire_value() {
         let django = DjangoCodec::sessions(&KeyRing::new("k").unwrap());
         let key = MasterKey::new("k1", (1..=32).collect()).unwrap();

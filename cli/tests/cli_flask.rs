@@ -337,7 +337,8 @@ fn inspect_tells_the_formats_apart() {
             "{report}"
         );
     }
-    let django: Vec<J> = serde_json::from_str(include_str!("../../tests/vectors/django.json")).unwrap();
+    let django: Vec<J> =
+        serde_json::from_str(include_str!("../../tests/vectors/django.json")).unwrap();
     for case in django.iter().filter(|c| c["kind"] == "encode") {
         assert_eq!(format_of(case["cookie"].as_str().unwrap()), "django");
     }
@@ -446,7 +447,8 @@ fn flask_vectors_migrate() {
 fn django_vectors_migrate() {
     let key = native_key();
     let native = native_codec();
-    let django: Vec<J> = serde_json::from_str(include_str!("../../tests/vectors/django.json")).unwrap();
+    let django: Vec<J> =
+        serde_json::from_str(include_str!("../../tests/vectors/django.json")).unwrap();
     let mut moved = 0;
     for case in django
         .iter()
