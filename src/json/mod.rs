@@ -80,9 +80,10 @@ pub fn to_writer<W: io::Write, T: Serialize + ?Sized>(
 }
 
 /// Appends `value` to `out` as a Django or native cookie payload: Python's
-/// JSON in the value's own key order, through the crate's one exact writer
-/// (so a Flask-only helper is written as Python's `json` would write it,
-/// and a value in Flask's wire form is refused), and refused when it keys
+/// JSON in the value's own key order, streamed by [`to_writer`] (a
+/// Flask-only helper is written as Python's `json` would write it, and a
+/// value in Flask's wire form is refused: see `py::WireBody`), and refused
+/// when it keys
 /// an object by `serde_json`'s `RawValue` token, which would not read back
 /// as a map (see `reserved`).
 pub(crate) fn write_payload<T: Serialize + ?Sized>(
@@ -90,9 +91,7 @@ pub(crate) fn write_payload<T: Serialize + ?Sized>(
     value: &T,
 ) -> Result<(), serde_json::Error> {
     let start = out.len();
-    py::to_py(value)?
-        .write(out, py::Style::Json)
-        .map_err(serde::ser::Error::custom)?;
+    to_writer(&mut *out, value)?;
     reserved::check(out.get(start..).unwrap_or_default()).map_err(|_| {
         serde::ser::Error::custom(
             "an object is keyed by a reserved serde_json token ($serde_json::private::RawValue), \

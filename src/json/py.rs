@@ -523,6 +523,9 @@ impl ser::Serializer for PySerializer {
         name: &'static str,
         value: &T,
     ) -> Result<Py, Self::Error> {
+        if name == names::WIRE {
+            return value.serialize(WireCatcher);
+        }
         let inner = value.serialize(PySerializer)?;
         let text = |inner: Py| match inner {
             Py::Str(text) => Ok(text),
@@ -537,7 +540,6 @@ impl ser::Serializer for PySerializer {
             names::MARKUP => Py::Markup(text(inner)?),
             names::UUID => Py::Uuid(text(inner)?),
             names::DATE => Py::Date(text(inner)?),
-            names::WIRE => Py::Wire(Box::new(inner)),
             _ => inner,
         })
     }
@@ -930,8 +932,111 @@ impl Serialize for Py {
             Self::Markup(text) => serializer.serialize_newtype_struct(names::MARKUP, text),
             Self::Uuid(text) => serializer.serialize_newtype_struct(names::UUID, text),
             Self::Date(text) => serializer.serialize_newtype_struct(names::DATE, text),
-            Self::Wire(value) => serializer.serialize_newtype_struct(names::WIRE, value),
+            Self::Wire(value) => serializer.serialize_newtype_struct(names::WIRE, &WireBody(value)),
         }
+    }
+}
+
+/// The inside of a value in Flask's tagged wire form. Only this crate's
+/// Flask writer takes it (through [`WireCatcher`], the one serializer that
+/// says it is not human-readable); to every other serializer (`serde_json`,
+/// and so the Django and native codecs) it is an error, so a wire value's
+/// tags are never written where they would be mere data.
+pub(crate) struct WireBody<'a>(pub(crate) &'a Py);
+
+impl Serialize for WireBody<'_> {
+    fn serialize<S: ser::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        if serializer.is_human_readable() {
+            return Err(ser::Error::custom(
+                "a value in Flask's tagged wire form is written only by the Flask codec",
+            ));
+        }
+        let text = self
+            .0
+            .to_text(Style::FlaskView)
+            .map_err(ser::Error::custom)?;
+        serializer.serialize_str(&text)
+    }
+}
+
+/// Takes a [`WireBody`]'s text back as the wire value it is.
+struct WireCatcher;
+
+/// The methods of a serializer that takes only a string.
+macro_rules! only_str {
+    ($($method:ident($($arg:ty),*) -> $ok:ty;)*) => {
+        $(fn $method(self, $(_: $arg),*) -> Result<$ok, Self::Error> {
+            Err(ser::Error::custom("a Flask wire value holds JSON text"))
+        })*
+    };
+}
+
+impl ser::Serializer for WireCatcher {
+    type Ok = Py;
+    type Error = serde_json::Error;
+    type SerializeSeq = Impossible<Py, serde_json::Error>;
+    type SerializeTuple = Impossible<Py, serde_json::Error>;
+    type SerializeTupleStruct = Impossible<Py, serde_json::Error>;
+    type SerializeTupleVariant = Impossible<Py, serde_json::Error>;
+    type SerializeMap = Impossible<Py, serde_json::Error>;
+    type SerializeStruct = Impossible<Py, serde_json::Error>;
+    type SerializeStructVariant = Impossible<Py, serde_json::Error>;
+
+    fn is_human_readable(&self) -> bool {
+        false
+    }
+
+    fn serialize_str(self, v: &str) -> Result<Py, Self::Error> {
+        Py::parse(v)
+            .map(|value| Py::Wire(Box::new(value)))
+            .map_err(ser::Error::custom)
+    }
+
+    only_str! {
+        serialize_bool(bool) -> Py;
+        serialize_i8(i8) -> Py;
+        serialize_i16(i16) -> Py;
+        serialize_i32(i32) -> Py;
+        serialize_i64(i64) -> Py;
+        serialize_u8(u8) -> Py;
+        serialize_u16(u16) -> Py;
+        serialize_u32(u32) -> Py;
+        serialize_u64(u64) -> Py;
+        serialize_f32(f32) -> Py;
+        serialize_f64(f64) -> Py;
+        serialize_char(char) -> Py;
+        serialize_bytes(&[u8]) -> Py;
+        serialize_none() -> Py;
+        serialize_unit() -> Py;
+        serialize_unit_struct(&'static str) -> Py;
+        serialize_unit_variant(&'static str, u32, &'static str) -> Py;
+        serialize_seq(Option<usize>) -> Self::SerializeSeq;
+        serialize_tuple(usize) -> Self::SerializeTuple;
+        serialize_tuple_struct(&'static str, usize) -> Self::SerializeTupleStruct;
+        serialize_tuple_variant(&'static str, u32, &'static str, usize) -> Self::SerializeTupleVariant;
+        serialize_map(Option<usize>) -> Self::SerializeMap;
+        serialize_struct(&'static str, usize) -> Self::SerializeStruct;
+        serialize_struct_variant(&'static str, u32, &'static str, usize) -> Self::SerializeStructVariant;
+    }
+
+    fn serialize_some<T: Serialize + ?Sized>(self, _value: &T) -> Result<Py, Self::Error> {
+        Err(ser::Error::custom("a Flask wire value holds JSON text"))
+    }
+    fn serialize_newtype_struct<T: Serialize + ?Sized>(
+        self,
+        _name: &'static str,
+        _value: &T,
+    ) -> Result<Py, Self::Error> {
+        Err(ser::Error::custom("a Flask wire value holds JSON text"))
+    }
+    fn serialize_newtype_variant<T: Serialize + ?Sized>(
+        self,
+        _name: &'static str,
+        _index: u32,
+        _variant: &'static str,
+        _value: &T,
+    ) -> Result<Py, Self::Error> {
+        Err(ser::Error::custom("a Flask wire value holds JSON text"))
     }
 }
 

@@ -607,7 +607,7 @@ impl Wire {
 
 impl Serialize for Wire {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_newtype_struct(names::WIRE, &self.0)
+        serializer.serialize_newtype_struct(names::WIRE, &super::py::WireBody(&self.0))
     }
 }
 
