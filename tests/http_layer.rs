@@ -97,12 +97,13 @@ fn app(layer: SessionLayer) -> Router {
             "/measure",
             get(
                 |session: SessionHandle, Query(p): Query<Params>| async move {
-                    let previous = session.remove("big");
+                    let previous: Option<String> = session.get("big").unwrap();
+                    session.remove("big");
                     session.insert("big", noise(p.n.unwrap(), 0)).unwrap();
                     let needed = format!("{:?}", session.cookies_needed());
                     session.remove("big");
                     if let Some(previous) = previous {
-                        session.lock().insert_value("big", previous);
+                        session.insert("big", previous).unwrap();
                     }
                     needed
                 },

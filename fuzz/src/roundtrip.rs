@@ -47,7 +47,9 @@ pub fn run(data: &[u8]) {
     let mut session = Session::new();
     if let Value::Object(map) = &value {
         for (k, v) in map {
-            session.insert_value(k.clone(), v.clone());
+            if session.insert(k.clone(), v).is_err() {
+                return;
+            }
         }
     }
     let which = input.codec % CODECS;
