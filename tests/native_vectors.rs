@@ -16,8 +16,14 @@
 
 use std::collections::{BTreeMap, HashSet};
 
-use serde_json::Value;
+use serde_json::value::RawValue;
 use session_cookie::{NativeCodec, NativeConfig, NativeKeyRing, UnixTime, json};
+
+mod support {
+    pub mod exact;
+}
+/// The vectors read exactly (key order and every digit).
+use support::exact::J;
 
 /// How many cases the file holds, by expected outcome: deleting a case
 /// fails the tests.
@@ -31,19 +37,19 @@ const COUNTS: [(&str, usize); 6] = [
 ];
 const ENCODE_CASES: usize = 9;
 
-fn file() -> Value {
+fn file() -> J {
     serde_json::from_str(include_str!("vectors/native.json")).expect("vector file parses")
 }
 
-fn cases() -> Vec<Value> {
+fn cases() -> Vec<J> {
     file()["cases"].as_array().unwrap().clone()
 }
 
-fn secs(value: &Value) -> UnixTime {
+fn secs(value: &J) -> UnixTime {
     UnixTime::from_secs(value.as_i64().unwrap())
 }
 
-fn codec(case: &Value) -> NativeCodec {
+fn codec(case: &J) -> NativeCodec {
     let lines: Vec<&str> = case["keys"]
         .as_array()
         .unwrap()
@@ -90,7 +96,7 @@ fn the_file_is_complete() {
     let encode = cases.iter().filter(|c| c["encode"] == true).count();
     assert_eq!(encode, ENCODE_CASES);
     // Every mode and key state is represented.
-    let has = |f: &dyn Fn(&Value) -> bool| cases.iter().any(f);
+    let has = |f: &dyn Fn(&J) -> bool| cases.iter().any(f);
     assert!(has(&|c| c["mode"] == "encrypted" && c["compress"] == true));
     assert!(has(&|c| c["mode"] == "encrypted" && c["padding"] != 1));
     assert!(has(&|c| c["mode"] == "signed" && c["compress"] == true));
@@ -103,7 +109,8 @@ fn every_case_decodes_as_published() {
     for case in cases() {
         let name = case["name"].as_str().unwrap();
         let codec = codec(&case);
-        let result = codec.decode_at::<Value>(case["token"].as_str().unwrap(), secs(&case["now"]));
+        let result =
+            codec.decode_at::<Box<RawValue>>(case["token"].as_str().unwrap(), secs(&case["now"]));
         let kind = result
             .as_ref()
             .map_or_else(|err| err.kind().replace('-', "_"), |_| "ok".to_owned());

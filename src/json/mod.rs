@@ -129,6 +129,9 @@ pub fn to_string_sorted<T: Serialize + ?Sized>(value: &T) -> Result<String, serd
 /// to positions only so that no content reaches an error message. Objects
 /// keyed by `serde_json`'s `RawValue` token are refused (see `reserved`).
 pub(crate) fn from_slice<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, PayloadError> {
+    // The nesting bound holds for every `T`: a `RawValue` (or any type that
+    // skips what it does not read) would otherwise pass any depth.
+    raw::check_nesting(bytes)?;
     reserved::check(bytes)?;
     serde_json::from_slice(bytes).map_err(|err| PayloadError::from_json(&err))
 }

@@ -147,6 +147,12 @@ impl PartialEq<&str> for J {
     }
 }
 
+impl PartialEq<i32> for J {
+    fn eq(&self, other: &i32) -> bool {
+        self.as_i64() == Some(i64::from(*other))
+    }
+}
+
 impl PartialEq<bool> for J {
     fn eq(&self, other: &bool) -> bool {
         self.as_bool() == Some(*other)
