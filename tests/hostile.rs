@@ -20,10 +20,14 @@
 #[allow(dead_code, unreachable_pub, clippy::cast_possible_truncation)]
 #[path = "../fuzz/src/common.rs"]
 mod common;
+#[path = "support/exact.rs"]
+mod exact;
 
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE, URL_SAFE_NO_PAD};
-use serde_json::{Value, json};
+use exact::J;
+use serde_json::json;
+use serde_json::value::RawValue;
 use session_cookie::{
     DecodeError, DjangoCodec, KeyRing, KeyState, Limits, Malformed, MasterKey, NativeCodec,
     NativeConfig, NativeKeyRing, PayloadError, SizeLimit, UnixTime,
@@ -63,7 +67,8 @@ enum Expect {
     /// `BadPayload(Json { .. })`, at any position.
     Json,
     /// Accepted, with this value.
-    Ok(Value),
+    /// Decodes to exactly this (every digit, keys in order).
+    Ok(J),
 }
 
 struct Case {
@@ -103,16 +108,26 @@ impl Codecs {
         }
     }
 
-    fn decode(&self, codec: Codec, cookie: &str) -> Result<Value, DecodeError> {
+    fn decode(&self, codec: Codec, cookie: &str) -> Result<J, DecodeError> {
         let now = UnixTime::from_secs(NOW);
         match codec {
-            Codec::Django => self.django.decode_at::<Value>(cookie, now),
-            Codec::DjangoSigning => self.signing.decode_at::<Value>(cookie, now),
-            Codec::Signed => self.signed.decode_at::<Value>(cookie, now),
-            Codec::Encrypted => self.encrypted.decode_at::<Value>(cookie, now),
+            Codec::Django => self.django.decode_at::<Box<RawValue>>(cookie, now),
+            Codec::DjangoSigning => self.signing.decode_at::<Box<RawValue>>(cookie, now),
+            Codec::Signed => self.signed.decode_at::<Box<RawValue>>(cookie, now),
+            Codec::Encrypted => self.encrypted.decode_at::<Box<RawValue>>(cookie, now),
         }
-        .map(session_cookie::Decoded::into_value)
+        .map(|decoded| exact(decoded.value()))
     }
+}
+
+/// A decoded payload as an exact tree.
+fn exact(raw: &RawValue) -> J {
+    J::parse(raw.get()).unwrap()
+}
+
+/// An expected payload, from its JSON text (in its key order).
+fn j(text: &str) -> J {
+    J::parse(text).unwrap()
 }
 
 // ---------------------------------------------------------------- makers
@@ -658,19 +673,19 @@ fn base64_forms(t: &mut Table, codecs: &Codecs) {
         "authentic payload with = padding",
         Codec::DjangoSigning,
         django_signed("django.core.signing", "e30=", NOW_B62),
-        Expect::Ok(json!({})),
+        Expect::Ok(J::from(json!({}))),
     );
     t.add(
         "authentic payload with == padding",
         Codec::DjangoSigning,
         django_signed("django.core.signing", "MQ==", NOW_B62),
-        Expect::Ok(json!(1)),
+        Expect::Ok(J::from(json!(1))),
     );
     t.add(
         "authentic payload with non-zero trailing bits",
         Codec::DjangoSigning,
         django_signed("django.core.signing", "e31", NOW_B62),
-        Expect::Ok(json!({})),
+        Expect::Ok(J::from(json!({}))),
     );
     t.add(
         "authentic payload of wrong length",
@@ -694,7 +709,7 @@ fn base64_forms(t: &mut Table, codecs: &Codecs) {
         "authentic leading-zero timestamp",
         Codec::Django,
         django_json(b"{}", false, &format!("000{NOW_B62}")),
-        Expect::Ok(json!({})),
+        Expect::Ok(J::from(json!({}))),
     );
 
     // Native: strict base64url, one text per token.
@@ -707,7 +722,7 @@ fn base64_forms(t: &mut Table, codecs: &Codecs) {
             codec,
             URL_SAFE.encode(&bytes),
             if bytes.len() % 3 == 0 {
-                Expect::Ok(json!({"user_id": 42, "name": "hostile"}))
+                Expect::Ok(J::from(json!({"user_id": 42, "name": "hostile"})))
             } else {
                 enc.clone()
             },
@@ -818,7 +833,7 @@ fn bombs_and_json(t: &mut Table) {
         "Django: inflates to exactly 1 MiB",
         Codec::Django,
         django_json(&at_cap, true, NOW_B62),
-        Expect::Ok(json!({})),
+        Expect::Ok(J::from(json!({}))),
     );
     // Broken streams.
     let stream = zlib(b"{\"a\":\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"}");
@@ -874,7 +889,7 @@ fn bombs_and_json(t: &mut Table) {
             &format!(".{}", URL_SAFE_NO_PAD.encode(&junk_after)),
             NOW_B62,
         ),
-        Expect::Ok(json!({"a": "a".repeat(32)})),
+        Expect::Ok(J::from(json!({"a": "a".repeat(32)}))),
     );
     for codec in NATIVE {
         let n = NOW as u64;
@@ -926,7 +941,7 @@ fn bombs_and_json(t: &mut Table) {
 
     // Huge numbers: kept digit for digit, never a float overflow.
     let many_digits = format!("{{\"n\":{}}}", "9".repeat(10_000));
-    let huge: Value = serde_json::from_str(&many_digits).unwrap();
+    let huge = j(&many_digits);
     t.add(
         "Django: a 10000-digit integer",
         Codec::Django,
@@ -941,7 +956,7 @@ fn bombs_and_json(t: &mut Table) {
     );
     for text in ["1e400", "-1e400", "1e-400", "1E+999999999999"] {
         let json = format!("{{\"n\":{text}}}");
-        let value: Value = serde_json::from_str(&json).unwrap();
+        let value = j(&json);
         t.add(
             format!("Django: the number {text}"),
             Codec::Django,
@@ -983,7 +998,7 @@ fn bombs_and_json(t: &mut Table) {
 
     // Duplicate keys: the last value wins, as in a Python dict.
     let dup = br#"{"user_id":1,"user_id":2,"role":"user","role":"admin"}"#;
-    let last_wins = json!({"user_id": 2, "role": "admin"});
+    let last_wins = j(r#"{"user_id": 2, "role": "admin"}"#);
     t.add(
         "Django: duplicate keys",
         Codec::Django,
@@ -1017,7 +1032,7 @@ fn bombs_and_json(t: &mut Table) {
             );
         }
         let latin1: String = bytes.iter().map(|&b| char::from(b)).collect();
-        let value: Value = serde_json::from_str(&latin1).unwrap();
+        let value = j(&latin1);
         t.add(
             format!("Django: {label} in a string, read as Latin-1"),
             Codec::Django,
@@ -1156,7 +1171,7 @@ fn timestamps(t: &mut Table) {
         "Django: timestamp i64::MAX",
         Codec::Django,
         django_json(b"{}", false, "AzL8n0Y58m7"),
-        Expect::Ok(json!({})),
+        Expect::Ok(J::from(json!({}))),
     );
     // Negative: long expired, unless there is no maximum age.
     t.add(
@@ -1190,7 +1205,7 @@ fn timestamps(t: &mut Table) {
         "Django signing: timestamp -1, no max age",
         Codec::DjangoSigning,
         django_signed(signing_salt, "e30", "-1"),
-        Expect::Ok(json!({})),
+        Expect::Ok(J::from(json!({}))),
     );
     t.add(
         "Django: one second past the max age",
@@ -1205,13 +1220,13 @@ fn timestamps(t: &mut Table) {
         "Django: exactly the max age",
         Codec::Django,
         django_json(b"{}", false, &b62(NOW - 1_209_600)),
-        Expect::Ok(json!({})),
+        Expect::Ok(J::from(json!({}))),
     );
     t.add(
         "Django: far future (no skew rule, as in Django)",
         Codec::Django,
         django_json(b"{}", false, "zzzzzzz"),
-        Expect::Ok(json!({})),
+        Expect::Ok(J::from(json!({}))),
     );
 
     // Native: two clocks in the authenticated header.
@@ -1234,7 +1249,7 @@ fn timestamps(t: &mut Table) {
             "native: issued 60 s ahead (the skew)",
             codec,
             tok(n + 60, n),
-            Expect::Ok(json!({})),
+            Expect::Ok(J::from(json!({}))),
         );
         t.add(
             "native: issued at u64::MAX",
@@ -1301,7 +1316,7 @@ fn timestamps(t: &mut Table) {
         "native: origin 0, no absolute lifetime (signed codec)",
         Codec::Signed,
         native_token(0, 0, b"k1", n, 0, b"{}"),
-        Expect::Ok(json!({})),
+        Expect::Ok(J::from(json!({}))),
     );
 }
 
@@ -1716,7 +1731,7 @@ fn all_cases(codecs: &Codecs) -> Vec<Case> {
     t.cases
 }
 
-fn matches(expect: &Expect, got: &Result<Value, DecodeError>) -> bool {
+fn matches(expect: &Expect, got: &Result<J, DecodeError>) -> bool {
     match (expect, got) {
         (Expect::Err(e), Err(g)) => e == g,
         (Expect::Json, Err(BadPayload(PayloadError::Json { .. }))) => true,
@@ -1850,59 +1865,65 @@ fn sessions_refuse_what_values_refuse() {
 /// What the fuzzers found in `src/`, each pinned to the behaviour of its
 /// fix (SECURITY.md, "Findings"; `src/json/reserved.rs`).
 mod findings {
-    use serde_json::{Value, json};
+    use serde_json::json;
+    use serde_json::value::RawValue;
     use session_cookie::{DecodeError, DjangoCodec, EncodeError, KeyRing, PayloadError, UnixTime};
 
-    use super::{NOW, NOW_B62, SECRET, django_json};
+    use super::{J, NOW, NOW_B62, SECRET, django_json, exact, j};
 
     fn codec() -> DjangoCodec {
         DjangoCodec::sessions(&KeyRing::new(SECRET).unwrap())
     }
 
-    fn round_trip(value: &Value) -> Value {
+    fn round_trip<T: serde::Serialize>(value: &T) -> J {
         let codec = codec();
         let now = UnixTime::from_secs(NOW);
         let cookie = codec.encode_at(value, now).unwrap();
-        codec.decode_at::<Value>(&cookie, now).unwrap().into_value()
+        exact(
+            codec
+                .decode_at::<Box<RawValue>>(&cookie, now)
+                .unwrap()
+                .value(),
+        )
     }
 
-    /// F1: serde_json (`arbitrary_precision`, `raw_value`) would read these
-    /// objects back as a number or as the JSON the string spells (injected
-    /// structure). They are refused on encode rather than written.
+    /// F1: with `raw_value`, serde_json reads an object keyed by its
+    /// `RawValue` token into a `Value` as the JSON the string spells
+    /// (injected structure); such objects are refused on encode rather
+    /// than written. Since `arbitrary_precision` is gone (issue 10),
+    /// `$serde_json::private::Number` is an ordinary key: it round-trips.
     #[test]
     fn token_keys_are_refused_on_encode() {
-        for value in [
-            json!({"prefs": {"$serde_json::private::Number": "123"}}),
-            json!({"prefs": {"$serde_json::private::RawValue": "{\"is_admin\":true}"}}),
-        ] {
-            let err = codec()
-                .encode_at(&value, UnixTime::from_secs(NOW))
-                .unwrap_err();
-            assert!(matches!(err, EncodeError::Serialize(_)), "{err:?}");
-        }
-        // The same strings as values, or longer keys, are ordinary data.
-        let fine =
-            json!({"note": "$serde_json::private::Number", "$serde_json::private::Numbers": 1});
+        let value = json!({"prefs": {"$serde_json::private::RawValue": "{\"is_admin\":true}"}});
+        let err = codec()
+            .encode_at(&value, UnixTime::from_secs(NOW))
+            .unwrap_err();
+        assert!(matches!(err, EncodeError::Serialize(_)), "{err:?}");
+        // The same strings as values, longer keys, and the Number token
+        // (no longer special) are ordinary data.
+        let fine = j(
+            r#"{"note":"$serde_json::private::RawValue","$serde_json::private::RawValues":1,"prefs":{"$serde_json::private::Number":"123"}}"#,
+        );
         assert_eq!(round_trip(&fine), fine);
     }
 
-    /// F1 and F3: an authentic cookie that Django wrote with such a key is
-    /// refused the same way by the eager and the lazy decoder, however the
-    /// key is escaped; it is never read as a number, as JSON, or as null.
+    /// F1 and F3: an authentic cookie that Django wrote with the `RawValue`
+    /// token key is refused the same way by the eager and the lazy decoder,
+    /// however the key is escaped; it is never read as JSON. The Number
+    /// token key reads as the dict it is, through both.
     #[test]
     fn token_keys_are_refused_on_decode_by_both_decoders() {
         let codec = codec();
         let now = UnixTime::from_secs(NOW);
         for json in [
-            r#"{"prefs":{"$serde_json::private::Number":"123"}}"#,
             r#"{"prefs":{"$serde_json::private::RawValue":"{\"is_admin\":true}"}}"#,
-            r#"{"prefs":{"$serde_json::private::Number":{}}}"#,
             r#"{"prefs":{"\u0024serde_json::private::RawValue":"[1]"}}"#,
+            r#"{"prefs":{"$serde\u005fjson::private::RawValue":{}}}"#,
         ] {
             let cookie = django_json(json.as_bytes(), false, NOW_B62);
             let reserved = DecodeError::BadPayload(PayloadError::ReservedKey);
             assert_eq!(
-                codec.decode_at::<Value>(&cookie, now).unwrap_err(),
+                codec.decode_at::<Box<RawValue>>(&cookie, now).unwrap_err(),
                 reserved,
                 "{json}"
             );
@@ -1912,6 +1933,19 @@ mod findings {
                 "{json}"
             );
         }
+        for json in [
+            r#"{"prefs":{"$serde_json::private::Number":"123"}}"#,
+            r#"{"prefs":{"$serde_json::private::Number":{}}}"#,
+        ] {
+            let cookie = django_json(json.as_bytes(), false, NOW_B62);
+            let value = codec.decode_at::<Box<RawValue>>(&cookie, now).unwrap();
+            assert_eq!(exact(value.value()), j(json));
+            let session = codec.decode_session_at(&cookie, now).unwrap().into_value();
+            assert_eq!(
+                session.get::<serde_json::Value>("prefs").unwrap().unwrap(),
+                serde_json::from_str::<serde_json::Value>(&j(json)["prefs"].to_text()).unwrap()
+            );
+        }
     }
 
     /// F2: a number beyond the double range (`1e400`, which Django reads as
@@ -1919,7 +1953,7 @@ mod findings {
     /// `Infinity`, which no JSON reader reads back.
     #[test]
     fn overflowing_number_survives_a_save() {
-        let value: Value = serde_json::from_str(r#"{"n":1e400}"#).unwrap();
+        let value = j(r#"{"n":1e400}"#);
         let decoded = round_trip(&value);
         let again = round_trip(&decoded);
         assert_eq!(again, decoded);
@@ -1935,13 +1969,14 @@ mod flask {
     use base64::Engine;
     use base64::engine::general_purpose::URL_SAFE_NO_PAD;
     use hmac::{Hmac, KeyInit, Mac};
-    use serde_json::{Value, json};
+    use serde_json::json;
+    use serde_json::value::RawValue;
     use session_cookie::{
         DecodeError, FlaskCodec, FlaskConfig, KeyRing, Malformed, PayloadError, SizeLimit, UnixTime,
     };
     use sha1::Sha1;
 
-    use super::{Expect, deep_array, matches, zlib};
+    use super::{Expect, J, deep_array, exact, matches, zlib};
 
     const NOW: i64 = 1_700_000_000;
     const SECRET: &str = "hostile-flask-secret";
@@ -2087,7 +2122,7 @@ mod flask {
             (
                 "exactly the lifetime",
                 json_cookie(b"{}", false, n - MAX_AGE as u64),
-                Expect::Ok(json!({})),
+                Expect::Ok(J::from(json!({}))),
             ),
             (
                 "zip bomb",
@@ -2110,7 +2145,7 @@ mod flask {
             (
                 "duplicate keys",
                 json_cookie(br#"{"a":1,"a":2}"#, false, n),
-                Expect::Ok(json!({"a": 2})),
+                Expect::Ok(J::from(json!({"a": 2}))),
             ),
             ("NaN", json_cookie(br#"{"a":NaN}"#, false, n), Expect::Json),
             (
@@ -2164,8 +2199,8 @@ mod flask {
         let mut failures = Vec::new();
         for (name, cookie, expect) in &cases {
             let got = codec
-                .decode_at::<Value>(cookie, now)
-                .map(session_cookie::Decoded::into_value);
+                .decode_at::<Box<RawValue>>(cookie, now)
+                .map(|decoded| exact(decoded.value()));
             if !matches(expect, &got) {
                 failures.push(format!("{name}: expected {expect:?}, got {got:?}"));
             }

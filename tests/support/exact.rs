@@ -95,6 +95,10 @@ impl J {
         }
     }
 
+    pub fn is_object(&self) -> bool {
+        matches!(self, Self::Obj(_))
+    }
+
     pub fn is_null(&self) -> bool {
         *self == Self::Null
     }
