@@ -11,8 +11,9 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use hkdf::Hkdf;
 use hmac::{Hmac, Mac};
-use serde_json::{Map, Number, Value};
 use sha2::{Digest, Sha256};
+
+use super::exact::J;
 
 /// Reads configuration bytes from the front of the input. Past the end it
 /// reads zeros, so every input is a complete configuration.
@@ -261,18 +262,19 @@ pub enum ArbValue {
 pub const MAX_DEPTH: usize = 100;
 
 impl ArbValue {
-    /// The value as JSON, nesting cut at [`MAX_DEPTH`].
-    pub fn to_json(&self) -> Value {
+    /// The value as exact JSON (every digit kept), nesting cut at
+    /// [`MAX_DEPTH`].
+    pub fn to_json(&self) -> J {
         self.to_json_at(0)
     }
 
-    fn to_json_at(&self, depth: usize) -> Value {
+    fn to_json_at(&self, depth: usize) -> J {
         match self {
-            Self::Null => Value::Null,
-            Self::Bool(b) => Value::Bool(*b),
-            Self::I64(n) => Value::from(*n),
-            Self::U64(n) => Value::from(*n),
-            Self::F64(f) => Number::from_f64(*f).map_or(Value::Null, Value::Number),
+            Self::Null => J::Null,
+            Self::Bool(b) => J::Bool(*b),
+            Self::I64(n) => J::from(*n),
+            Self::U64(n) => J::from(*n),
+            Self::F64(f) => J::from(*f),
             Self::BigInt(negative, digits) => {
                 let mut text: String = digits
                     .iter()
@@ -284,28 +286,25 @@ impl ArbValue {
                 }
                 let text = text.trim_start_matches('0');
                 let text = if text.is_empty() { "0" } else { text };
-                let text = if *negative {
+                J::num(if *negative {
                     format!("-{text}")
                 } else {
                     text.to_owned()
-                };
-                serde_json::from_str(&text).unwrap_or(Value::Null)
+                })
             }
-            Self::Str(s) => Value::String(s.clone()),
-            Self::Arr(items) if depth < MAX_DEPTH => Value::Array(
+            Self::Str(s) => J::Str(s.clone()),
+            Self::Arr(items) if depth < MAX_DEPTH => J::Arr(
                 items
                     .iter()
                     .map(|item| item.to_json_at(depth + 1))
                     .collect(),
             ),
-            Self::Obj(entries) if depth < MAX_DEPTH => {
-                let mut map = Map::new();
-                for (key, value) in entries {
-                    map.insert(key.clone(), value.to_json_at(depth + 1));
-                }
-                Value::Object(map)
-            }
-            Self::Arr(_) | Self::Obj(_) => Value::Null,
+            Self::Obj(entries) if depth < MAX_DEPTH => J::obj(
+                entries
+                    .iter()
+                    .map(|(key, value)| (key.clone(), value.to_json_at(depth + 1))),
+            ),
+            Self::Arr(_) | Self::Obj(_) => J::Null,
         }
     }
 }
@@ -354,14 +353,13 @@ pub fn is_integer_text(text: &str) -> bool {
 }
 
 /// `value` made comparable; see [`Canon`].
-pub fn canon(value: &Value) -> Canon {
+pub fn canon(value: &J) -> Canon {
     match value {
-        Value::Null => Canon::Null,
-        Value::Bool(b) => Canon::Bool(*b),
-        Value::Number(n) => {
-            let text = n.to_string();
-            if is_integer_text(&text) {
-                let digits = text.strip_prefix('-').unwrap_or(&text);
+        J::Null => Canon::Null,
+        J::Bool(b) => Canon::Bool(*b),
+        J::Num(text) => {
+            if is_integer_text(text) {
+                let digits = text.strip_prefix('-').unwrap_or(text);
                 let digits = digits.trim_start_matches('0');
                 if digits.is_empty() {
                     Canon::Int("0".to_owned())
@@ -374,38 +372,41 @@ pub fn canon(value: &Value) -> Canon {
                 Canon::Float(text.parse::<f64>().map_or(u64::MAX, f64::to_bits))
             }
         }
-        Value::String(s) => Canon::Str(s.clone()),
-        Value::Array(items) => Canon::Arr(items.iter().map(canon).collect()),
-        Value::Object(map) => Canon::Obj(map.iter().map(|(k, v)| (k.clone(), canon(v))).collect()),
+        J::Str(s) => Canon::Str(s.clone()),
+        J::Arr(items) => Canon::Arr(items.iter().map(canon).collect()),
+        J::Obj(entries) => Canon::Obj(entries.iter().map(|(k, v)| (k.clone(), canon(v))).collect()),
     }
 }
 
-/// The map keys that `serde_json`'s `arbitrary_precision` and `raw_value`
-/// features use to carry numbers and raw JSON through serde: an object
-/// with one of them as its first key is read back as a number or as the
-/// JSON text of its string value, or refused (SECURITY.md, "Findings",
-/// F1 and F3).
-pub const SERDE_TOKENS: [&str; 2] = [
-    "$serde_json::private::Number",
-    "$serde_json::private::RawValue",
-];
+/// The JSON text of a decoded value, exactly, as a tree.
+pub fn exact(raw: &serde_json::value::RawValue) -> J {
+    J::parse(raw.get()).unwrap_or_else(|err| panic!("decoded JSON does not parse: {err}"))
+}
+
+/// The map key that `serde_json`'s `raw_value` feature uses to carry raw
+/// JSON through serde: an object with it as a key would be read into a
+/// `serde_json::Value` as the JSON text of its string value, so the codecs
+/// refuse it (SECURITY.md, "Findings", F1 and F3). (The `Number` token of
+/// `arbitrary_precision`, which this crate no longer turns on, is an
+/// ordinary key.)
+pub const SERDE_TOKENS: [&str; 1] = ["$serde_json::private::RawValue"];
 
 /// Whether `value` has an object with a key of [`SERDE_TOKENS`].
-pub fn has_number_token(value: &Value) -> bool {
+pub fn has_reserved_token(value: &J) -> bool {
     match value {
-        Value::Array(items) => items.iter().any(has_number_token),
-        Value::Object(map) => {
-            SERDE_TOKENS.iter().any(|t| map.contains_key(*t)) || map.values().any(has_number_token)
-        }
+        J::Arr(items) => items.iter().any(has_reserved_token),
+        J::Obj(entries) => entries
+            .iter()
+            .any(|(k, v)| SERDE_TOKENS.contains(&k.as_str()) || has_reserved_token(v)),
         _ => false,
     }
 }
 
 /// How deeply `value` nests (a scalar is 0).
-pub fn depth(value: &Value) -> usize {
+pub fn depth(value: &J) -> usize {
     match value {
-        Value::Array(items) => 1 + items.iter().map(depth).max().unwrap_or(0),
-        Value::Object(map) => 1 + map.values().map(depth).max().unwrap_or(0),
+        J::Arr(items) => 1 + items.iter().map(depth).max().unwrap_or(0),
+        J::Obj(entries) => 1 + entries.iter().map(|(_, v)| depth(v)).max().unwrap_or(0),
         _ => 0,
     }
 }

@@ -18,13 +18,13 @@
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use hmac::{Hmac, KeyInit, Mac};
-use serde_json::Value;
+use serde_json::value::RawValue;
 use session_cookie::{
     DecodeError, FlaskCodec, FlaskConfig, Format, KeyRing, Limits, SizeLimit, UnixTime, inspect,
 };
 use sha1::Sha1;
 
-use super::common::{Reader, SECRETS, Writer, pick_max_age, pick_time};
+use super::common::{Reader, SECRETS, Writer, exact, pick_max_age, pick_time};
 
 const SALTS: [&str; 4] = ["cookie-session", "", "fuzz.salt", "itsdangerous.Signer"];
 
@@ -93,7 +93,7 @@ pub fn run(data: &[u8]) {
         _ => cookie,
     };
 
-    let as_value = codec.decode_at::<Value>(&cookie, now);
+    let as_value = codec.decode_at::<Box<RawValue>>(&cookie, now);
     let as_session = codec.decode_session_at(&cookie, now);
     let as_wire = codec.decode_wire_at(&cookie, now);
 
@@ -147,14 +147,22 @@ pub fn run(data: &[u8]) {
     match (&as_value, &as_session) {
         (Ok(v), Ok(s)) => {
             assert_eq!(
-                v.value().as_object().map(|m| m.len()),
+                exact(v.value()).as_object().map(Vec::len),
                 Some(s.value().len())
             );
         }
-        (Ok(v), Err(e)) => assert!(
-            !v.value().is_object() && matches!(e, DecodeError::BadPayload(_)),
-            "an object that is not a session: {e:?}"
-        ),
+        (Ok(v), Err(e)) => {
+            // A Python-only value at the top (a tuple, bytes, ...) shows as
+            // its one-key tag object, and is no session (no dict).
+            let value = exact(v.value());
+            let tagged = value.as_object().is_some_and(|entries| {
+                matches!(entries.as_slice(), [(key, _)] if [" t", " b", " m", " u", " d"].contains(&key.as_str()))
+            });
+            assert!(
+                (!value.is_object() || tagged) && matches!(e, DecodeError::BadPayload(_)),
+                "an object that is not a session: {e:?}"
+            );
+        }
         (Err(a), Err(b)) if !matches!(a, DecodeError::BadPayload(_)) => assert_eq!(a, b),
         (Err(_), Err(_)) => {}
         (Err(e), Ok(_)) => panic!("a session from an invalid value (F3 is back?): {e:?}"),

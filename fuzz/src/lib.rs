@@ -20,6 +20,9 @@ pub mod decode_django;
 #[cfg(feature = "flask")]
 pub mod decode_flask;
 pub mod decode_native;
+/// Exact JSON (every digit, keys in order), shared with the library's tests.
+#[path = "../../tests/support/exact.rs"]
+pub mod exact;
 #[cfg(feature = "fuzzing")]
 pub mod inflate;
 pub mod json_writer;
