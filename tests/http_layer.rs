@@ -217,6 +217,14 @@ fn layer_with(
     layer.with_clock(move || clock.now())
 }
 
+/// Room for four full chunks: more than the defaults allow, for the tests
+/// of chunking itself.
+fn four_chunks() -> SessionConfig {
+    SessionConfig::DJANGO
+        .with_max_chunks(4)
+        .with_max_request_bytes(16 * 1024)
+}
+
 fn layer(format: Format, config: SessionConfig, clock: &Clock) -> SessionLayer {
     layer_with(format, config, clock, "k1", None)
 }
@@ -656,7 +664,7 @@ async fn native_sessions_past_half_their_idle_life_are_re_issued() {
 async fn large_sessions_are_chunked_read_back_and_shrunk() {
     for format in FORMATS {
         let clock = Clock::new();
-        let layer = layer(format, SessionConfig::DJANGO, &clock);
+        let layer = layer(format, four_chunks(), &clock);
         let mut jar = Jar::default();
         let (response, body) = send(&layer, "/big?n=10000", &mut jar).await;
         assert_eq!(response.status(), StatusCode::OK);
@@ -668,7 +676,7 @@ async fn large_sessions_are_chunked_read_back_and_shrunk() {
         let all = ["sessionid", "sessionid.1", "sessionid.2", "sessionid.3"];
         assert_eq!(names, all[..count], "{format:?}");
         for cookie in &cookies {
-            assert!(cookie.name().len() + cookie.value().len() < 4096);
+            assert!(cookie.to_string().len() <= 4096, "{}", cookie.name());
             assert_eq!(cookie.http_only(), Some(true));
             assert_eq!(cookie.max_age(), Some(cookie::time::Duration::seconds(AGE)));
         }
@@ -711,7 +719,7 @@ async fn large_sessions_are_chunked_read_back_and_shrunk() {
 async fn chunks_of_different_writes_never_mix() {
     for format in FORMATS {
         let clock = Clock::new();
-        let layer = layer(format, SessionConfig::DJANGO, &clock);
+        let layer = layer(format, four_chunks(), &clock);
         let mut first = Jar::default();
         send(&layer, "/big?n=10000", &mut first).await;
         let mut second = first.clone();
@@ -752,10 +760,11 @@ async fn chunks_of_different_writes_never_mix() {
 }
 
 #[tokio::test]
-async fn a_session_beyond_the_chunk_limit_fails_the_response_clearly() {
+async fn with_error_response_a_session_beyond_the_limit_fails_the_response_clearly() {
     let clock = Clock::new();
     for format in FORMATS {
-        let layer = layer(format, SessionConfig::DJANGO.with_max_chunks(2), &clock);
+        let layer = layer(format, SessionConfig::DJANGO.with_max_chunks(2), &clock)
+            .with_error_response(true);
         let mut jar = Jar::default();
         send(&layer, "/set?k=user_id&v=42", &mut jar).await;
         let before = jar.clone();
@@ -840,11 +849,10 @@ async fn hostile_cookie_headers_are_an_empty_session_and_bounded_work() {
                 .to_owned()
         })
         .collect();
-    // The first cookie, and only the chunk names the layer could have
-    // written (1 to 19): nothing for the thousands of others.
-    let mut expected = vec!["sessionid".to_owned()];
-    expected.extend((1..20).map(|index| format!("sessionid.{index}")));
-    assert_eq!(deleted, expected);
+    // `sessionid.2` and `sessionid.3` came twice: with copies of a name in
+    // the request, a read that verified nothing deletes nothing (the
+    // deletion could hit the user's real cookie beside the junk).
+    assert_eq!(deleted, Vec::<String>::new());
     let body = axum::body::to_bytes(response.into_body(), usize::MAX)
         .await
         .unwrap();
