@@ -149,7 +149,7 @@ impl SessionLayer {
     ///
     /// let ring = NativeKeyRing::new(MasterKey::generate("k1")?);
     /// let layer = SessionLayer::native(&ring, NativeConfig::ENCRYPTED, SessionConfig::DJANGO)?;
-    /// assert_eq!(layer.config().max_chunks(), 4);
+    /// assert_eq!(layer.config().max_chunks(), 2);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn native(
