@@ -36,19 +36,20 @@ pub fn to_base62(value: i64) -> String {
     out
 }
 
-/// The session layer's reading of `Cookie` headers: finds `name` and its
-/// chunks among the request's cookies and reassembles the value.
+/// The session layer's reading of `Cookie` headers, from any bytes (also
+/// those `http::HeaderValue` would refuse): finds `name` and its chunks
+/// among the request's cookies and reassembles the candidate values, in
+/// the order the codec would try them.
 #[cfg(feature = "tower")]
 #[must_use]
-pub fn read_cookie_headers(headers: &[&[u8]], name: &str, max_chunks: usize) -> Option<String> {
-    let mut map = http::HeaderMap::new();
-    for value in headers {
-        if let Ok(value) = http::HeaderValue::from_bytes(value) {
-            map.append(http::header::COOKIE, value);
-        }
-    }
-    crate::http::layer::read_cookies(&map, name, max_chunks).1
+pub fn read_cookie_headers(headers: &[&[u8]], name: &str, max_chunks: usize) -> Vec<String> {
+    crate::http::request::RequestCookies::read(headers.iter().copied(), name, max_chunks)
+        .values(max_chunks)
 }
+
+/// The most candidate values [`read_cookie_headers`] gives.
+#[cfg(feature = "tower")]
+pub const MAX_CANDIDATES: usize = crate::http::request::MAX_CANDIDATES;
 
 /// Splits a cookie value into framed chunks (`docs/chunking.md`) with the
 /// given generation id; `None` when it does not fit in `max_chunks`.
@@ -61,10 +62,9 @@ pub fn chunk_split(
     max_chunks: usize,
 ) -> Option<Vec<String>> {
     crate::http::chunk::split(
-        name,
+        &crate::http::chunk::Layout::browser_only(name, max_chunks),
         value,
         || Ok::<_, ()>(generation.to_owned()),
-        max_chunks,
     )
     .ok()
     .flatten()
@@ -75,6 +75,7 @@ pub fn chunk_split(
 #[must_use]
 pub fn chunk_join(first: &str, rest: &[&str], max_chunks: usize) -> Option<String> {
     let piece = |index: usize| index.checked_sub(1).and_then(|i| rest.get(i).copied());
+    // One candidate per index, as a request with no copies.
     crate::http::chunk::join(first, piece, max_chunks)
         .ok()
         .map(std::borrow::Cow::into_owned)

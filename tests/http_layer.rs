@@ -27,7 +27,8 @@ use axum::routing::get;
 use cookie::Cookie;
 use serde::Deserialize;
 use session_cookie::http::{
-    SessionCodec, SessionConfig, SessionHandle, SessionLayer, SessionWriteError,
+    DEFAULT_MAX_CHUNKS, DEFAULT_MAX_REQUEST_BYTES, SameSite, SessionCodec, SessionConfig,
+    SessionHandle, SessionLayer, SessionWriteError,
 };
 use session_cookie::{
     DecodeError, Decoded, DjangoConfig, EncodeError, Expiry, KeyRing, KeyState, MasterKey,
@@ -135,6 +136,47 @@ fn app(layer: SessionLayer) -> Router {
                 StatusCode::INTERNAL_SERVER_ERROR
             }),
         )
+        .route(
+            // The largest `big` that `try_insert` accepts (binary search),
+            // with `s` an expiry in seconds (for the widest `Max-Age`).
+            "/fill",
+            get(
+                |session: SessionHandle, Query(p): Query<Params>| async move {
+                    if let Some(seconds) = p.s {
+                        session.set_expiry(Expiry::Seconds(seconds));
+                    }
+                    let (mut lo, mut hi) = (0usize, 40_000usize);
+                    while lo < hi {
+                        let mid = (lo + hi).div_ceil(2);
+                        if session.try_insert("big", noise(mid, 0)).is_ok() {
+                            lo = mid;
+                        } else {
+                            hi = mid - 1;
+                        }
+                    }
+                    session.try_insert("big", noise(lo, 0)).unwrap();
+                    format!("{lo}")
+                },
+            ),
+        )
+        .route(
+            "/try",
+            get(
+                |session: SessionHandle, Query(p): Query<Params>| async move {
+                    let result = session.try_insert("big", noise(p.n.unwrap(), 0));
+                    format!("{result:?} modified={}", session.lock().is_modified())
+                },
+            ),
+        )
+        .route(
+            // A handler whose session cannot be written, with its own
+            // status, header and body.
+            "/too-big",
+            get(|session: SessionHandle| async move {
+                session.insert("big", noise(40_000, 0)).unwrap();
+                (StatusCode::CREATED, [("x-handler", "kept")], "handler body")
+            }),
+        )
         .layer(layer)
 }
 
@@ -216,6 +258,14 @@ fn layer_with(
     };
     let clock = clock.clone();
     layer.with_clock(move || clock.now())
+}
+
+/// Room for four full chunks: more than the defaults allow, for the tests
+/// of chunking itself.
+fn four_chunks() -> SessionConfig {
+    SessionConfig::DJANGO
+        .with_max_chunks(4)
+        .with_max_request_bytes(16 * 1024)
 }
 
 fn layer(format: Format, config: SessionConfig, clock: &Clock) -> SessionLayer {
@@ -657,7 +707,7 @@ async fn native_sessions_past_half_their_idle_life_are_re_issued() {
 async fn large_sessions_are_chunked_read_back_and_shrunk() {
     for format in FORMATS {
         let clock = Clock::new();
-        let layer = layer(format, SessionConfig::DJANGO, &clock);
+        let layer = layer(format, four_chunks(), &clock);
         let mut jar = Jar::default();
         let (response, body) = send(&layer, "/big?n=10000", &mut jar).await;
         assert_eq!(response.status(), StatusCode::OK);
@@ -669,7 +719,7 @@ async fn large_sessions_are_chunked_read_back_and_shrunk() {
         let all = ["sessionid", "sessionid.1", "sessionid.2", "sessionid.3"];
         assert_eq!(names, all[..count], "{format:?}");
         for cookie in &cookies {
-            assert!(cookie.name().len() + cookie.value().len() < 4096);
+            assert!(cookie.to_string().len() <= 4096, "{}", cookie.name());
             assert_eq!(cookie.http_only(), Some(true));
             assert_eq!(cookie.max_age(), Some(cookie::time::Duration::seconds(AGE)));
         }
@@ -712,7 +762,7 @@ async fn large_sessions_are_chunked_read_back_and_shrunk() {
 async fn chunks_of_different_writes_never_mix() {
     for format in FORMATS {
         let clock = Clock::new();
-        let layer = layer(format, SessionConfig::DJANGO, &clock);
+        let layer = layer(format, four_chunks(), &clock);
         let mut first = Jar::default();
         send(&layer, "/big?n=10000", &mut first).await;
         let mut second = first.clone();
@@ -753,10 +803,11 @@ async fn chunks_of_different_writes_never_mix() {
 }
 
 #[tokio::test]
-async fn a_session_beyond_the_chunk_limit_fails_the_response_clearly() {
+async fn with_error_response_a_session_beyond_the_limit_fails_the_response_clearly() {
     let clock = Clock::new();
     for format in FORMATS {
-        let layer = layer(format, SessionConfig::DJANGO.with_max_chunks(2), &clock);
+        let layer = layer(format, SessionConfig::DJANGO.with_max_chunks(2), &clock)
+            .with_error_response(true);
         let mut jar = Jar::default();
         send(&layer, "/set?k=user_id&v=42", &mut jar).await;
         let before = jar.clone();
@@ -841,11 +892,10 @@ async fn hostile_cookie_headers_are_an_empty_session_and_bounded_work() {
                 .to_owned()
         })
         .collect();
-    // The first cookie, and only the chunk names the layer could have
-    // written (1 to 19): nothing for the thousands of others.
-    let mut expected = vec!["sessionid".to_owned()];
-    expected.extend((1..20).map(|index| format!("sessionid.{index}")));
-    assert_eq!(deleted, expected);
+    // `sessionid.2` and `sessionid.3` came twice: with copies of a name in
+    // the request, a read that verified nothing deletes nothing (the
+    // deletion could hit the user's real cookie beside the junk).
+    assert_eq!(deleted, Vec::<String>::new());
     let body = axum::body::to_bytes(response.into_body(), usize::MAX)
         .await
         .unwrap();
@@ -863,4 +913,414 @@ async fn a_route_outside_the_layer_gets_a_500_not_a_panic() {
         .await
         .unwrap();
     assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+}
+
+// ------------------------------------------------ hostile Cookie headers
+
+/// Sends `headers` as the request's `Cookie` headers, byte for byte.
+async fn send_raw(layer: &SessionLayer, uri: &str, headers: &[&[u8]]) -> (Response<Body>, String) {
+    let mut request = Request::get(uri);
+    for header in headers {
+        request = request.header(COOKIE, *header);
+    }
+    let response = app(layer.clone())
+        .oneshot(request.body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    let (parts, body) = response.into_parts();
+    let bytes = axum::body::to_bytes(body, usize::MAX).await.unwrap();
+    (
+        Response::from_parts(parts, Body::empty()),
+        String::from_utf8(bytes.to_vec()).unwrap(),
+    )
+}
+
+const LOGGED_IN: &str = r#"{"user_id":"42"}"#;
+
+/// A layer of `format` and the `name=value` pairs of a logged-in user
+/// (several when `config` chunks a big session; then `user_id` and `big`).
+async fn logged_in(format: Format, config: SessionConfig, big: usize) -> (SessionLayer, Jar) {
+    let clock = Clock::new();
+    let layer = layer(format, config, &clock);
+    let mut jar = Jar::default();
+    send(&layer, "/set?k=user_id&v=42", &mut jar).await;
+    if big > 0 {
+        send(&layer, &format!("/big?n={big}"), &mut jar).await;
+    }
+    (layer, jar)
+}
+
+/// The request leaves the user logged in and sends no `Set-Cookie`.
+async fn still_logged_in(layer: &SessionLayer, headers: &[&[u8]], what: &str) {
+    let (response, body) = send_raw(layer, "/read", headers).await;
+    assert!(
+        body.starts_with(r#"{"user_id":"42""#),
+        "{what}: logged out ({body:.60})"
+    );
+    assert!(set_cookies(&response).is_empty(), "{what}: Set-Cookie sent");
+}
+
+#[tokio::test]
+async fn non_ascii_and_control_bytes_in_other_cookies_never_hide_ours() {
+    for format in FORMATS {
+        let (layer, jar) = logged_in(format, SessionConfig::DJANGO, 0).await;
+        let ours = format!("sessionid={}", jar.0["sessionid"]);
+        // Chromium sends cookie values set as UTF-8 as raw UTF-8.
+        let utf8 = format!("lang=fran\u{e7}ais; {ours}; name=J\u{fc}rgen \u{1f600}");
+        still_logged_in(&layer, &[utf8.as_bytes()], "UTF-8 beside ours").await;
+        // Latin-1 bytes, a lone 0xFF, tabs, pairs without `=`, empty pairs.
+        let mut bytes = b"a=\xff\xfe\x80; b=\tx\ty\t; junk; ; ;=;".to_vec();
+        bytes.extend_from_slice(format!(" \t{ours}\t ;c=\"").as_bytes());
+        bytes.extend_from_slice(b"\xe9\"");
+        still_logged_in(&layer, &[&bytes], "obs-text and tabs").await;
+        // In a header of its own, after a header that is all junk.
+        still_logged_in(
+            &layer,
+            &[b"\xc3\xa9\xc3\xa9\xc3\xa9", ours.as_bytes()],
+            "second header",
+        )
+        .await;
+        // Quoted, as Django's parse_cookie unquotes it.
+        let quoted = format!("sessionid=\"{}\"", jar.0["sessionid"]);
+        still_logged_in(&layer, &[quoted.as_bytes()], "quoted").await;
+    }
+}
+
+#[tokio::test]
+async fn copies_of_the_cookie_are_tried_in_order_and_never_deleted_for_failing() {
+    for format in FORMATS {
+        let (layer, jar) = logged_in(format, SessionConfig::DJANGO, 0).await;
+        let ours = format!("sessionid={}", jar.0["sessionid"]);
+        // A junk copy first (a planted cookie of a longer path).
+        let junk_first = format!("sessionid=junk; {ours}");
+        still_logged_in(&layer, &[junk_first.as_bytes()], "junk first").await;
+        // A tampered copy of our own value, then a non-ASCII one, first.
+        let mut tampered = jar.0["sessionid"].clone();
+        tampered.push('A');
+        let mixed = format!("sessionid={tampered}; sessionid=\u{e9}t\u{e9}; {ours}");
+        still_logged_in(&layer, &[mixed.as_bytes()], "tampered first").await;
+        // A valid session of another site (signed by another key) first.
+        let clock = Clock::new();
+        let other = layer_with(format, SessionConfig::DJANGO, &clock, "other-site", None);
+        let mut foreign = Jar::default();
+        send(&other, "/set?k=user_id&v=666", &mut foreign).await;
+        let foreign_first = format!("sessionid={}; {ours}", foreign.0["sessionid"]);
+        still_logged_in(&layer, &[foreign_first.as_bytes()], "foreign first").await;
+        // The valid one as the second copy, in a second header.
+        let junk = b"sessionid=~AAAAAAAA.0.1.x";
+        still_logged_in(&layer, &[junk, ours.as_bytes()], "second copy").await;
+
+        // Nothing verifies among copies: empty, and nothing deleted (the
+        // deletion could hit the user's real cookie).
+        let (response, body) = send_raw(&layer, "/read", &[b"sessionid=a; sessionid=b"]).await;
+        assert_eq!(body, "{}");
+        assert!(set_cookies(&response).is_empty(), "{format:?}");
+        assert!(vary(&response));
+        // One copy only, and it fails: deleted, as before.
+        let (response, _) = send_raw(&layer, "/read", &[b"sessionid=a"]).await;
+        assert_eq!(set_cookies(&response).len(), 1, "{format:?}");
+
+        // Logging out with a junk copy beside ours deletes ours.
+        let (response, _) = send_raw(&layer, "/flush", &[junk_first.as_bytes()]).await;
+        let deleted = set_cookies(&response);
+        assert_eq!(deleted.len(), 1, "{format:?}");
+        assert_eq!(deleted[0].max_age(), Some(cookie::time::Duration::ZERO));
+    }
+}
+
+#[tokio::test]
+async fn at_most_four_copies_are_tried() {
+    let (layer, jar) = logged_in(Format::NativeSigned, SessionConfig::DJANGO, 0).await;
+    let ours = format!("sessionid={}", jar.0["sessionid"]);
+    let three = format!("sessionid=a; sessionid=b; sessionid=c; {ours}");
+    still_logged_in(&layer, &[three.as_bytes()], "fourth copy").await;
+    let four = format!("sessionid=a; sessionid=b; sessionid=c; sessionid=d; {ours}");
+    let (response, body) = send_raw(&layer, "/read", &[four.as_bytes()]).await;
+    assert_eq!(body, "{}", "the fifth copy is not tried");
+    assert!(set_cookies(&response).is_empty(), "and nothing is deleted");
+}
+
+#[tokio::test]
+async fn a_thousand_cookies_and_a_64_kb_header_still_find_ours() {
+    for format in FORMATS {
+        let (layer, jar) = logged_in(format, SessionConfig::DJANGO, 0).await;
+        let ours = format!("sessionid={}", jar.0["sessionid"]);
+        let mut header = String::new();
+        for i in 0..1000 {
+            header.push_str(&format!("c{i}=v{i}; "));
+            if i == 500 {
+                header.push_str(&ours);
+                header.push_str("; ");
+            }
+        }
+        header.push_str("last=1");
+        still_logged_in(&layer, &[header.as_bytes()], "1,000 cookies").await;
+
+        let big = format!("{}; big={}; {ours}", "x".repeat(10), "y".repeat(64 * 1024));
+        assert!(big.len() > 64 * 1024);
+        still_logged_in(&layer, &[big.as_bytes()], "64 KB header").await;
+        // 64 KB of junk copies and junk chunks after ours cost nothing more.
+        let mut copies = ours.clone();
+        while copies.len() < 64 * 1024 {
+            copies.push_str("; sessionid=junk; sessionid.1=~AAAAAAAA.1.2.junk");
+        }
+        still_logged_in(&layer, &[copies.as_bytes()], "64 KB of copies").await;
+    }
+}
+
+#[tokio::test]
+async fn stray_reordered_and_foreign_chunks_keep_a_chunked_session() {
+    for format in FORMATS {
+        let (layer, jar) = logged_in(format, four_chunks(), 10_000).await;
+        let names = jar.names();
+        assert!(names.len() >= 3, "{format:?}: chunked ({names:?})");
+        let pair = |name: &str| format!("{name}={}", jar.0[name]);
+        let pairs: Vec<String> = names.iter().map(|name| pair(name)).collect();
+
+        // The browser's order is not ours: reversed, and shuffled.
+        let reversed: Vec<&str> = pairs.iter().rev().map(String::as_str).collect();
+        still_logged_in(&layer, &[reversed.join("; ").as_bytes()], "reversed").await;
+        let mut rotated: Vec<&str> = pairs.iter().map(String::as_str).collect();
+        rotated.rotate_left(1);
+        still_logged_in(&layer, &[rotated.join("; ").as_bytes()], "rotated").await;
+        // Each chunk in a Cookie header of its own.
+        let split: Vec<&[u8]> = pairs.iter().map(|p| p.as_bytes()).collect();
+        still_logged_in(&layer, &split, "one header each").await;
+
+        // Unmatched chunks: an index past the count, NAME.99, a chunk of
+        // another write, junk chunk names.
+        let mut extra = pairs.join("; ");
+        extra.push_str("; sessionid.7=~AAAAAAAA.7.8.x; sessionid.99=junk; sessionid.01=x");
+        extra.push_str("; sessionid.1x=y; sessionid.=z; sessionid.-1=w");
+        still_logged_in(&layer, &[extra.as_bytes()], "unmatched chunks").await;
+
+        // Mixed generations: a copy of chunk 1 from another write first.
+        let mut other = jar.clone();
+        send(&layer, "/big?n=10000&s=1", &mut other).await;
+        let stale = format!("sessionid.1={}", other.0["sessionid.1"]);
+        let mut mixed = vec![stale.as_str()];
+        mixed.extend(pairs.iter().map(String::as_str));
+        still_logged_in(&layer, &[mixed.join("; ").as_bytes()], "mixed generations").await;
+        // And the other write's whole set first: both verify, the first
+        // (the other write) wins, and nothing is deleted.
+        let other_pairs: Vec<String> = other
+            .names()
+            .iter()
+            .map(|name| format!("{name}={}", other.0[*name]))
+            .collect();
+        let both = format!("{}; {}", other_pairs.join("; "), pairs.join("; "));
+        still_logged_in(&layer, &[both.as_bytes()], "two whole writes").await;
+    }
+}
+
+#[tokio::test]
+async fn hostile_chunk_names_only_delete_what_the_layer_could_have_written() {
+    let clock = Clock::new();
+    let layer = layer(Format::NativeEncrypted, SessionConfig::DJANGO, &clock);
+    let mut header = String::from("sessionid=~AAAAAAAA.0.999.x");
+    for name in [
+        "sessionid.0",
+        "sessionid.01",
+        "sessionid.+1",
+        "sessionid.1000",
+    ] {
+        header.push_str(&format!("; {name}=~AAAAAAAA.1.2.y"));
+    }
+    for index in 1..5000 {
+        header.push_str(&format!("; sessionid.{index}={}", "z".repeat(index % 7)));
+    }
+    let (response, body) = send_raw(&layer, "/read", &[header.as_bytes()]).await;
+    assert_eq!(body, "{}");
+    let deleted: Vec<String> = set_cookies(&response)
+        .iter()
+        .map(|c| c.name().to_owned())
+        .collect();
+    // Each name came once: the first cookie and the chunk names the layer
+    // could have written (1 to 19) are deleted, nothing for the others.
+    let mut expected = vec!["sessionid".to_owned()];
+    expected.extend((1..20).map(|index| format!("sessionid.{index}")));
+    assert_eq!(deleted, expected);
+}
+
+// ------------------------------------------------------- header sizes
+
+/// The configurations every size test runs: both `SameSite` values, with
+/// `Domain` and `Path`, and a `__Host-` name (also partitioned).
+fn size_configs() -> Vec<(&'static str, SessionConfig)> {
+    let attributes = |config: SessionConfig| {
+        config
+            .with_domain("accounts.subdomain.example.com")
+            .with_path("/some/application/path")
+            .with_secure(true)
+    };
+    vec![
+        ("default", SessionConfig::DJANGO),
+        ("lax+domain+path", attributes(SessionConfig::DJANGO)),
+        (
+            "none+domain+path",
+            attributes(SessionConfig::DJANGO.with_same_site(SameSite::None)),
+        ),
+        (
+            "__Host- lax",
+            SessionConfig::DJANGO.with_name("__Host-session"),
+        ),
+        (
+            "__Host- none partitioned",
+            SessionConfig::DJANGO
+                .with_name("__Host-session")
+                .with_same_site(SameSite::None)
+                .with_partitioned(true),
+        ),
+    ]
+}
+
+#[tokio::test]
+async fn a_maximal_session_fits_every_header_limit() {
+    assert_eq!(DEFAULT_MAX_CHUNKS, 2);
+    assert_eq!(DEFAULT_MAX_REQUEST_BYTES, 7168);
+    let mut widest_set_cookie = 0;
+    let mut widest_cookie = 0;
+    for (what, config) in size_configs() {
+        for format in FORMATS {
+            // With the default age, and with the widest Max-Age written.
+            for expiry in ["", "&s=999999999"] {
+                let clock = Clock::new();
+                let layer = layer(format, config.clone(), &clock);
+                let mut jar = Jar::default();
+                send(&layer, "/set?k=user_id&v=42", &mut jar).await;
+                let (response, _) = send(&layer, &format!("/fill?n=0{expiry}"), &mut jar).await;
+                let headers: Vec<String> = response
+                    .headers()
+                    .get_all(SET_COOKIE)
+                    .iter()
+                    .map(|v| v.to_str().unwrap().to_owned())
+                    .collect();
+                assert_eq!(headers.len(), 2, "{what} {format:?}: two chunks");
+                let mut pairs = Vec::new();
+                let mut value_len = 0;
+                for header in &headers {
+                    assert!(header.len() <= 4096, "{what} {format:?}: {}", header.len());
+                    widest_set_cookie = widest_set_cookie.max(header.len());
+                    let pair = header.split("; ").next().unwrap();
+                    value_len += Cookie::parse(header.clone()).unwrap().value().len();
+                    pairs.push(pair.to_owned());
+                }
+                // The Cookie header the browser sends back.
+                let cookie = pairs.join("; ");
+                assert!(cookie.len() <= 7168, "{what} {format:?}: {}", cookie.len());
+                widest_cookie = widest_cookie.max(cookie.len());
+                // With 1000 bytes of other cookies, the whole header line
+                // stays under 8 KiB (and Apache's 8190).
+                let others = format!("; other={}", "o".repeat(1000 - "; other=".len()));
+                let line = format!("Cookie: {cookie}{others}\r\n");
+                assert!(line.len() < 8190, "{what} {format:?}: {}", line.len());
+                // Maximal: within a few bytes of what the layer can write
+                // (the codec's output grows in steps).
+                assert!(
+                    value_len + 4 * 4 + 32 >= config.max_value_len(),
+                    "{what} {format:?}: {value_len} of {}",
+                    config.max_value_len()
+                );
+                // And it reads back.
+                let (_, body) = send(&layer, "/read", &mut jar).await;
+                assert!(
+                    body.starts_with(r#"{"user_id":"42","#) && body.contains(r#""big":""#),
+                    "{what} {format:?} {expiry}: {body:.80}"
+                );
+            }
+        }
+    }
+    eprintln!("widest Set-Cookie: {widest_set_cookie} bytes; widest Cookie: {widest_cookie} bytes");
+}
+
+#[tokio::test]
+async fn same_site_none_and_partitioned_force_secure_also_on_deletions() {
+    for format in FORMATS {
+        let clock = Clock::new();
+        let none = layer(
+            format,
+            SessionConfig::DJANGO.with_same_site(SameSite::None),
+            &clock,
+        );
+        let mut jar = Jar::default();
+        let (response, _) = send(&none, "/set?k=a&v=1", &mut jar).await;
+        let header = response.headers()[SET_COOKIE].to_str().unwrap().to_owned();
+        assert!(header.contains("; SameSite=None; Secure"), "{header}");
+
+        let partitioned = layer(
+            format,
+            SessionConfig::DJANGO
+                .with_name("__Host-s")
+                .with_partitioned(true),
+            &clock,
+        );
+        let mut jar = Jar::default();
+        let (response, _) = send(&partitioned, "/set?k=a&v=1", &mut jar).await;
+        let header = response.headers()[SET_COOKIE].to_str().unwrap().to_owned();
+        assert!(header.contains("; Partitioned; Secure; Path=/"), "{header}");
+        let (response, _) = send(&partitioned, "/flush", &mut jar).await;
+        let header = response.headers()[SET_COOKIE].to_str().unwrap().to_owned();
+        assert!(
+            header.starts_with("__Host-s=; ") && header.contains("; Partitioned; Secure"),
+            "{header}"
+        );
+    }
+}
+
+// ------------------------------------------------- sessions too large
+
+#[tokio::test]
+async fn try_insert_refuses_and_leaves_the_session_as_it_was() {
+    for format in FORMATS {
+        let (layer, mut jar) = logged_in(format, SessionConfig::DJANGO, 0).await;
+        let before = jar.clone();
+        let (response, body) = send(&layer, "/try?n=20000", &mut jar).await;
+        assert!(
+            body.starts_with("Err(TooLarge") && body.ends_with("modified=false"),
+            "{format:?}: {body}"
+        );
+        assert!(set_cookies(&response).is_empty(), "{format:?}");
+        assert_eq!(jar.0, before.0);
+        assert_eq!(send(&layer, "/read", &mut jar).await.1, LOGGED_IN);
+        // What fits goes in.
+        let (response, body) = send(&layer, "/try?n=100", &mut jar).await;
+        assert_eq!(body, "Ok(()) modified=true", "{format:?}");
+        assert_eq!(set_cookies(&response).len(), 1);
+    }
+}
+
+#[tokio::test]
+async fn an_unwritable_session_keeps_the_handlers_response_and_calls_the_hook() {
+    for format in FORMATS {
+        let calls = Arc::new(AtomicUsize::new(0));
+        let seen = Arc::clone(&calls);
+        let (layer, mut jar) = logged_in(format, SessionConfig::DJANGO, 0).await;
+        let layer = layer.with_on_write_error(move |err| {
+            assert!(
+                matches!(err.encode_error(), Some(EncodeError::TooLarge { .. })),
+                "{err}"
+            );
+            seen.fetch_add(1, Ordering::SeqCst);
+        });
+        let before = jar.clone();
+        let (response, body) = send(&layer, "/too-big", &mut jar).await;
+        assert_eq!(response.status(), StatusCode::CREATED, "{format:?}");
+        assert_eq!(response.headers()["x-handler"], "kept");
+        assert_eq!(body, "handler body");
+        assert!(set_cookies(&response).is_empty(), "no cookie written");
+        assert!(vary(&response));
+        assert!(response.extensions().get::<SessionWriteError>().is_some());
+        assert_eq!(calls.load(Ordering::SeqCst), 1, "{format:?}");
+        // The browser keeps the cookie it had: still logged in.
+        assert_eq!(jar.0, before.0);
+        assert_eq!(send(&layer, "/read", &mut jar).await.1, LOGGED_IN);
+
+        // Opted in: the old behaviour, an empty 500; the hook is told too.
+        let strict = layer.with_error_response(true);
+        let (response, body) = send(&strict, "/too-big", &mut jar).await;
+        assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert!(response.headers().get("x-handler").is_none() && body.is_empty());
+        assert!(response.extensions().get::<SessionWriteError>().is_some());
+        assert_eq!(calls.load(Ordering::SeqCst), 2);
+    }
 }

@@ -10,7 +10,7 @@
 //! pieces to join separated by `\n` (mode 2).
 
 use session_cookie::__fuzz::{
-    MAX_CHUNKS, chunk_join, chunk_name, chunk_split, read_cookie_headers,
+    MAX_CANDIDATES, MAX_CHUNKS, chunk_join, chunk_name, chunk_split, read_cookie_headers,
 };
 
 const NAMES: [&str; 4] = ["sessionid", "__Host-session", "s", "a.b"];
@@ -29,10 +29,18 @@ pub fn run(data: &[u8]) {
     match mode % 3 {
         0 => {
             let headers: Vec<&[u8]> = rest.split(|&b| b == b'\n').collect();
-            if let Some(value) = read_cookie_headers(&headers, name, max_chunks) {
+            let values = read_cookie_headers(&headers, name, max_chunks);
+            assert!(
+                values.len() <= MAX_CANDIDATES,
+                "{} candidates",
+                values.len()
+            );
+            for (i, value) in values.iter().enumerate() {
                 let bound = max_chunks.max(1) * COOKIE_LIMIT;
                 assert!(value.len() <= bound, "{} > {bound}", value.len());
                 assert!(!value.starts_with('~') || max_chunks > 0);
+                assert!(value.bytes().all(|b| (0x20..0x7f).contains(&b)));
+                assert!(!values[..i].contains(value), "a candidate tried twice");
             }
         }
         1 => {
@@ -64,15 +72,19 @@ pub fn run(data: &[u8]) {
                 max_chunks,
             );
             assert_eq!(joined.as_deref(), Some(value.as_str()), "split then join");
-            // As a browser sends them: reversed, with other cookies around.
-            let mut header = String::from("other=1; ");
+            // As a browser sends them: reversed, with other cookies around,
+            // raw UTF-8 and control bytes in them, and a junk copy of every
+            // one of ours first (a planted cookie of a longer path).
+            let mut header = b"other=1; caf\xc3\xa9=\xff\x01; ".to_vec();
             for (index, piece) in pieces.iter().enumerate().rev() {
-                header.push_str(&format!("{}={piece}; ", chunk_name(name, index)));
+                let chunk = chunk_name(name, index);
+                header
+                    .extend_from_slice(format!("{chunk}=~junk; {chunk}=\"{piece}\"; ").as_bytes());
             }
-            header.push_str(&format!("{name}x=2"));
-            let read = read_cookie_headers(&[header.as_bytes()], name, max_chunks);
+            header.extend_from_slice(format!("{name}x=2").as_bytes());
+            let read = read_cookie_headers(&[&header], name, max_chunks);
             assert_eq!(
-                read.as_deref(),
+                read.first().map(String::as_str),
                 Some(value.as_str()),
                 "through a Cookie header"
             );

@@ -25,8 +25,15 @@ use crate::error::EncodeError;
 
 /// The most bytes of `name=value` a browser keeps for one cookie
 /// (RFC 6265 §6.1 asks for at least 4096; Chromium and Firefox keep exactly
-/// that much of name and value together).
+/// that much of name and value together), and the most bytes of one whole
+/// `Set-Cookie` header value, attributes included, that the layer writes:
+/// proxies and clients that cap a `Set-Cookie` line (curl, some CDNs) cap it
+/// there too.
 pub(crate) const COOKIE_LIMIT: usize = 4096;
+
+/// Bytes between two pairs of a `Cookie` request header: `; ` (RFC 6265
+/// §5.4 step 4).
+pub(crate) const SEPARATOR_LEN: usize = 2;
 
 /// First character of a framed piece. Neither the Django nor the native
 /// format starts a value with it, so an unframed value is never mistaken
@@ -54,6 +61,122 @@ pub(crate) enum ChunkError {
     /// More pieces than the configured maximum, or a piece longer than one
     /// cookie can be.
     TooLarge,
+}
+
+/// How much room the cookies of one session have: what every size in this
+/// module is computed from.
+///
+/// - In a `Set-Cookie` header, each cookie takes its name, `=`, its value
+///   and `attributes_len` bytes of attributes; the whole header stays at or
+///   under [`COOKIE_LIMIT`].
+/// - In a `Cookie` request header, the session's cookies take their
+///   `name=value` pairs and a `; ` between two of them; all of that stays
+///   at or under `request_budget`.
+/// - There are at most `max_chunks` cookies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Layout {
+    pub(crate) name_len: usize,
+    pub(crate) attributes_len: usize,
+    pub(crate) request_budget: usize,
+    pub(crate) max_chunks: usize,
+}
+
+impl Layout {
+    /// Only the browser's limit of 4096 bytes of `name=value`: no
+    /// attributes, no request budget (for the fuzz targets' own checks).
+    #[cfg(feature = "fuzzing")]
+    pub(crate) fn browser_only(name: &str, max_chunks: usize) -> Self {
+        Self {
+            name_len: name.len(),
+            attributes_len: 0,
+            request_budget: usize::MAX,
+            max_chunks,
+        }
+    }
+
+    /// Bytes of `name.I=` for piece `index`.
+    fn pair_prefix(&self, index: usize) -> Option<usize> {
+        let name = if index == 0 {
+            self.name_len
+        } else {
+            self.name_len.checked_add(1)?.checked_add(digits(index))?
+        };
+        name.checked_add(1)
+    }
+
+    /// Bytes of `name.I=~GGGGGGGG.I.N.` for piece `index` of `count`.
+    fn frame_prefix(&self, index: usize, count: usize) -> Option<usize> {
+        // `~GGGGGGGG.` `I.` `N.`
+        let frame = 1 + GENERATION_LEN + 1;
+        self.pair_prefix(index)?
+            .checked_add(frame)?
+            .checked_add(digits(index))?
+            .checked_add(1)?
+            .checked_add(digits(count))?
+            .checked_add(1)
+    }
+
+    /// The most bytes of `name=value` one `Set-Cookie` header leaves room
+    /// for.
+    fn pair_limit(&self) -> usize {
+        COOKIE_LIMIT.saturating_sub(self.attributes_len)
+    }
+
+    /// Bytes of value a framed piece `index` of `count` can carry.
+    fn capacity(&self, index: usize, count: usize) -> usize {
+        self.frame_prefix(index, count)
+            .map_or(0, |prefix| self.pair_limit().saturating_sub(prefix))
+    }
+
+    /// The longest value `count` framed pieces carry: what their
+    /// `Set-Cookie` headers hold, and no more than the request budget
+    /// leaves after the names, frames and separators.
+    fn framed_capacity(&self, count: usize) -> usize {
+        if count == 0 || count > self.max_chunks {
+            return 0;
+        }
+        let mut cookies: usize = 0;
+        let mut overhead: usize = 0;
+        for index in 0..count {
+            cookies = cookies.saturating_add(self.capacity(index, count));
+            let separator = if index == 0 { 0 } else { SEPARATOR_LEN };
+            overhead = self
+                .frame_prefix(index, count)
+                .and_then(|prefix| prefix.checked_add(separator))
+                .and_then(|bytes| overhead.checked_add(bytes))
+                .unwrap_or(usize::MAX);
+        }
+        cookies.min(self.request_budget.saturating_sub(overhead))
+    }
+
+    /// The longest value written unframed, in one cookie.
+    fn unframed_capacity(&self) -> usize {
+        self.pair_prefix(0).map_or(0, |prefix| {
+            self.pair_limit()
+                .min(self.request_budget)
+                .saturating_sub(prefix)
+        })
+    }
+
+    fn fits_unframed(&self, value: &str) -> bool {
+        value.len() <= self.unframed_capacity() && !value.starts_with(MARKER)
+    }
+
+    /// The longest value the session's cookies can carry.
+    pub(crate) fn max_value_len(&self) -> usize {
+        (1..=self.max_chunks)
+            .map(|count| self.framed_capacity(count))
+            .fold(self.unframed_capacity(), usize::max)
+    }
+
+    /// How many cookies a value of `len` bytes takes (unframed when it can
+    /// be), or `None` when it does not fit.
+    pub(crate) fn cookies_needed(&self, len: usize) -> Option<usize> {
+        if len <= self.unframed_capacity() {
+            return Some(1);
+        }
+        (1..=self.max_chunks).find(|&count| self.framed_capacity(count) >= len)
+    }
 }
 
 /// The cookie name of piece `index`: `name` for 0, `name.I` after.
@@ -88,43 +211,6 @@ fn digits(mut n: usize) -> usize {
     count
 }
 
-/// Bytes of value a framed piece `index` of `count` can carry.
-fn capacity(name_len: usize, index: usize, count: usize) -> usize {
-    let name = if index == 0 {
-        name_len
-    } else {
-        name_len + 1 + digits(index)
-    };
-    // `name=` then `~GGGGGGGG.I.N.`
-    let overhead = name + 1 + 1 + GENERATION_LEN + 1 + digits(index) + 1 + digits(count) + 1;
-    COOKIE_LIMIT.saturating_sub(overhead)
-}
-
-fn total_capacity(name_len: usize, count: usize) -> usize {
-    (0..count)
-        .map(|index| capacity(name_len, index, count))
-        .sum()
-}
-
-fn fits_unframed(name: &str, value: &str) -> bool {
-    name.len() + 1 + value.len() <= COOKIE_LIMIT && !value.starts_with(MARKER)
-}
-
-/// The longest value that `max_chunks` cookies named after `name` can
-/// carry.
-pub(crate) fn max_value_len(name: &str, max_chunks: usize) -> usize {
-    let unframed = COOKIE_LIMIT.saturating_sub(name.len() + 1);
-    unframed.max(total_capacity(name.len(), max_chunks))
-}
-
-/// How many cookies `value` takes, or `None` when more than `max_chunks`.
-pub(crate) fn cookies_needed(name: &str, value: &str, max_chunks: usize) -> Option<usize> {
-    if fits_unframed(name, value) {
-        return Some(1);
-    }
-    (1..=max_chunks).find(|&count| total_capacity(name.len(), count) >= value.len())
-}
-
 /// A fresh generation id from the operating system's random source.
 ///
 /// # Errors
@@ -138,32 +224,32 @@ pub(crate) fn new_generation() -> Result<String, EncodeError> {
 
 /// The cookie values for `value`, piece 0 first: one unframed value when it
 /// fits, otherwise framed pieces of one new `generation`. `Ok(None)` when it
-/// needs more than `max_chunks` cookies, or `value` is not ASCII.
+/// does not fit in `layout`, or `value` is not ASCII.
 ///
 /// # Errors
 ///
 /// Whatever `generation` returns; it is called only when the value is
 /// framed.
 pub(crate) fn split<E>(
-    name: &str,
+    layout: &Layout,
     value: &str,
     generation: impl FnOnce() -> Result<String, E>,
-    max_chunks: usize,
 ) -> Result<Option<Vec<String>>, E> {
     if !value.is_ascii() {
         return Ok(None);
     }
-    let Some(count) = cookies_needed(name, value, max_chunks) else {
-        return Ok(None);
-    };
-    if count == 1 && fits_unframed(name, value) {
+    if layout.fits_unframed(value) {
         return Ok(Some(vec![value.to_owned()]));
     }
+    let Some(count) = (1..=layout.max_chunks).find(|&c| layout.framed_capacity(c) >= value.len())
+    else {
+        return Ok(None);
+    };
     let generation = generation()?;
     let mut rest = value;
     let mut pieces = Vec::with_capacity(count);
     for index in 0..count {
-        let take = capacity(name.len(), index, count).min(rest.len());
+        let take = layout.capacity(index, count).min(rest.len());
         let Some((piece, tail)) = rest.split_at_checked(take) else {
             return Ok(None);
         };
@@ -206,17 +292,25 @@ fn parse_frame(value: &str) -> Result<Frame<'_>, ChunkError> {
     })
 }
 
-/// Reassembles the value whose first cookie is `first`; `piece(i)` gives
-/// the request's cookie `name.i`. An unframed `first` is the whole value.
+/// Reassembles the value whose first cookie is `first`; `pieces(i)` gives
+/// the request's cookies named `name.i`, in the order the browser sent
+/// them (several when the browser holds several cookies of that name, for
+/// other paths or domains). For each index the first piece of the same
+/// write (generation, index and count) is taken, so a stray cookie of
+/// another write, or a planted one, does not hide the right piece. An
+/// unframed `first` is the whole value.
 ///
 /// # Errors
 ///
 /// A [`ChunkError`] when the pieces do not form one complete write.
-pub(crate) fn join<'a>(
+pub(crate) fn join<'a, I>(
     first: &'a str,
-    piece: impl Fn(usize) -> Option<&'a str>,
+    pieces: impl Fn(usize) -> I,
     max_chunks: usize,
-) -> Result<Cow<'a, str>, ChunkError> {
+) -> Result<Cow<'a, str>, ChunkError>
+where
+    I: IntoIterator<Item = &'a str>,
+{
     if !first.starts_with(MARKER) {
         return Ok(Cow::Borrowed(first));
     }
@@ -227,15 +321,23 @@ pub(crate) fn join<'a>(
     if head.count > max_chunks {
         return Err(ChunkError::TooLarge);
     }
-    let mut value = String::with_capacity(head.count * COOKIE_LIMIT);
+    let mut value = String::with_capacity(head.count.saturating_mul(COOKIE_LIMIT));
     value.push_str(head.piece);
     for index in 1..head.count {
-        let frame = parse_frame(piece(index).ok_or(ChunkError::Missing)?)?;
-        if frame.generation != head.generation || frame.index != index || frame.count != head.count
-        {
-            return Err(ChunkError::Mixed);
+        let mut seen = false;
+        let frame = pieces(index).into_iter().find_map(|candidate| {
+            seen = true;
+            parse_frame(candidate).ok().filter(|frame| {
+                frame.generation == head.generation
+                    && frame.index == index
+                    && frame.count == head.count
+            })
+        });
+        match frame {
+            Some(frame) => value.push_str(frame.piece),
+            None if seen => return Err(ChunkError::Mixed),
+            None => return Err(ChunkError::Missing),
         }
-        value.push_str(frame.piece);
     }
     Ok(Cow::Owned(value))
 }
@@ -244,8 +346,33 @@ pub(crate) fn join<'a>(
 mod tests {
     use super::*;
 
+    fn browser(name: &str, max: usize) -> Layout {
+        Layout {
+            name_len: name.len(),
+            attributes_len: 0,
+            request_budget: usize::MAX,
+            max_chunks: max,
+        }
+    }
+
+    fn one<'a>(pieces: &'a [String]) -> impl Fn(usize) -> Option<&'a str> + 'a {
+        |i| pieces.get(i).map(String::as_str)
+    }
+
+    fn split_in(layout: &Layout, value: &str, generation: &str) -> Option<Vec<String>> {
+        split(layout, value, || Ok::<_, ()>(generation.to_owned())).unwrap()
+    }
+
     fn split_with(name: &str, value: &str, generation: &str, max: usize) -> Option<Vec<String>> {
-        split(name, value, || Ok::<_, ()>(generation.to_owned()), max).unwrap()
+        split_in(&browser(name, max), value, generation)
+    }
+
+    fn cookies_needed(name: &str, value: &str, max: usize) -> Option<usize> {
+        browser(name, max).cookies_needed(value.len())
+    }
+
+    fn max_value_len(name: &str, max: usize) -> usize {
+        browser(name, max).max_value_len()
     }
 
     fn roundtrip(name: &str, value: &str, max: usize) -> Vec<String> {
@@ -253,7 +380,7 @@ mod tests {
         for (index, piece) in pieces.iter().enumerate() {
             assert!(chunk_name(name, index).len() + 1 + piece.len() <= COOKIE_LIMIT);
         }
-        let joined = join(&pieces[0], |i| pieces.get(i).map(String::as_str), max).unwrap();
+        let joined = join(&pieces[0], one(&pieces), max).unwrap();
         assert_eq!(joined, value);
         pieces
     }
@@ -317,21 +444,12 @@ mod tests {
         let a = split_with("s", &value, "AAAAAAAA", 4).unwrap();
         let b = split_with("s", &value, "BBBBBBBB", 4).unwrap();
         let mixed = [a[0].clone(), b[1].clone(), a[2].clone()];
-        assert_eq!(
-            join(&mixed[0], |i| mixed.get(i).map(String::as_str), 4),
-            Err(ChunkError::Mixed)
-        );
+        assert_eq!(join(&mixed[0], one(&mixed), 4), Err(ChunkError::Mixed));
         // Missing piece, wrong order, too many, malformed.
-        assert_eq!(join(&a[0], |_| None, 4), Err(ChunkError::Missing));
+        assert_eq!(join(&a[0], |_| None::<&str>, 4), Err(ChunkError::Missing));
         let swapped = [a[0].clone(), a[2].clone(), a[1].clone()];
-        assert_eq!(
-            join(&swapped[0], |i| swapped.get(i).map(String::as_str), 4),
-            Err(ChunkError::Mixed)
-        );
-        assert_eq!(
-            join(&a[0], |i| a.get(i).map(String::as_str), 2),
-            Err(ChunkError::TooLarge)
-        );
+        assert_eq!(join(&swapped[0], one(&swapped), 4), Err(ChunkError::Mixed));
+        assert_eq!(join(&a[0], one(&a), 2), Err(ChunkError::TooLarge));
         for bad in [
             "~",
             "~AAAAAAAA.0.1",
@@ -339,12 +457,69 @@ mod tests {
             "~AAAAAAAA.00.1.x",
             "~AAAAAAAA.0.+1.x",
         ] {
-            assert_eq!(join(bad, |_| None, 4), Err(ChunkError::Malformed), "{bad}");
+            assert_eq!(
+                join(bad, |_| None::<&str>, 4),
+                Err(ChunkError::Malformed),
+                "{bad}"
+            );
         }
         assert_eq!(
-            join("~AAAAAAAA.1.2.x", |_| None, 4),
+            join("~AAAAAAAA.1.2.x", |_| None::<&str>, 4),
             Err(ChunkError::Malformed)
         );
+    }
+
+    #[test]
+    fn the_right_piece_is_found_among_several_copies() {
+        let value = "q".repeat(10_000);
+        let a = split_with("s", &value, "AAAAAAAA", 4).unwrap();
+        let b = split_with("s", &value, "BBBBBBBB", 4).unwrap();
+        // For each index: junk, then the other write's piece, then ours.
+        let copies: Vec<Vec<&str>> = (0..a.len())
+            .map(|i| vec!["junk", b[i].as_str(), a[i].as_str()])
+            .collect();
+        let pieces = |i: usize| copies.get(i).cloned().unwrap_or_default();
+        assert_eq!(join(&a[0], pieces, 4).unwrap(), value);
+        assert_eq!(join(&b[0], pieces, 4).unwrap(), value);
+        // Only foreign copies of an index: mixed.
+        let foreign = |i: usize| {
+            if i == 1 {
+                vec![b[1].as_str()]
+            } else {
+                pieces(i)
+            }
+        };
+        assert_eq!(join(&a[0], foreign, 4), Err(ChunkError::Mixed));
+    }
+
+    #[test]
+    fn attributes_and_the_request_budget_shrink_the_pieces() {
+        let layout = Layout {
+            name_len: "sessionid".len(),
+            attributes_len: 89,
+            request_budget: 7168,
+            max_chunks: 2,
+        };
+        let max = layout.max_value_len();
+        let value = "v".repeat(max);
+        let pieces = split_in(&layout, &value, "AAAAAAAA").unwrap();
+        assert_eq!(pieces.len(), 2);
+        let mut request = 0;
+        for (index, piece) in pieces.iter().enumerate() {
+            let pair = chunk_name("sessionid", index).len() + 1 + piece.len();
+            assert!(pair + 89 <= COOKIE_LIMIT, "{pair}");
+            request += pair + if index == 0 { 0 } else { SEPARATOR_LEN };
+        }
+        assert_eq!(request, 7168, "a maximal session fills the budget exactly");
+        assert!(split_in(&layout, &"v".repeat(max + 1), "AAAAAAAA").is_none());
+        assert_eq!(layout.cookies_needed(max + 1), None);
+        // Attributes that leave no room: nothing fits, nothing panics.
+        let full = Layout {
+            attributes_len: 5000,
+            ..layout
+        };
+        assert_eq!(full.max_value_len(), 0);
+        assert_eq!(split_in(&full, "x", "AAAAAAAA"), None);
     }
 
     #[test]

@@ -26,7 +26,9 @@ pub enum SameSite {
     /// Also sent on top-level navigations from other sites (Django's
     /// default).
     Lax,
-    /// Sent with cross-site requests too; browsers require `Secure` with it.
+    /// Sent with cross-site requests too. Browsers drop a `SameSite=None`
+    /// cookie without `Secure`, so it always gets `Secure`
+    /// ([`SessionConfig::secure`]).
     None,
     /// No `SameSite` attribute at all (Django's `SESSION_COOKIE_SAMESITE =
     /// False`): the browser's own default applies.
@@ -40,14 +42,32 @@ pub enum SameSite {
 /// [`SessionConfig::DJANGO`] (also [`Default`]) has Django's defaults:
 /// cookie `sessionid`, `Max-Age=1209600`, `Path=/`, `HttpOnly`,
 /// `SameSite=Lax`, no `Secure`, no `Domain`, re-issued only when the session
-/// changed; and at most 4 cookies of 4096 bytes.
+/// changed; and this crate's size policy (`docs/chunking.md` §6): every
+/// `Set-Cookie` header at most 4096 bytes, attributes included, at most
+/// [`DEFAULT_MAX_CHUNKS`] (2) cookies, and at most
+/// [`DEFAULT_MAX_REQUEST_BYTES`] (7168) bytes of the request's `Cookie`
+/// header for the session's cookies.
 ///
 /// # Security
 ///
 /// A name starting with `__Secure-` always gets `Secure`, and one starting
 /// with `__Host-` always gets `Secure`, `Path=/` and no `Domain`, whatever
-/// the settings say: browsers refuse such cookies otherwise. Prefer
-/// `__Host-session` with [`SessionConfig::with_secure`] on HTTPS sites.
+/// the settings say: browsers refuse such cookies otherwise. `SameSite=None`
+/// and `Partitioned` also force `Secure`, which browsers require with them.
+///
+/// **Cookie tossing.** A `Cookie` header names cookies but not where they
+/// came from: a sibling subdomain (`evil.example.com` setting
+/// `Domain=example.com`), a plain-HTTP response on the same host, or a
+/// script on a page of a longer path can plant a cookie of the session's
+/// name, which the browser then sends beside (for a longer `Path`, before)
+/// the real one. The layer tries up to four copies of the name in order and
+/// takes the first that verifies, and never deletes cookies because one of
+/// several copies failed, so junk does not log the user out; but a planted
+/// *valid* session (the attacker's own, from the same site) verifies, and
+/// logs the user in as the attacker. A `__Host-` name (`__Host-session`)
+/// stops all of that: browsers accept such a cookie only from a secure
+/// origin, host-only, with `Path=/`, so no other host or path can plant
+/// one. Prefer `__Host-session` on HTTPS sites.
 ///
 /// # Examples
 ///
@@ -72,7 +92,9 @@ pub struct SessionConfig {
     domain: Option<Cow<'static, str>>,
     path: Cow<'static, str>,
     save_every_request: bool,
+    partitioned: bool,
     max_chunks: usize,
+    max_request_bytes: usize,
 }
 
 /// 400 days in seconds: browsers keep no cookie longer (RFC 6265bis §5.5).
@@ -82,6 +104,24 @@ const MAX_COOKIE_AGE: i64 = 400 * 86_400;
 /// [`SessionConfig::with_max_chunks`] asks for: RFC 6265 §6.1 promises only
 /// 50 cookies per domain.
 pub const MAX_CHUNKS: usize = 20;
+
+/// The default of [`SessionConfig::with_max_chunks`]: two cookies are what
+/// [`DEFAULT_MAX_REQUEST_BYTES`] needs (one holds at most 4096 bytes, less
+/// its attributes), and a third would only ever be used past the bytes that
+/// nginx and Apache accept in a `Cookie` header.
+pub const DEFAULT_MAX_CHUNKS: usize = 2;
+
+/// The default of [`SessionConfig::with_max_request_bytes`]: 7 KiB for the
+/// session's cookies in a request's `Cookie` header. With the field name
+/// (`Cookie: `, 8 bytes) that leaves 1014 bytes for the site's other
+/// cookies before Apache's default `LimitRequestFieldSize` (8190 bytes; nginx's
+/// `large_client_header_buffers` allow 8192), and curl's 8190-byte cap on
+/// the cookies it sends.
+pub const DEFAULT_MAX_REQUEST_BYTES: usize = 7168;
+
+/// The widest `Max-Age` the layer writes, in digits: ages are capped at
+/// [`MAX_COOKIE_AGE`] (34560000).
+const WIDEST_AGE: i64 = MAX_COOKIE_AGE;
 
 impl SessionConfig {
     /// Django's defaults; see [`SessionConfig`].
@@ -95,7 +135,9 @@ impl SessionConfig {
         domain: None,
         path: Cow::Borrowed("/"),
         save_every_request: false,
-        max_chunks: 4,
+        partitioned: false,
+        max_chunks: DEFAULT_MAX_CHUNKS,
+        max_request_bytes: DEFAULT_MAX_REQUEST_BYTES,
     };
 
     /// The cookie name (Django's `SESSION_COOKIE_NAME`). Chunks are named
@@ -180,14 +222,42 @@ impl SessionConfig {
         }
     }
 
-    /// The most cookies a session may be split across, from 1 (no
-    /// chunking) to [`MAX_CHUNKS`]. A session that needs more is not
-    /// written: the response becomes a 500 carrying a
-    /// [`SessionWriteError`](super::SessionWriteError).
+    /// `Partitioned` (CHIPS): in a third-party context the browser keeps
+    /// the cookie in a jar of the top-level site, so an embedded
+    /// application has one session per embedding site. Forces `Secure`,
+    /// as browsers require; deletions carry it too, since a partitioned
+    /// cookie is only deleted by a `Partitioned` `Set-Cookie`.
     ///
-    /// Every cookie is sent with every request: proxies that cap one header
-    /// line (nginx and Apache at 8 KiB by default) refuse requests with
-    /// more than about two full chunks.
+    /// # Examples
+    ///
+    /// ```
+    /// use session_cookie::http::{SameSite, SessionConfig};
+    ///
+    /// let embedded = SessionConfig::DJANGO
+    ///     .with_name("__Host-session")
+    ///     .with_same_site(SameSite::None)
+    ///     .with_partitioned(true);
+    /// assert!(embedded.partitioned() && embedded.secure());
+    /// ```
+    #[must_use]
+    pub fn with_partitioned(self, partitioned: bool) -> Self {
+        Self {
+            partitioned,
+            ..self
+        }
+    }
+
+    /// The most cookies a session may be split across, from 1 (no
+    /// chunking) to [`MAX_CHUNKS`]; [`DEFAULT_MAX_CHUNKS`] (2) by default.
+    /// A session that needs more is not written
+    /// ([`SessionLayer::with_on_write_error`](super::SessionLayer::with_on_write_error)
+    /// says what happens then); [`SessionHandle::try_insert`](super::SessionHandle::try_insert)
+    /// refuses such a change beforehand.
+    ///
+    /// Every cookie is sent with every request, so
+    /// [`SessionConfig::with_max_request_bytes`] (7168 by default) limits
+    /// the session too: raise both to store more, and only as far as every
+    /// proxy in front of the site accepts (`docs/chunking.md` §7).
     #[must_use]
     pub fn with_max_chunks(self, max_chunks: usize) -> Self {
         let max_chunks = if max_chunks == 0 {
@@ -198,6 +268,30 @@ impl SessionConfig {
             max_chunks
         };
         Self { max_chunks, ..self }
+    }
+
+    /// The most bytes the session's cookies may take in a request's
+    /// `Cookie` header: their `name=value` pairs and the `; ` between them.
+    /// [`DEFAULT_MAX_REQUEST_BYTES`] (7168) by default, which keeps the
+    /// whole header under the 8 KiB that nginx, Apache and curl accept,
+    /// with 1014 bytes to spare for other cookies. A budget too small for
+    /// any session makes every write fail; it never panics.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_cookie::http::SessionConfig;
+    ///
+    /// // Behind a proxy that allows 16 KiB header lines:
+    /// let big = SessionConfig::DJANGO.with_max_chunks(4).with_max_request_bytes(15 * 1024);
+    /// assert!(big.max_value_len() > 2 * SessionConfig::DJANGO.max_value_len());
+    /// ```
+    #[must_use]
+    pub fn with_max_request_bytes(self, max_request_bytes: usize) -> Self {
+        Self {
+            max_request_bytes,
+            ..self
+        }
     }
 
     /// See [`SessionConfig::with_name`].
@@ -219,10 +313,30 @@ impl SessionConfig {
     }
 
     /// Whether cookies get `Secure`: the setting, or forced by a
-    /// `__Secure-`/`__Host-` name.
+    /// `__Secure-`/`__Host-` name, by `SameSite=None` or by
+    /// `Partitioned`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_cookie::http::{SameSite, SessionConfig};
+    ///
+    /// assert!(!SessionConfig::DJANGO.secure());
+    /// assert!(SessionConfig::DJANGO.with_same_site(SameSite::None).secure());
+    /// ```
     #[must_use]
     pub fn secure(&self) -> bool {
-        self.secure || self.name.starts_with("__Secure-") || self.host_prefixed()
+        self.secure
+            || self.name.starts_with("__Secure-")
+            || self.host_prefixed()
+            || self.same_site == SameSite::None
+            || self.partitioned
+    }
+
+    /// See [`SessionConfig::with_partitioned`].
+    #[must_use]
+    pub const fn partitioned(&self) -> bool {
+        self.partitioned
     }
 
     /// See [`SessionConfig::with_http_only`].
@@ -270,21 +384,55 @@ impl SessionConfig {
         self.max_chunks
     }
 
-    /// The longest cookie value (a codec's output) that fits in
-    /// [`SessionConfig::max_chunks`] cookies.
+    /// See [`SessionConfig::with_max_request_bytes`].
+    #[must_use]
+    pub const fn max_request_bytes(&self) -> usize {
+        self.max_request_bytes
+    }
+
+    /// The longest cookie value (a codec's output) the layer can write:
+    /// in at most [`SessionConfig::max_chunks`] cookies, each `Set-Cookie`
+    /// header at most 4096 bytes with its attributes, and all of them at
+    /// most [`SessionConfig::max_request_bytes`] in the `Cookie` header.
     ///
     /// # Examples
     ///
     /// ```
     /// use session_cookie::http::SessionConfig;
     ///
+    /// // One cookie: 4096 bytes, less `sessionid=` and the attributes
+    /// // (`; HttpOnly; SameSite=Lax; Path=/; Max-Age=…; Expires=…`).
     /// let one = SessionConfig::DJANGO.with_max_chunks(1);
-    /// assert_eq!(one.max_value_len(), 4096 - "sessionid=".len());
-    /// assert!(SessionConfig::DJANGO.max_value_len() > 3 * 4000);
+    /// assert_eq!(one.max_value_len(), 4096 - "sessionid=".len() - 89);
+    /// // Two cookies, 7168 bytes of `Cookie` header between them.
+    /// let overhead = "sessionid=".len() + "sessionid.1=".len() + "; ".len()
+    ///     + 2 * "~GGGGGGGG.0.2.".len(); // names, separator, chunk frames
+    /// assert_eq!(SessionConfig::DJANGO.max_value_len(), 7168 - overhead);
     /// ```
     #[must_use]
     pub fn max_value_len(&self) -> usize {
-        chunk::max_value_len(&self.name, self.max_chunks)
+        self.layout().max_value_len()
+    }
+
+    /// The sizes the chunker works with for this configuration.
+    pub(crate) fn layout(&self) -> chunk::Layout {
+        chunk::Layout {
+            name_len: self.name.len(),
+            attributes_len: self.attributes_len(),
+            request_budget: self.max_request_bytes,
+            max_chunks: self.max_chunks,
+        }
+    }
+
+    /// The bytes a `Set-Cookie` header adds after the value, at their
+    /// widest: with `Max-Age` of the most digits the layer writes and an
+    /// `Expires` date (always 29 bytes for four-digit years). Measured on
+    /// the header the `cookie` crate writes, so the count cannot drift from
+    /// what is sent.
+    fn attributes_len(&self) -> usize {
+        let header = self.set_cookie("", "", Some(WIDEST_AGE), OffsetDateTime::UNIX_EPOCH);
+        // `=` then the attributes.
+        header.len().saturating_sub(1)
     }
 
     fn host_prefixed(&self) -> bool {
@@ -351,6 +499,9 @@ impl SessionConfig {
             cookie.set_domain(domain);
         }
         cookie.set_secure(self.secure());
+        if self.partitioned {
+            cookie.set_partitioned(true);
+        }
         cookie.set_http_only(self.http_only);
         cookie.set_same_site(match self.same_site {
             SameSite::Strict => Some(cookie::SameSite::Strict),

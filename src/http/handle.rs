@@ -11,6 +11,7 @@ use serde::de::DeserializeOwned;
 
 use super::Shared;
 use super::chunk;
+use super::request::RequestCookies;
 use crate::error::{DecodeError, EncodeError};
 use crate::session::{Expiry, Session};
 use crate::time::UnixTime;
@@ -59,9 +60,12 @@ struct Inner {
 }
 
 struct State {
-    /// The request's (reassembled) cookie value, until it is decoded.
-    pending: Option<String>,
+    /// The request's (reassembled) candidate cookie values, in the order
+    /// the browser sent them, until they are decoded.
+    pending: Vec<String>,
     loaded: bool,
+    /// Whether one of the candidates verified.
+    verified: bool,
     session: Session,
     /// First-issue time of the decoded session, kept through re-issues.
     origin: Option<UnixTime>,
@@ -74,12 +78,17 @@ impl State {
             return;
         }
         self.loaded = true;
-        if let Some(value) = self.pending.take() {
-            // Any error is an empty session, as Django's `load()` has it.
+        // The first candidate that verifies is the session; when none does
+        // it is empty, as Django's `load()` has it. A copy planted beside
+        // the real cookie (`docs/chunking.md` §3) costs one more MAC check,
+        // at most `MAX_CANDIDATES` in all.
+        for value in core::mem::take(&mut self.pending) {
             if let Ok(decoded) = shared.codec.decode_at(&value, now) {
+                self.verified = true;
                 self.origin = Some(decoded.origin());
                 self.needs_reissue = decoded.needs_reissue();
                 self.session = decoded.into_value();
+                break;
             }
         }
     }
@@ -124,6 +133,8 @@ impl fmt::Debug for SessionHandle {
 pub(crate) struct Outcome {
     pub(crate) set_cookies: Vec<String>,
     pub(crate) vary: bool,
+    /// Why the session was not written; `set_cookies` is then empty.
+    pub(crate) error: Option<WriteError>,
 }
 
 /// Why a response's session could not be written.
@@ -131,7 +142,8 @@ pub(crate) struct Outcome {
 pub(crate) enum WriteError {
     /// The codec failed, or the value needs too many cookies.
     Encode(EncodeError),
-    /// The codec wrote a value that is not RFC 6265 `cookie-octet`s.
+    /// The codec wrote a value that is not RFC 6265 `cookie-octet`s, or a
+    /// header came out longer than [`chunk::COOKIE_LIMIT`].
     Value,
 }
 
@@ -148,35 +160,26 @@ fn cookie_octets(value: &str) -> bool {
         .all(|b| matches!(b, 0x21 | 0x23..=0x2B | 0x2D..=0x3A | 0x3C..=0x5B | 0x5D..=0x7E))
 }
 
-/// Which of the session's cookies the request carried.
-#[derive(Debug, Default)]
-pub(crate) struct RequestCookies {
-    pub(crate) first: bool,
-    /// Indices (1 and up) of the `name.I` cookies present.
-    pub(crate) chunks: Vec<usize>,
-}
-
-impl RequestCookies {
-    fn any(&self) -> bool {
-        self.first || !self.chunks.is_empty()
-    }
-}
-
 impl SessionHandle {
-    pub(crate) fn new(shared: Arc<Shared>, value: Option<String>, now: UnixTime) -> Self {
+    pub(crate) fn new(shared: Arc<Shared>, candidates: Vec<String>, now: UnixTime) -> Self {
         Self {
             inner: Arc::new(Inner {
                 shared,
                 now,
                 state: Mutex::new(State {
-                    pending: value,
+                    pending: candidates,
                     loaded: false,
+                    verified: false,
                     session: Session::new(),
                     origin: None,
                     needs_reissue: false,
                 }),
             }),
         }
+    }
+
+    pub(crate) fn shared(&self) -> &Shared {
+        &self.inner.shared
     }
 
     fn state(&self) -> MutexGuard<'_, State> {
@@ -287,8 +290,44 @@ impl SessionHandle {
     /// How many cookies the session would take if written now: 1 when it
     /// fits in one, more when it would be chunked.
     ///
-    /// Handlers that store user-sized data can check with it, and refuse
-    /// the data instead of failing the response.
+    /// Handlers that store user-sized data can check with it, or with
+    /// [`SessionHandle::try_insert`], and refuse the data instead of losing
+    /// the write.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_cookie::http::SessionHandle;
+    ///
+    /// fn cookie_count(session: &SessionHandle) -> String {
+    ///     match session.cookies_needed() {
+    ///         Ok(count) => format!("kept in {count} cookies"),
+    ///         Err(err) => format!("not kept: {err}"),
+    ///     }
+    /// }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`EncodeError::TooLarge`] when it does not fit in what
+    /// [`SessionConfig`](super::SessionConfig) allows
+    /// ([`max_value_len`](super::SessionConfig::max_value_len)), naming
+    /// the session's largest keys; [`EncodeError::Serialize`] when it
+    /// cannot be written as JSON.
+    pub fn cookies_needed(&self) -> Result<usize, EncodeError> {
+        let session = self.lock();
+        self.measure(&session)
+    }
+
+    /// [`Session::insert`], but only if the session can still be written
+    /// afterwards: when the encoded session would be longer than the layer
+    /// can write ([`SessionConfig::max_value_len`](super::SessionConfig::max_value_len)),
+    /// the session is left exactly as it was (value, flags) and the error
+    /// says by how much.
+    ///
+    /// The check encodes the session once (with the codec's
+    /// [`encoded_len`](super::SessionCodec::encoded_len); the native
+    /// format measures without its cryptography).
     ///
     /// # Examples
     ///
@@ -297,50 +336,56 @@ impl SessionHandle {
     /// use session_cookie::http::SessionHandle;
     ///
     /// fn save_draft(session: &SessionHandle, draft: &str) -> Result<(), String> {
-    ///     session.insert("draft", draft).map_err(|err| err.to_string())?;
-    ///     if let Err(EncodeError::TooLarge { .. }) = session.cookies_needed() {
-    ///         session.remove("draft");
-    ///         return Err("too long to keep in the session".to_owned());
+    ///     match session.try_insert("draft", draft) {
+    ///         Ok(()) => Ok(()),
+    ///         Err(EncodeError::TooLarge { len, limit, .. }) => {
+    ///             Err(format!("this draft needs {len} bytes of cookies; {limit} fit"))
+    ///         }
+    ///         Err(err) => Err(err.to_string()),
     ///     }
-    ///     Ok(())
     /// }
     /// ```
     ///
     /// # Errors
     ///
-    /// [`EncodeError::TooLarge`] when it needs more cookies than
-    /// [`SessionConfig::max_chunks`](super::SessionConfig::max_chunks)
-    /// (the response would then fail), naming the session's largest keys;
-    /// [`EncodeError::Serialize`] when it cannot be written as JSON.
-    pub fn cookies_needed(&self) -> Result<usize, EncodeError> {
-        let session = self.lock();
+    /// [`EncodeError::TooLarge`] when the session would not fit, naming its
+    /// largest keys (with `value` in place); [`EncodeError::Serialize`]
+    /// when `value` is not representable as JSON. In both cases nothing
+    /// changed.
+    pub fn try_insert<T: Serialize>(
+        &self,
+        key: impl Into<String>,
+        value: T,
+    ) -> Result<(), EncodeError> {
+        let key = key.into();
+        let mut session = self.lock();
+        let mut candidate = (*session).clone();
+        candidate.insert(key.clone(), &value)?;
+        self.measure(&candidate)?;
+        session.insert(key, value)
+    }
+
+    /// The number of cookies `session` takes, or why it cannot be written.
+    fn measure(&self, session: &Session) -> Result<usize, EncodeError> {
         let shared = &self.inner.shared;
-        let len = shared.codec.encoded_len(&session)?;
+        let len = shared.codec.encoded_len(session)?;
         let config = &shared.config;
-        let max = config.max_value_len();
-        if len > max {
-            return Err(too_large(config.name(), len, max, &session));
-        }
-        // Only the length and the first character matter for the count.
-        let probe = "x".repeat(len);
-        chunk::cookies_needed(config.name(), &probe, config.max_chunks())
-            .ok_or_else(|| too_large(config.name(), len, max, &session))
+        let layout = config.layout();
+        layout
+            .cookies_needed(len)
+            .ok_or_else(|| too_large(config.name(), len, layout.max_value_len(), session))
     }
 
     /// Decides the response's `Set-Cookie` headers and `Vary`, following
     /// Django's `SessionMiddleware.process_response`.
-    pub(crate) fn outcome(
-        &self,
-        request: &RequestCookies,
-        server_error: bool,
-    ) -> Result<Outcome, WriteError> {
+    pub(crate) fn outcome(&self, request: &RequestCookies, server_error: bool) -> Outcome {
         let shared = &self.inner.shared;
         let config = &shared.config;
         let mut state = self.state();
         if !state.loaded {
             // Untouched: nothing to say, unless every response re-issues.
             if !(config.save_every_request() && request.any()) {
-                return Ok(Outcome::default());
+                return Outcome::default();
             }
             state.load(shared, self.inner.now);
         }
@@ -350,32 +395,55 @@ impl SessionHandle {
         let mut outcome = Outcome {
             set_cookies: Vec::new(),
             vary: accessed,
+            error: None,
         };
         let name = config.name();
         if state.session.is_empty() {
             if request.any() {
                 outcome.vary = true;
-                if request.first {
-                    outcome.set_cookies.push(config.delete_cookie(name));
-                }
-                for &index in &request.chunks {
-                    let chunk = chunk::chunk_name(name, index);
-                    outcome.set_cookies.push(config.delete_cookie(&chunk));
+                // A read that verified nothing deletes the cookies only when
+                // each name came once. With copies (another path or domain,
+                // perhaps planted: `docs/chunking.md` §3) the deletion could
+                // hit a cookie that is not the one that failed: the user's
+                // own, beside the junk.
+                if state.verified || !request.has_copies() {
+                    if request.has_head() {
+                        outcome.set_cookies.push(config.delete_cookie(name));
+                    }
+                    for index in request.chunk_indices() {
+                        let chunk = chunk::chunk_name(name, index);
+                        outcome.set_cookies.push(config.delete_cookie(&chunk));
+                    }
                 }
             }
-            return Ok(outcome);
+            return outcome;
         }
         let save = modified || state.needs_reissue || config.save_every_request();
         if !save || server_error {
-            return Ok(outcome);
+            return outcome;
         }
+        match self.write(&state, request) {
+            Ok(set_cookies) => outcome.set_cookies = set_cookies,
+            Err(err) => outcome.error = Some(err),
+        }
+        outcome
+    }
+
+    /// The `Set-Cookie` headers that write the session: its cookies, then
+    /// deletions of the request's chunks the new value no longer needs.
+    /// Every header is at most [`chunk::COOKIE_LIMIT`] bytes.
+    fn write(&self, state: &State, request: &RequestCookies) -> Result<Vec<String>, WriteError> {
+        let shared = &self.inner.shared;
+        let config = &shared.config;
+        let name = config.name();
         let now = (shared.clock)();
         let value = shared.codec.encode_at(&state.session, state.origin, now)?;
         if !cookie_octets(&value) {
             return Err(WriteError::Value);
         }
-        let pieces = chunk::split(name, &value, chunk::new_generation, config.max_chunks())?
-            .ok_or_else(|| too_large(name, value.len(), config.max_value_len(), &state.session))?;
+        let layout = config.layout();
+        let pieces = chunk::split(&layout, &value, chunk::new_generation)?
+            .ok_or_else(|| too_large(name, value.len(), layout.max_value_len(), &state.session))?;
         let now = OffsetDateTime::from_unix_timestamp(now.as_secs())
             .unwrap_or(OffsetDateTime::UNIX_EPOCH);
         let max_age = if state
@@ -386,28 +454,36 @@ impl SessionHandle {
         } else {
             Some(state.session.expiry_age_at(now, config.age()))
         };
+        let mut set_cookies = Vec::with_capacity(pieces.len());
         for (index, piece) in pieces.iter().enumerate() {
             let chunk = chunk::chunk_name(name, index);
-            outcome
-                .set_cookies
-                .push(config.set_cookie(&chunk, piece, max_age, now));
+            set_cookies.push(config.set_cookie(&chunk, piece, max_age, now));
         }
-        for &index in &request.chunks {
+        for index in request.chunk_indices() {
             if index >= pieces.len() {
                 let chunk = chunk::chunk_name(name, index);
-                outcome.set_cookies.push(config.delete_cookie(&chunk));
+                set_cookies.push(config.delete_cookie(&chunk));
             }
         }
-        Ok(outcome)
+        // The layout keeps every header in the limit; a header that is not
+        // (a date past year 9999?) is not sent at all.
+        if set_cookies
+            .iter()
+            .any(|header| header.len() > chunk::COOKIE_LIMIT)
+        {
+            return Err(WriteError::Value);
+        }
+        Ok(set_cookies)
     }
 }
 
 /// The error for a session that does not fit in the allowed cookies; the
 /// lengths count `name=` as [`EncodeError::TooLarge`] does.
 fn too_large(name: &str, value_len: usize, max_value_len: usize, session: &Session) -> EncodeError {
+    let pair = |len: usize| name.len().saturating_add(1).saturating_add(len);
     EncodeError::TooLarge {
-        len: name.len() + 1 + value_len,
-        limit: name.len() + 1 + max_value_len,
+        len: pair(value_len),
+        limit: pair(max_value_len),
         largest_keys: session.largest_keys(),
     }
 }

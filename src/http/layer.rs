@@ -8,26 +8,31 @@ use core::pin::Pin;
 use core::task::{Context, Poll, ready};
 use std::sync::Arc;
 
-use cookie::Cookie;
 use http::header::{COOKIE, SET_COOKIE, VARY};
 use http::{HeaderMap, HeaderValue, Request, Response, StatusCode};
 use tower_layer::Layer;
 use tower_service::Service;
 
-use super::chunk;
 use super::codec::SessionCodec;
-use super::config::{ConfigError, MAX_CHUNKS, SessionConfig};
-use super::handle::{RequestCookies, SessionHandle, WriteError};
+use super::config::{ConfigError, SessionConfig};
+use super::handle::{SessionHandle, WriteError};
+use super::request::RequestCookies;
 use crate::codec::{DjangoCodec, DjangoConfig, Limits, NativeCodec, NativeConfig};
 use crate::error::EncodeError;
 use crate::key::{KeyRing, NativeKeyRing};
 use crate::time::UnixTime;
 
+/// A callback for sessions that could not be written.
+type WriteErrorHook = Arc<dyn Fn(&SessionWriteError) + Send + Sync>;
+
 /// What every request of one layer shares.
+#[derive(Clone)]
 pub(crate) struct Shared {
     pub(crate) codec: Arc<dyn SessionCodec>,
     pub(crate) config: SessionConfig,
     pub(crate) clock: Arc<dyn Fn() -> UnixTime + Send + Sync>,
+    on_write_error: Option<WriteErrorHook>,
+    error_response: bool,
 }
 
 /// Django's `SessionMiddleware` for tower stacks (axum, hyper, tonic, …):
@@ -46,10 +51,16 @@ pub(crate) struct Shared {
 ///   half its idle lifetime), or on every request if so configured; but not
 ///   on a 5xx response. Chunks the new value no longer needs are deleted.
 ///
-/// A session too large for [`SessionConfig::max_chunks`] cookies, or any
-/// other encoding failure, replaces the response with an empty 500 whose
-/// extensions carry a [`SessionWriteError`]: a login must not look
-/// successful when its session was not saved.
+/// A session that cannot be written (too large for what
+/// [`SessionConfig`] allows, or any other encoding failure) sends no
+/// cookie: the browser keeps the cookies it has. The handler's response
+/// goes out as it is (status, headers, body), with the
+/// [`SessionWriteError`] in its extensions; the error goes to
+/// [`SessionLayer::with_on_write_error`]'s callback and, with the
+/// `tracing` feature, to `tracing` as an error event.
+/// [`SessionLayer::with_error_response`] turns such responses into an
+/// empty 500 instead. Handlers avoid all of that by checking first:
+/// [`SessionHandle::try_insert`], [`SessionHandle::cookies_needed`].
 ///
 /// # Examples
 ///
@@ -109,6 +120,8 @@ impl SessionLayer {
                 codec: Arc::new(codec),
                 config,
                 clock: Arc::new(UnixTime::now),
+                on_write_error: None,
+                error_response: false,
             }),
         })
     }
@@ -136,7 +149,7 @@ impl SessionLayer {
     ///
     /// let ring = NativeKeyRing::new(MasterKey::generate("k1")?);
     /// let layer = SessionLayer::native(&ring, NativeConfig::ENCRYPTED, SessionConfig::DJANGO)?;
-    /// assert_eq!(layer.config().max_chunks(), 4);
+    /// assert_eq!(layer.config().max_chunks(), 2);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn native(
@@ -210,12 +223,69 @@ impl SessionLayer {
     /// ```
     #[must_use]
     pub fn with_clock(self, clock: impl Fn() -> UnixTime + Send + Sync + 'static) -> Self {
+        self.with_shared(|shared| shared.clock = Arc::new(clock))
+    }
+
+    /// Calls `hook` with every session the layer could not write (the
+    /// response then carries no `Set-Cookie`): for logging or metrics. It
+    /// runs on the response path, so keep it short; it replaces an earlier
+    /// hook. Without the `tracing` feature nothing else reports the error.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use std::sync::atomic::{AtomicUsize, Ordering};
+    /// use session_cookie::http::{SessionConfig, SessionLayer};
+    /// use session_cookie::{DjangoCodec, KeyRing};
+    ///
+    /// let failures = Arc::new(AtomicUsize::new(0));
+    /// let counter = Arc::clone(&failures);
+    /// let codec = DjangoCodec::sessions(&KeyRing::new("django-secret-key")?);
+    /// let layer = SessionLayer::new(codec, SessionConfig::DJANGO)?
+    ///     .with_on_write_error(move |err| {
+    ///         counter.fetch_add(1, Ordering::Relaxed);
+    ///         eprintln!("{err}");
+    ///     });
+    /// # let _ = layer;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn with_on_write_error(
+        self,
+        hook: impl Fn(&SessionWriteError) + Send + Sync + 'static,
+    ) -> Self {
+        self.with_shared(|shared| shared.on_write_error = Some(Arc::new(hook)))
+    }
+
+    /// With `true`, a response whose session could not be written becomes
+    /// an empty 500 carrying the [`SessionWriteError`] in its extensions
+    /// (the handler's status, headers and body are dropped), so that a
+    /// login never looks successful when its session was not saved. With
+    /// `false` (the default) the handler's response is kept, without the
+    /// cookie. The hook and `tracing` are told either way.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_cookie::http::{SessionConfig, SessionLayer};
+    /// use session_cookie::{DjangoCodec, KeyRing};
+    ///
+    /// let codec = DjangoCodec::sessions(&KeyRing::new("django-secret-key")?);
+    /// let strict = SessionLayer::new(codec, SessionConfig::DJANGO)?.with_error_response(true);
+    /// # let _ = strict;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn with_error_response(self, error_response: bool) -> Self {
+        self.with_shared(|shared| shared.error_response = error_response)
+    }
+
+    fn with_shared(self, change: impl FnOnce(&mut Shared)) -> Self {
+        let mut shared = Shared::clone(&self.shared);
+        change(&mut shared);
         Self {
-            shared: Arc::new(Shared {
-                codec: Arc::clone(&self.shared.codec),
-                config: self.shared.config.clone(),
-                clock: Arc::new(clock),
-            }),
+            shared: Arc::new(shared),
         }
     }
 
@@ -235,54 +305,23 @@ impl SessionLayer {
     }
 }
 
-/// Finds `name` and its chunks among the request's cookies (the first of
-/// each name wins, as RFC 6265 §5.4 orders the most specific path first)
-/// and reassembles the value. A set of chunks that does not fit together
-/// gives no value, so the session is empty and the cookies are replaced.
+/// Reads `name` and its chunks from every `Cookie` header of the request,
+/// as bytes (`src/http/request.rs`), and reassembles the candidate values:
+/// each copy of `name` the browser sent, in order, at most
+/// [`MAX_CANDIDATES`](super::request::MAX_CANDIDATES). A set of chunks that
+/// does not fit together is no candidate.
 pub(crate) fn read_cookies(
     headers: &HeaderMap,
     name: &str,
     max_chunks: usize,
-) -> (RequestCookies, Option<String>) {
-    let mut first: Option<&str> = None;
-    // Chunks up to MAX_CHUNKS are remembered so that leftovers of a larger
-    // earlier configuration get deleted too; only `max_chunks` are read.
-    let mut pieces: [Option<&str>; MAX_CHUNKS] = [None; MAX_CHUNKS];
-    for header in headers.get_all(COOKIE) {
-        let Ok(text) = header.to_str() else { continue };
-        for cookie in Cookie::split_parse(text).flatten() {
-            let (Some(cookie_name), Some(cookie_value)) = (cookie.name_raw(), cookie.value_raw())
-            else {
-                continue;
-            };
-            if cookie_name == name {
-                first.get_or_insert(cookie_value);
-            } else if let Some(slot) = cookie_name
-                .strip_prefix(name)
-                .and_then(|rest| rest.strip_prefix('.'))
-                .and_then(chunk::parse_index)
-                .and_then(|index| pieces.get_mut(index))
-            {
-                slot.get_or_insert(cookie_value);
-            }
-        }
-    }
-    let cookies = RequestCookies {
-        first: first.is_some(),
-        chunks: (1..MAX_CHUNKS)
-            .filter(|&index| pieces.get(index).is_some_and(Option::is_some))
-            .collect(),
-    };
-    let value = first.and_then(|first| {
-        chunk::join(
-            first,
-            |index| pieces.get(index).copied().flatten(),
-            max_chunks,
-        )
-        .ok()
-        .map(std::borrow::Cow::into_owned)
-    });
-    (cookies, value)
+) -> (RequestCookies, Vec<String>) {
+    let cookies = RequestCookies::read(
+        headers.get_all(COOKIE).iter().map(HeaderValue::as_bytes),
+        name,
+        max_chunks,
+    );
+    let values = cookies.values(max_chunks);
+    (cookies, values)
 }
 
 impl<S> Layer<S> for SessionLayer {
@@ -369,36 +408,52 @@ fn finish<B: Default>(
     cookies: &RequestCookies,
     response: &mut Response<B>,
 ) {
-    let outcome = handle
-        .outcome(cookies, response.status().is_server_error())
-        .and_then(|outcome| {
-            let headers = outcome
-                .set_cookies
-                .into_iter()
-                // Validated names, paths and domains and cookie-octet
-                // values make this infallible; an error is still no panic.
-                .map(|value| HeaderValue::try_from(value).map_err(|_| WriteError::Value))
-                .collect::<Result<Vec<_>, _>>()?;
-            Ok((headers, outcome.vary))
-        });
-    match outcome {
-        Ok((set_cookies, vary)) => {
-            let headers = response.headers_mut();
-            if vary {
-                add_vary_cookie(headers);
-            }
-            for value in set_cookies {
-                headers.append(SET_COOKIE, value);
-            }
-        }
+    let outcome = handle.outcome(cookies, response.status().is_server_error());
+    let headers = match outcome.error {
+        Some(err) => Err(err),
+        None => outcome
+            .set_cookies
+            .into_iter()
+            // Validated names, paths and domains and cookie-octet values
+            // make this infallible; an error is still no panic.
+            .map(|value| HeaderValue::try_from(value).map_err(|_| WriteError::Value))
+            .collect::<Result<Vec<_>, _>>(),
+    };
+    let set_cookies = match headers {
+        Ok(set_cookies) => set_cookies,
         Err(err) => {
-            let mut failed = Response::new(B::default());
-            *failed.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
-            failed
-                .extensions_mut()
-                .insert(SessionWriteError(Arc::new(err)));
-            *response = failed;
+            let err = SessionWriteError(Arc::new(err));
+            report(handle.shared(), &err);
+            if handle.shared().error_response {
+                let mut failed = Response::new(B::default());
+                *failed.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
+                failed.extensions_mut().insert(err);
+                *response = failed;
+                return;
+            }
+            response.extensions_mut().insert(err);
+            Vec::new()
         }
+    };
+    let headers = response.headers_mut();
+    if outcome.vary {
+        add_vary_cookie(headers);
+    }
+    for value in set_cookies {
+        headers.append(SET_COOKIE, value);
+    }
+}
+
+/// Tells the hook and `tracing` that a session was not written.
+fn report(shared: &Shared, err: &SessionWriteError) {
+    #[cfg(feature = "tracing")]
+    tracing::error!(
+        error = %err,
+        cookie = shared.config.name(),
+        "session cookie not written"
+    );
+    if let Some(hook) = &shared.on_write_error {
+        hook(err);
     }
 }
 
@@ -417,8 +472,10 @@ fn add_vary_cookie(headers: &mut HeaderMap) {
     }
 }
 
-/// Why the session of a response was not written: found in the extensions
-/// of the 500 response that replaced it, for logging by an outer layer.
+/// Why the session of a response was not written: given to
+/// [`SessionLayer::with_on_write_error`]'s hook, and found in the
+/// extensions of the response (the handler's, or the 500 that replaced it
+/// with [`SessionLayer::with_error_response`]), for an outer layer.
 ///
 /// # Examples
 ///

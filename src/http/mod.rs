@@ -53,11 +53,14 @@ mod codec;
 mod config;
 mod handle;
 pub(crate) mod layer;
+pub(crate) mod request;
 
 #[cfg(feature = "axum")]
 pub use self::axum::MissingSessionLayer;
 pub use codec::{Migrating, SessionCodec};
-pub use config::{ConfigError, MAX_CHUNKS, SameSite, SessionConfig};
+pub use config::{
+    ConfigError, DEFAULT_MAX_CHUNKS, DEFAULT_MAX_REQUEST_BYTES, MAX_CHUNKS, SameSite, SessionConfig,
+};
 pub use handle::{SessionGuard, SessionHandle};
 pub use layer::{ResponseFuture, SessionLayer, SessionService, SessionWriteError};
 
