@@ -1,6 +1,6 @@
 //! The login example served for real on a loopback port, driven by an HTTP
 //! client with a cookie store: login, pages, logout; tampered and expired
-//! cookies; key rotation; a chunked 10 KB session and its shrinking.
+//! cookies; key rotation; a chunked 5 KB session and its shrinking.
 
 #![allow(
     clippy::unwrap_used,
@@ -321,7 +321,9 @@ async fn a_ten_kilobyte_session_is_chunked_read_back_and_shrunk() {
     let client = client(&jar);
     log_in(&client, &server).await;
 
-    let draft: String = (0..10_000)
+    // Two cookies: the default budget keeps the whole Cookie request header
+    // under what nginx and Apache accept.
+    let draft: String = (0..5_000)
         .map(|i| char::from(b"abcdefghij klmnopqrstuvwxyz."[i * 7 % 28]))
         .collect();
     let page = post(&client, &server, "/posts/new", &[("draft", &draft)]).await;
@@ -331,20 +333,14 @@ async fn a_ten_kilobyte_session_is_chunked_read_back_and_shrunk() {
         .iter()
         .map(|c| c.split_once('=').unwrap().0)
         .collect();
-    assert_eq!(
-        written,
-        ["sessionid", "sessionid.1", "sessionid.2", "sessionid.3"]
-    );
+    assert_eq!(written, ["sessionid", "sessionid.1"]);
     for cookie in &cookies {
         let pair = cookie.split("; ").next().unwrap();
         assert!(pair.len() <= 4096, "{} bytes", pair.len());
         assert!(cookie.contains("; HttpOnly") && cookie.contains("; Path=/"));
     }
     let stored = jar_cookies(&jar, &server);
-    assert_eq!(
-        names(&stored),
-        ["sessionid", "sessionid.1", "sessionid.2", "sessionid.3"]
-    );
+    assert_eq!(names(&stored), ["sessionid", "sessionid.1"]);
 
     let page = get(&client, &server, "/posts/new").await;
     assert!(
@@ -355,11 +351,11 @@ async fn a_ten_kilobyte_session_is_chunked_read_back_and_shrunk() {
     assert!(page.body.contains(ALICE));
     assert!(
         page.body
-            .contains(r#"<strong id="draft-len">10000</strong>"#)
+            .contains(r#"<strong id="draft-len">5000</strong>"#)
     );
-    assert!(page.body.contains(r#"<span id="cookie-count">4</span>"#));
+    assert!(page.body.contains(r#"<span id="cookie-count">2</span>"#));
 
-    // Too long for four cookies: refused, and the session is unharmed.
+    // Too long for the cookies: refused, and the session is unharmed.
     let huge = "z".repeat(20_000);
     let page = post(&client, &server, "/posts/new", &[("draft", &huge)]).await;
     assert_eq!(page.status, 413);
@@ -368,7 +364,7 @@ async fn a_ten_kilobyte_session_is_chunked_read_back_and_shrunk() {
     let page = get(&client, &server, "/posts/new").await;
     assert!(page.body.contains(&format!(">{draft}</textarea>")));
 
-    // Shrinking: one cookie again, the three chunks deleted.
+    // Shrinking: one cookie again, the other chunk deleted.
     let page = post(&client, &server, "/posts/new", &[("draft", "short")]).await;
     let cookies = page.set_cookies();
     let deleted: Vec<&str> = cookies
@@ -376,7 +372,7 @@ async fn a_ten_kilobyte_session_is_chunked_read_back_and_shrunk() {
         .filter(|c| c.contains("Max-Age=0"))
         .map(|c| c.split_once('=').unwrap().0)
         .collect();
-    assert_eq!(deleted, ["sessionid.1", "sessionid.2", "sessionid.3"]);
+    assert_eq!(deleted, ["sessionid.1"]);
     assert_eq!(names(&jar_cookies(&jar, &server)), ["sessionid"]);
     let page = get(&client, &server, "/posts/new").await;
     assert!(page.body.contains(">short</textarea>"));
