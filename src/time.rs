@@ -2,7 +2,6 @@
 //! and Django's base 62 timestamp text.
 
 use core::fmt;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::error::DecodeError;
 
@@ -45,13 +44,30 @@ impl UnixTime {
     /// ```
     /// assert!(session_cookie::UnixTime::now().as_secs() > 1_700_000_000);
     /// ```
+    ///
+    /// On `wasm32-unknown-unknown` there is no system clock: with the `wasm`
+    /// feature this reads JavaScript's `Date.now()`; without it, it would
+    /// panic there, so pass the time to the `*_at(now)` methods instead.
     #[must_use]
+    #[cfg(not(all(feature = "wasm", target_arch = "wasm32", target_os = "unknown")))]
     pub fn now() -> Self {
+        use std::time::{SystemTime, UNIX_EPOCH};
         let secs = match SystemTime::now().duration_since(UNIX_EPOCH) {
             Ok(after) => i64::try_from(after.as_secs()).unwrap_or(i64::MAX),
             Err(before) => i64::try_from(before.duration().as_secs()).map_or(i64::MIN, |s| -s),
         };
         Self(secs)
+    }
+
+    /// JavaScript's `Date.now()` (milliseconds), truncated to whole seconds
+    /// as Python's `int(time.time())` is.
+    #[must_use]
+    #[cfg(all(feature = "wasm", target_arch = "wasm32", target_os = "unknown"))]
+    pub fn now() -> Self {
+        // An f64 of milliseconds; `as` saturates, and NaN becomes 0.
+        #[allow(clippy::cast_possible_truncation)]
+        let millis = js_sys::Date::now() as i64;
+        Self(millis.div_euclid(1000))
     }
 
     /// Seconds since the epoch.
