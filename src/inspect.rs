@@ -173,7 +173,7 @@ pub struct NativeHeader {
 ///
 /// # Security
 ///
-/// The result is unverified; see the [module docs](self).
+/// The result is unverified; see [`Inspection`]: nothing in it is authenticated.
 ///
 /// # Examples
 ///
