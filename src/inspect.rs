@@ -191,7 +191,7 @@ pub struct NativeHeader {
 ///
 /// # Security
 ///
-/// The result is unverified; see the [module docs](self).
+/// The result is unverified; see [`Inspection`]: nothing in it is authenticated.
 ///
 /// # Examples
 ///

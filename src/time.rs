@@ -3,7 +3,6 @@
 //! clock, age checks, and Django's base 62 timestamp text.
 
 use core::fmt;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::error::DecodeError;
 
@@ -72,8 +71,14 @@ impl UnixTime {
     /// ```
     /// assert!(session_cookie::UnixTime::now().as_secs() > 1_700_000_000);
     /// ```
+    ///
+    /// On `wasm32-unknown-unknown` there is no system clock: with the `wasm`
+    /// feature this reads JavaScript's `Date.now()`; without it, it would
+    /// panic there, so pass the time to the `*_at(now)` methods instead.
     #[must_use]
+    #[cfg(not(all(feature = "wasm", target_arch = "wasm32", target_os = "unknown")))]
     pub fn now() -> Self {
+        use std::time::{SystemTime, UNIX_EPOCH};
         match SystemTime::now().duration_since(UNIX_EPOCH) {
             Ok(after) => Self {
                 secs: i64::try_from(after.as_secs()).unwrap_or(i64::MAX),
@@ -91,6 +96,20 @@ impl UnixTime {
                     },
                 }
             }
+        }
+    }
+
+    /// JavaScript's `Date.now()` (milliseconds), to the millisecond.
+    #[must_use]
+    #[cfg(all(feature = "wasm", target_arch = "wasm32", target_os = "unknown"))]
+    pub fn now() -> Self {
+        // An f64 of milliseconds; `as` saturates, and NaN becomes 0.
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        let millis = js_sys::Date::now() as i64;
+        Self {
+            secs: millis.div_euclid(1000),
+            // Below 1000 ms, so below a second in nanoseconds.
+            nanos: u32::try_from(millis.rem_euclid(1000)).unwrap_or(0) * 1_000_000,
         }
     }
 

@@ -1,7 +1,7 @@
 //! Arguments that are read from stdin when absent, and the parsed forms of
 //! `--now` and `--max-age`.
 
-use std::io::Read;
+use std::io::{IsTerminal, Read};
 use std::str::FromStr;
 
 use session_cookie::UnixTime;
@@ -15,6 +15,11 @@ const STDIN_LIMIT: u64 = 16 << 20;
 pub(crate) fn read_arg_or_stdin(arg: Option<String>) -> Result<String, Failure> {
     if let Some(arg) = arg {
         return Ok(arg);
+    }
+    if std::io::stdin().is_terminal() {
+        eprintln!(
+            "session-cookie: reading the input from stdin (end it with Ctrl-D), or pass it as an argument"
+        );
     }
     let mut text = String::new();
     std::io::stdin()

@@ -16,25 +16,28 @@ use crate::failure::Failure;
 /// first, Flask from the last.
 #[derive(Args)]
 pub(crate) struct DjangoKeys {
-    /// django: the secret key (SECRET_KEY). Visible to other local users:
-    /// prefer --secret-env or --secret-file.
-    #[arg(long, value_name = "S", conflicts_with_all = ["secret_env", "secret_file"])]
+    /// django, flask: the secret key (Django's SECRET_KEY, Flask's
+    /// SECRET_KEY). Visible to other local users: prefer --secret-env or
+    /// --secret-file.
+    #[arg(long, value_name = "S", allow_hyphen_values = true, conflicts_with_all = ["secret_env", "secret_file"])]
     secret: Option<String>,
-    /// django: read the secret key from this environment variable.
+    /// django, flask: read the secret key from this environment variable.
     #[arg(long, value_name = "VAR", conflicts_with = "secret_file")]
     secret_env: Option<String>,
-    /// django: read the secret key from this file (one trailing newline is
+    /// django, flask: read the secret key from this file (one trailing newline is
     /// removed).
     #[arg(long, value_name = "PATH")]
     secret_file: Option<PathBuf>,
-    /// django: a fallback key (SECRET_KEY_FALLBACKS), repeatable. Visible to
-    /// other local users: prefer --fallback-env or --fallback-file.
-    #[arg(long, value_name = "S")]
+    /// django, flask: a fallback key (Django's SECRET_KEY_FALLBACKS, Flask's
+    /// SECRET_KEY_FALLBACKS), repeatable. Visible to other local users:
+    /// prefer --fallback-env or --fallback-file.
+    #[arg(long, value_name = "S", allow_hyphen_values = true)]
     fallback: Vec<String>,
-    /// django: read a fallback key from this environment variable; repeatable.
+    /// django, flask: read a fallback key from this environment variable;
+    /// repeatable.
     #[arg(long, value_name = "VAR")]
     fallback_env: Vec<String>,
-    /// django: read a fallback key from this file; repeatable.
+    /// django, flask: read a fallback key from this file; repeatable.
     #[arg(long, value_name = "PATH")]
     fallback_file: Vec<PathBuf>,
 }
@@ -81,7 +84,7 @@ pub(crate) struct NativeKeys {
     /// native: a key line ID:BASE64URLKEY[:STATE], repeatable; the first is
     /// active, the others verify-only. Visible to other local users: prefer
     /// --keys-env or --keys-file.
-    #[arg(long, value_name = "LINE")]
+    #[arg(long, value_name = "LINE", allow_hyphen_values = true)]
     key: Vec<String>,
     /// native: read key lines from this environment variable.
     #[arg(long, value_name = "VAR")]

@@ -181,9 +181,18 @@ fn main() -> ExitCode {
     }
 }
 
-/// Exits with clap's usage error (status 2) for a flag that does not apply.
+/// Exits with clap's usage error (status 2) for a flag that does not apply,
+/// with the usage of the subcommand that was run (the first argument: the
+/// top-level command has no flags that take a value).
 fn usage(message: &str) -> ! {
-    Cli::command()
+    let mut cli = Cli::command();
+    cli.build();
+    let name = std::env::args_os().nth(1);
+    let sub = name
+        .as_deref()
+        .and_then(std::ffi::OsStr::to_str)
+        .and_then(|name| cli.find_subcommand(name).cloned());
+    sub.unwrap_or(cli)
         .error(clap::error::ErrorKind::ArgumentConflict, message)
         .exit()
 }
@@ -223,6 +232,11 @@ fn run(command: Command) -> Result<String, Failure> {
         } => {
             if tagged && format != FormatArg::Flask {
                 usage("--tagged applies to --format flask");
+            }
+            if format != FormatArg::Native {
+                // A missing or unreadable secret is reported before the
+                // input is read (or waited for).
+                django.ring()?;
             }
             let text = read_arg_or_stdin(text)?;
             // Raw JSON keeps every number and key order exactly.
@@ -285,6 +299,9 @@ fn run(command: Command) -> Result<String, Failure> {
             now,
             cookie,
         } => {
+            if format != FormatArg::Native {
+                django.ring()?;
+            }
             let cookie = read_arg_or_stdin(cookie)?;
             let cookie = cookie.trim();
             let now = Now::or_system(now);

@@ -544,3 +544,67 @@ fn native_size_budget_names_the_largest_keys() {
         "{line}"
     );
 }
+
+/// A usage error shows the usage of the subcommand that was run, not the
+/// top-level one.
+#[test]
+fn a_usage_error_shows_the_subcommands_usage() {
+    let output = run(
+        &["encode", "--format", "native", "--secret", "s", "{}"],
+        None,
+    );
+    assert_eq!(output.status.code(), Some(2));
+    let err = stderr(&output);
+    assert!(
+        err.contains("Usage: session-cookie encode"),
+        "not encode's usage: {err}"
+    );
+    let output = run(&["decode", "--format", "django", "--wire", "c"], None);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("Usage: session-cookie decode"));
+}
+
+/// Secrets may start with `-`, as Flask's own test keys do.
+#[test]
+fn secrets_that_start_with_a_hyphen_are_values() {
+    let encoded = run(
+        &[
+            "encode",
+            "--format",
+            "django",
+            "--secret",
+            "-1 key",
+            r#"{"a":1}"#,
+        ],
+        None,
+    );
+    assert!(encoded.status.success(), "{}", stderr(&encoded));
+    let cookie = stdout(&encoded).trim().to_owned();
+    let decoded = run(
+        &[
+            "decode",
+            "--format",
+            "django",
+            "--secret",
+            "-2 key",
+            "--fallback",
+            "-1 key",
+            &cookie,
+        ],
+        None,
+    );
+    assert!(decoded.status.success(), "{}", stderr(&decoded));
+    assert_eq!(stdout(&decoded).trim(), r#"{"a":1}"#);
+}
+
+/// With no secret, the missing secret is reported, not the (empty) input.
+#[test]
+fn a_missing_secret_is_reported_before_the_input_is_read() {
+    for command in ["encode", "decode"] {
+        let output = run(&[command, "--format", "django"], Some(""));
+        assert_eq!(output.status.code(), Some(2), "{command}");
+        let err = stderr(&output);
+        assert!(err.contains("need --secret"), "{command}: {err}");
+        assert!(!err.contains("invalid-json"), "{command}: {err}");
+    }
+}

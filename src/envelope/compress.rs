@@ -5,6 +5,11 @@
 //! and a statically built `libz-sys`): Django and Flask run on CPython linked
 //! against classic zlib, and only the same algorithm gives the same bytes.
 //! Pure-Rust deflaters produce different, equally valid, streams.
+//!
+//! Without the `zlib` feature (as in `wasm` builds) flate2 falls back to
+//! the pure-Rust `miniz_oxide`: inflation is the same, but compressed
+//! encodes are no longer byte-identical to Django's or Flask's (both read
+//! them; `tests/django_live.rs` checks that Django does).
 
 use std::cell::RefCell;
 

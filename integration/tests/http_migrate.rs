@@ -3,7 +3,6 @@
 //! a native one that keeps the original issue time, and from then on only
 //! the native cookie is read.
 
-#![cfg(all(feature = "axum", feature = "flask"))]
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failed unwrap is a failed test
 
 use axum::Router;
