@@ -265,7 +265,7 @@ pub fn migrate_at(
 
 #[cfg(test)]
 mod tests {
-    use serde_json::{Value, json};
+    use serde_json::json;
 
     use super::*;
     use crate::{DjangoCodec, KeyRing, MasterKey, NativeConfig, NativeKeyRing};

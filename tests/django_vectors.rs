@@ -15,7 +15,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers: a failed unwrap is a failed test
 
 mod support {
-    pub mod exact;
+    pub(crate) mod exact;
 }
 
 use serde_json::value::RawValue;

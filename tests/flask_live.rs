@@ -43,7 +43,7 @@ mod pyvenv;
 
 mod support {
     #[allow(unreachable_pub)]
-    pub mod exact;
+    pub(crate) mod exact;
 }
 
 use std::collections::BTreeMap;

@@ -31,7 +31,7 @@
 
 mod support {
     #[allow(unreachable_pub)]
-    pub mod exact;
+    pub(crate) mod exact;
 }
 
 use serde_json::value::RawValue;

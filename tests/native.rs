@@ -36,7 +36,7 @@ use serde_json::json;
 use serde_json::value::RawValue;
 
 mod support {
-    pub mod exact;
+    pub(crate) mod exact;
 }
 /// Exact JSON (every digit, every key in its order), which
 /// `serde_json::Value` without the features this crate must not turn on

@@ -20,7 +20,7 @@ use serde_json::value::RawValue;
 use session_cookie::{NativeCodec, NativeConfig, NativeKeyRing, UnixTime, json};
 
 mod support {
-    pub mod exact;
+    pub(crate) mod exact;
 }
 /// The vectors read exactly (key order and every digit).
 use support::exact::J;

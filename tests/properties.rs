@@ -50,7 +50,7 @@ use session_cookie::{
 };
 
 mod support {
-    pub mod exact;
+    pub(crate) mod exact;
 }
 /// Exact JSON (every digit, every key in its order): `serde_json::Value`
 /// without the features this crate must not turn on has neither.

@@ -19,7 +19,7 @@ use serde_json::value::RawValue;
 
 /// One JSON value, exactly.
 #[derive(Debug, Clone, PartialEq)]
-pub enum J {
+pub(crate) enum J {
     Null,
     Bool(bool),
     /// A number as its JSON text.
@@ -35,12 +35,12 @@ const NULL: J = J::Null;
 
 impl J {
     /// Parses JSON text exactly.
-    pub fn parse(text: &str) -> Result<Self, serde_json::Error> {
+    pub(crate) fn parse(text: &str) -> Result<Self, serde_json::Error> {
         serde_json::from_str(text)
     }
 
     /// An object from pairs, in their order.
-    pub fn obj<K: Into<String>>(pairs: impl IntoIterator<Item = (K, J)>) -> Self {
+    pub(crate) fn obj<K: Into<String>>(pairs: impl IntoIterator<Item = (K, J)>) -> Self {
         let mut entries: Vec<(String, J)> = Vec::new();
         for (key, value) in pairs {
             set(&mut entries, key.into(), value);
@@ -49,62 +49,62 @@ impl J {
     }
 
     /// A number from its JSON text (`"123456789012345678901234567890"`).
-    pub fn num(text: impl Into<String>) -> Self {
+    pub(crate) fn num(text: impl Into<String>) -> Self {
         Self::Num(text.into())
     }
 
-    pub fn as_str(&self) -> Option<&str> {
+    pub(crate) fn as_str(&self) -> Option<&str> {
         match self {
             Self::Str(text) => Some(text),
             _ => None,
         }
     }
 
-    pub fn as_i64(&self) -> Option<i64> {
+    pub(crate) fn as_i64(&self) -> Option<i64> {
         match self {
             Self::Num(text) => text.parse().ok(),
             _ => None,
         }
     }
 
-    pub fn as_u64(&self) -> Option<u64> {
+    pub(crate) fn as_u64(&self) -> Option<u64> {
         match self {
             Self::Num(text) => text.parse().ok(),
             _ => None,
         }
     }
 
-    pub fn as_bool(&self) -> Option<bool> {
+    pub(crate) fn as_bool(&self) -> Option<bool> {
         match self {
             Self::Bool(b) => Some(*b),
             _ => None,
         }
     }
 
-    pub fn as_array(&self) -> Option<&Vec<J>> {
+    pub(crate) fn as_array(&self) -> Option<&Vec<J>> {
         match self {
             Self::Arr(items) => Some(items),
             _ => None,
         }
     }
 
-    pub fn as_object(&self) -> Option<&Vec<(String, J)>> {
+    pub(crate) fn as_object(&self) -> Option<&Vec<(String, J)>> {
         match self {
             Self::Obj(entries) => Some(entries),
             _ => None,
         }
     }
 
-    pub fn is_object(&self) -> bool {
+    pub(crate) fn is_object(&self) -> bool {
         matches!(self, Self::Obj(_))
     }
 
-    pub fn is_null(&self) -> bool {
+    pub(crate) fn is_null(&self) -> bool {
         *self == Self::Null
     }
 
     /// The value under `key` of an object.
-    pub fn get(&self, key: &str) -> Option<&J> {
+    pub(crate) fn get(&self, key: &str) -> Option<&J> {
         self.as_object()?
             .iter()
             .find(|(k, _)| k == key)
@@ -112,14 +112,14 @@ impl J {
     }
 
     /// Sets `key` of an object (keeping its place if present).
-    pub fn insert(&mut self, key: impl Into<String>, value: J) {
+    pub(crate) fn insert(&mut self, key: impl Into<String>, value: J) {
         if let Self::Obj(entries) = self {
             set(entries, key.into(), value);
         }
     }
 
     /// Compact JSON text (`serde_json`'s spelling, keys in order).
-    pub fn to_text(&self) -> String {
+    pub(crate) fn to_text(&self) -> String {
         serde_json::to_string(self).unwrap()
     }
 }
