@@ -165,8 +165,7 @@ struct Budget {
 impl Budget {
     /// Whether `session` fits in the cookies the layer may write.
     fn fits(&self, session: &Session) -> bool {
-        SessionCodec::encoded_len(&self.codec, session)
-            .is_ok_and(|len| len <= self.max_value_len)
+        SessionCodec::encoded_len(&self.codec, session).is_ok_and(|len| len <= self.max_value_len)
     }
 }
 
@@ -253,9 +252,9 @@ pub fn port() -> Result<u16, StartError> {
     match std::env::var_os("PORT") {
         None => Ok(8000),
         Some(value) => {
-            let text = value
-                .into_string()
-                .map_err(|_| fail("PORT is not valid UTF-8; set it to a port number such as 8000"))?;
+            let text = value.into_string().map_err(|_| {
+                fail("PORT is not valid UTF-8; set it to a port number such as 8000")
+            })?;
             text.trim().parse().map_err(|_| {
                 fail(format!(
                     "PORT={text:?} is not a port number; set it to a number from 1 to 65535 (0 picks a free port)"
@@ -315,7 +314,9 @@ pub fn key_ring() -> Result<NativeKeyRing, StartError> {
         }
         (None, Some(path)) => {
             if path.is_empty() {
-                return Err(fail("SESSION_KEYS_FILE is empty; set it to a key file's path"));
+                return Err(fail(
+                    "SESSION_KEYS_FILE is empty; set it to a key file's path",
+                ));
             }
             let path = PathBuf::from(path);
             let bytes = std::fs::read(&path).map_err(|err| {
@@ -542,12 +543,21 @@ async fn login_form(session: SessionHandle) -> Html<String> {
 /// Checks a password on a blocking thread, at most [`LOGIN_CONCURRENCY`]
 /// at a time: Argon2 takes tens of milliseconds of CPU, which must not
 /// stall the async workers that serve every other request.
-async fn authenticate(state: &AppState, username: String, password: String) -> Result<Option<u64>, ()> {
-    let _permit = Arc::clone(&state.logins).acquire_owned().await.map_err(|_| ())?;
-    let users = Arc::clone(&state.users);
-    tokio::task::spawn_blocking(move || users.authenticate(&username, &password).map(|user| user.id))
+async fn authenticate(
+    state: &AppState,
+    username: String,
+    password: String,
+) -> Result<Option<u64>, ()> {
+    let _permit = Arc::clone(&state.logins)
+        .acquire_owned()
         .await
-        .map_err(|_| ())
+        .map_err(|_| ())?;
+    let users = Arc::clone(&state.users);
+    tokio::task::spawn_blocking(move || {
+        users.authenticate(&username, &password).map(|user| user.id)
+    })
+    .await
+    .map_err(|_| ())
 }
 
 async fn login(
