@@ -100,20 +100,39 @@ async fn start(options: Options) -> Server {
 }
 
 /// The example's executable: `target/debug/examples/login`, next to this
-/// test's `target/debug/deps/`, built first.
+/// test's `target/debug/deps/`; built first (`cargo build --example login`,
+/// with this test's features) unless it is newer than its source.
 fn example_binary() -> std::path::PathBuf {
     static BUILT: OnceLock<std::path::PathBuf> = OnceLock::new();
     BUILT
         .get_or_init(|| {
+            let exe = std::env::current_exe().unwrap();
+            let debug = exe.parent().unwrap().parent().unwrap();
+            let binary = debug.join("examples").join("login");
+            let source = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/login.rs");
+            let modified =
+                |path: &std::path::Path| std::fs::metadata(path).and_then(|m| m.modified()).ok();
+            if modified(&binary).is_some_and(|built| Some(built) >= modified(&source)) {
+                return binary;
+            }
+            let features: Vec<&str> = [
+                ("cli", cfg!(feature = "cli")),
+                ("flask", cfg!(feature = "flask")),
+                ("tower", cfg!(feature = "tower")),
+                ("axum", cfg!(feature = "axum")),
+                ("fuzzing", cfg!(feature = "fuzzing")),
+            ]
+            .into_iter()
+            .filter_map(|(name, on)| on.then_some(name))
+            .collect();
             let status = std::process::Command::new(env!("CARGO"))
-                .args(["build", "--quiet", "--example", "login"])
+                .args(["build", "--quiet", "--example", "login", "--features"])
+                .arg(features.join(","))
                 .current_dir(env!("CARGO_MANIFEST_DIR"))
                 .status()
                 .unwrap();
             assert!(status.success(), "cargo build --example login");
-            let exe = std::env::current_exe().unwrap();
-            let debug = exe.parent().unwrap().parent().unwrap();
-            debug.join("examples").join("login")
+            binary
         })
         .clone()
 }
@@ -806,7 +825,7 @@ fn bad_configuration_refuses_to_start_with_one_line_naming_the_variable() {
                 ("PORT", OsStr::new(&busy_port)),
             ],
             "busy port",
-            vec!["PORT", &busy_port],
+            vec!["PORT", busy_port.as_str()],
         ),
     ];
     for (env, what, needles) in cases {
