@@ -53,7 +53,7 @@ struct Options {
     /// `SECURE=1`: `__Host-sessionid` with `Secure`.
     secure: bool,
     /// Seconds the site's clock runs ahead of the system clock.
-    clock_offset: u64,
+    clock_offset: i64,
 }
 
 impl Options {
@@ -65,7 +65,7 @@ impl Options {
         }
     }
 
-    fn days_later(self, days: u64) -> Self {
+    fn days_later(self, days: i64) -> Self {
         Self {
             clock_offset: days * 86_400,
             ..self
