@@ -777,6 +777,9 @@ fn run_example(env: &[(&str, &std::ffi::OsStr)]) -> (std::process::ExitStatus, S
     (output.status, last)
 }
 
+/// Environment, what is wrong with it, what the error line must name.
+type Case<'a> = (Vec<(&'a str, &'a std::ffi::OsStr)>, &'a str, Vec<&'a str>);
+
 #[test]
 fn bad_configuration_refuses_to_start_with_one_line_naming_the_variable() {
     use std::ffi::OsStr;
@@ -785,7 +788,7 @@ fn bad_configuration_refuses_to_start_with_one_line_naming_the_variable() {
     let weak = format!("k1:{}", "A".repeat(43));
     let busy = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let busy_port = busy.local_addr().unwrap().port().to_string();
-    let cases: Vec<(Vec<(&str, &OsStr)>, &str, Vec<&str>)> = vec![
+    let cases: Vec<Case<'_>> = vec![
         (
             vec![("SESSION_KEYS", OsStr::from_bytes(b"k1:\xff\xfe"))],
             "not UTF-8",
