@@ -6,14 +6,27 @@
 //! ```
 //!
 //! Log in as `alice` / `wonderland`. The session is the native format,
-//! encrypted, behind [`SessionLayer`]: `/login` stores `user_id`, `/`
-//! greets the user, `/logout` ends the session, and a long draft post
-//! (`/posts/new`) is split across several cookies.
+//! encrypted, behind [`SessionLayer`]: `POST /login` stores `user_id`, `/`
+//! greets the user, `POST /logout` ends the session (`GET /logout` only
+//! shows the form), and a long draft post (`/posts/new`) is split across
+//! several cookies. Every POST form carries a `csrf_token` tied to the
+//! session; a POST without the right one gets 403 and changes nothing.
 //!
-//! Keys: `SESSION_KEYS` (key lines, as printed by `session-cookie keygen`)
-//! or `SESSION_KEYS_FILE` (a file of them). Without either, the example
-//! uses a DEVELOPMENT key file under `target/`, made on first run; never
-//! deploy with it.
+//! Sessions end 14 days after their last write (idle) and 30 days after
+//! login (absolute), whichever comes first. Passwords are checked with
+//! Argon2id on blocking threads, at most [`LOGIN_CONCURRENCY`] at a time.
+//!
+//! Configuration, all from the environment; anything invalid refuses to
+//! start with one line on standard error naming the variable:
+//!
+//! - `PORT`: the port on 127.0.0.1 (default 8000).
+//! - `SESSION_KEYS` (key lines, as printed by `session-cookie keygen`) or
+//!   `SESSION_KEYS_FILE` (a file of them). Without either, the example
+//!   uses a DEVELOPMENT key file under `target/`, made on first run; never
+//!   deploy with it.
+//! - `SECURE=1`: behind HTTPS, the cookie is `__Host-sessionid` with
+//!   `Secure` (browsers then send it only over HTTPS). Leave it unset for
+//!   plain `http://127.0.0.1`.
 //!
 //! The integration tests (`tests/http_login.rs`, `tests/browser.rs`)
 //! include this file and serve [`app`] on a loopback port.
@@ -26,13 +39,18 @@ use std::sync::Arc;
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use axum::Router;
+use axum::extract::rejection::FormRejection;
 use axum::extract::{Form, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
-use serde::Deserialize;
-use session_cookie::http::{SessionConfig, SessionHandle, SessionLayer};
-use session_cookie::{EncodeError, MasterKey, NativeConfig, NativeKeyRing};
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use session_cookie::http::{SessionCodec, SessionConfig, SessionHandle, SessionLayer};
+use session_cookie::{MasterKey, NativeCodec, NativeConfig, NativeKeyRing, Session, UnixTime};
+use subtle::ConstantTimeEq as _;
+use tokio::sync::Semaphore;
+use zeroize::Zeroizing;
 
 /// One account: the password is kept only as an Argon2id PHC string.
 pub struct User {
@@ -102,65 +120,246 @@ impl Users {
     }
 }
 
-/// The session layer of the site: the native format, encrypted, with
-/// Django's cookie defaults.
-///
-/// # Errors
-///
-/// When the codec refuses the configuration (it does not: it is fixed).
-pub fn session_layer(ring: &NativeKeyRing) -> Result<SessionLayer, Box<dyn std::error::Error>> {
-    Ok(SessionLayer::native(
-        ring,
-        NativeConfig::ENCRYPTED.with_purpose("login-example"),
-        SessionConfig::DJANGO,
-    )?)
+/// How many password checks may run at once; later logins wait their turn
+/// without holding an async worker.
+pub const LOGIN_CONCURRENCY: usize = 2;
+
+/// The absolute session lifetime: 30 days after login, however often the
+/// cookie is re-issued.
+pub const MAX_LIFETIME: u64 = 30 * 86_400;
+
+/// The session key that holds the CSRF token.
+const CSRF_KEY: &str = "_csrf";
+
+/// The codec settings of the site: encrypted, with an absolute lifetime.
+fn native_config() -> NativeConfig {
+    NativeConfig::ENCRYPTED
+        .with_purpose("login-example")
+        .with_max_lifetime(Some(MAX_LIFETIME))
+}
+
+/// The cookie settings: Django's, or `__Host-sessionid` with `Secure`.
+fn cookie_config(secure: bool) -> SessionConfig {
+    if secure {
+        SessionConfig::DJANGO
+            .with_name("__Host-sessionid")
+            .with_secure(true)
+    } else {
+        SessionConfig::DJANGO
+    }
+}
+
+/// The session layer of the site, and what handlers need to check a
+/// session's size before writing it.
+pub struct Sessions {
+    layer: SessionLayer,
+    budget: Arc<Budget>,
+}
+
+struct Budget {
+    /// The same codec settings as the layer's, to measure with.
+    codec: NativeCodec,
+    max_value_len: usize,
+}
+
+impl Budget {
+    /// Whether `session` fits in the cookies the layer may write.
+    fn fits(&self, session: &Session) -> bool {
+        SessionCodec::encoded_len(&self.codec, session).is_ok_and(|len| len <= self.max_value_len)
+    }
+}
+
+impl Sessions {
+    /// The site's sessions under `ring`; `secure` for deployment behind
+    /// HTTPS.
+    ///
+    /// # Errors
+    ///
+    /// When the codec refuses the configuration (it does not: it is fixed).
+    pub fn new(ring: &NativeKeyRing, secure: bool) -> Result<Self, Box<dyn std::error::Error>> {
+        let config = cookie_config(secure);
+        let codec = NativeCodec::new(
+            ring,
+            native_config().with_cookie_name(config.name().to_owned()),
+        )?;
+        let budget = Budget {
+            codec,
+            max_value_len: config.max_value_len(),
+        };
+        Ok(Self {
+            layer: SessionLayer::native(ring, native_config(), config)?,
+            budget: Arc::new(budget),
+        })
+    }
+
+    /// Reads the time from `clock`: for tests that step through time.
+    #[must_use]
+    pub fn with_clock(self, clock: impl Fn() -> UnixTime + Send + Sync + 'static) -> Self {
+        Self {
+            layer: self.layer.with_clock(clock),
+            budget: self.budget,
+        }
+    }
 }
 
 #[derive(Clone)]
 struct AppState {
     users: Arc<Users>,
+    budget: Arc<Budget>,
+    logins: Arc<Semaphore>,
 }
 
-/// The site's routes behind `layer`.
-pub fn app(users: Arc<Users>, layer: SessionLayer) -> Router {
+/// The site's routes behind `sessions`.
+pub fn app(users: Arc<Users>, sessions: Sessions) -> Router {
     Router::new()
         .route("/", get(home))
         .route("/login", get(login_form).post(login))
-        .route("/logout", get(logout))
+        .route("/logout", get(logout_form).post(logout))
         .route("/posts/new", get(draft_form).post(save_draft))
-        .with_state(AppState { users })
-        .layer(layer)
+        .with_state(AppState {
+            users,
+            budget: sessions.budget,
+            logins: Arc::new(Semaphore::new(LOGIN_CONCURRENCY)),
+        })
+        .layer(sessions.layer)
 }
 
-/// Reads the key ring from `SESSION_KEYS` or `SESSION_KEYS_FILE`, or the
-/// development key file; says which on standard error.
+// ------------------------------------------------------------ configuration
+
+/// A start-up failure: one line, naming the variable.
+#[derive(Debug)]
+pub struct StartError(String);
+
+impl std::fmt::Display for StartError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // One line, whatever the causes said.
+        f.write_str(&self.0.replace(['\n', '\r'], " "))
+    }
+}
+
+impl std::error::Error for StartError {}
+
+fn fail(message: impl Into<String>) -> StartError {
+    StartError(message.into())
+}
+
+/// `PORT`, or 8000.
 ///
 /// # Errors
 ///
-/// When the key lines cannot be read or are refused (weak, malformed).
-pub fn key_ring() -> Result<NativeKeyRing, Box<dyn std::error::Error>> {
-    if let Ok(lines) = std::env::var("SESSION_KEYS") {
-        eprintln!("session keys: from SESSION_KEYS");
-        return Ok(NativeKeyRing::parse(&lines)?);
+/// When `PORT` is not UTF-8 or not a port number.
+pub fn port() -> Result<u16, StartError> {
+    match std::env::var_os("PORT") {
+        None => Ok(8000),
+        Some(value) => {
+            let text = value.into_string().map_err(|_| {
+                fail("PORT is not valid UTF-8; set it to a port number such as 8000")
+            })?;
+            text.trim().parse().map_err(|_| {
+                fail(format!(
+                    "PORT={text:?} is not a port number; set it to a number from 1 to 65535 (0 picks a free port)"
+                ))
+            })
+        }
     }
-    if let Some(path) = std::env::var_os("SESSION_KEYS_FILE") {
-        eprintln!("session keys: from {}", PathBuf::from(&path).display());
-        return Ok(NativeKeyRing::parse(&std::fs::read_to_string(path)?)?);
+}
+
+/// `SECURE`: `1` behind HTTPS, `0` or unset otherwise.
+///
+/// # Errors
+///
+/// When `SECURE` is anything else.
+pub fn secure() -> Result<bool, StartError> {
+    match std::env::var_os("SECURE") {
+        None => Ok(false),
+        Some(value) => match value.to_str() {
+            Some("1" | "true") => Ok(true),
+            Some("" | "0" | "false") => Ok(false),
+            _ => Err(fail("SECURE must be 1 (behind HTTPS) or 0")),
+        },
     }
+}
+
+fn parse_ring(text: &str, source: &str) -> Result<NativeKeyRing, StartError> {
+    if text.trim().is_empty() {
+        return Err(fail(format!(
+            "{source} is empty; it needs a key line (make one with `session-cookie keygen`)"
+        )));
+    }
+    // The error names a line number and the problem, never key material.
+    NativeKeyRing::parse(text).map_err(|err| fail(format!("{source}: {err}")))
+}
+
+/// Reads the key ring from `SESSION_KEYS` or `SESSION_KEYS_FILE`, or the
+/// development key file when neither is set; says which on standard error.
+///
+/// # Errors
+///
+/// When both are set, or the one set cannot be read, is not UTF-8, is
+/// empty, or is refused (weak, malformed).
+pub fn key_ring() -> Result<NativeKeyRing, StartError> {
+    let keys = std::env::var_os("SESSION_KEYS");
+    let file = std::env::var_os("SESSION_KEYS_FILE");
+    match (keys, file) {
+        (Some(_), Some(_)) => Err(fail(
+            "SESSION_KEYS and SESSION_KEYS_FILE are both set; set only one",
+        )),
+        (Some(keys), None) => {
+            let text = Zeroizing::new(
+                keys.into_string()
+                    .map_err(|_| fail("SESSION_KEYS is not valid UTF-8"))?,
+            );
+            eprintln!("session keys: from SESSION_KEYS");
+            parse_ring(&text, "SESSION_KEYS")
+        }
+        (None, Some(path)) => {
+            if path.is_empty() {
+                return Err(fail(
+                    "SESSION_KEYS_FILE is empty; set it to a key file's path",
+                ));
+            }
+            let path = PathBuf::from(path);
+            let bytes = std::fs::read(&path).map_err(|err| {
+                fail(format!(
+                    "SESSION_KEYS_FILE: cannot read {}: {err}",
+                    path.display()
+                ))
+            })?;
+            let text = Zeroizing::new(String::from_utf8(bytes).map_err(|_| {
+                fail(format!(
+                    "SESSION_KEYS_FILE: {} is not valid UTF-8",
+                    path.display()
+                ))
+            })?);
+            eprintln!("session keys: from SESSION_KEYS_FILE {}", path.display());
+            parse_ring(&text, "SESSION_KEYS_FILE")
+        }
+        (None, None) => development_ring(),
+    }
+}
+
+fn development_ring() -> Result<NativeKeyRing, StartError> {
     let path =
         PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/login-example-DEVELOPMENT.keys");
+    let cannot = |err: &dyn std::fmt::Display| {
+        fail(format!(
+            "the DEVELOPMENT key file {}: {err} (set SESSION_KEYS or SESSION_KEYS_FILE)",
+            path.display()
+        ))
+    };
     if !path.exists() {
-        let key = MasterKey::generate("dev")?;
+        let key = MasterKey::generate("dev").map_err(|err| cannot(&err))?;
         if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir)?;
+            std::fs::create_dir_all(dir).map_err(|err| cannot(&err))?;
         }
-        write_private(&path, key.to_line().as_bytes())?;
+        write_private(&path, key.to_line().as_bytes()).map_err(|err| cannot(&err))?;
     }
     eprintln!(
         "session keys: DEVELOPMENT key file {} (set SESSION_KEYS or SESSION_KEYS_FILE in production)",
         path.display()
     );
-    Ok(NativeKeyRing::parse(&std::fs::read_to_string(path)?)?)
+    let text = Zeroizing::new(std::fs::read_to_string(&path).map_err(|err| cannot(&err))?);
+    NativeKeyRing::parse(&text).map_err(|err| cannot(&err))
 }
 
 #[cfg(unix)]
@@ -181,35 +380,101 @@ fn write_private(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
     std::fs::write(path, [bytes, b"\n"].concat())
 }
 
-#[tokio::main]
-async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let port: u16 = match std::env::var("PORT") {
-        Ok(port) => port
-            .parse()
-            .map_err(|_| format!("PORT={port:?} is not a port number"))?,
-        Err(_) => 8000,
-    };
+async fn run() -> Result<(), StartError> {
+    let port = port()?;
+    let secure = secure()?;
     let ring = key_ring()?;
-    let users = Arc::new(Users::demo()?);
-    let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], port))).await?;
+    let users = Arc::new(Users::demo().map_err(|err| fail(format!("the demo user: {err}")))?);
+    let sessions = Sessions::new(&ring, secure).map_err(|err| fail(format!("sessions: {err}")))?;
+    let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], port)))
+        .await
+        .map_err(|err| {
+            fail(format!(
+                "cannot listen on 127.0.0.1:{port} (PORT={port}): {err}; set PORT to a free port"
+            ))
+        })?;
+    let addr = listener
+        .local_addr()
+        .map_err(|err| fail(format!("PORT={port}: {err}")))?;
     println!("demo user: alice / wonderland");
-    println!("listening on http://{}/", listener.local_addr()?);
-    axum::serve(listener, app(users, session_layer(&ring)?)).await?;
-    Ok(())
+    println!("listening on http://{addr}/");
+    axum::serve(listener, app(users, sessions))
+        .await
+        .map_err(|err| fail(format!("serving on {addr}: {err}")))
+}
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    match run().await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("login: {err}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+// ------------------------------------------------------------------- CSRF
+
+/// The session's CSRF token, made now if it has none.
+fn csrf_token(session: &SessionHandle) -> String {
+    if let Some(token) = session
+        .get::<String>(CSRF_KEY)
+        .ok()
+        .flatten()
+        .filter(|token| !token.is_empty())
+    {
+        return token;
+    }
+    let mut bytes = [0u8; 32];
+    if getrandom::fill(&mut bytes).is_err() {
+        // No token: every POST is then refused, which is safe.
+        return String::new();
+    }
+    let token = URL_SAFE_NO_PAD.encode(bytes);
+    if session.insert(CSRF_KEY, &token).is_err() {
+        return String::new();
+    }
+    token
+}
+
+/// Whether the form's `csrf_token` is the session's, compared in constant
+/// time; a missing or empty one never is.
+fn csrf_ok(session: &SessionHandle, form: &HashMap<String, String>) -> bool {
+    let Some(expected) = session.get::<String>(CSRF_KEY).ok().flatten() else {
+        return false;
+    };
+    let sent = form.get("csrf_token").map_or("", String::as_str);
+    !expected.is_empty() && bool::from(expected.as_bytes().ct_eq(sent.as_bytes()))
+}
+
+fn csrf_field(token: &str) -> String {
+    format!(
+        r#"<input type="hidden" name="csrf_token" value="{}">"#,
+        escape(token)
+    )
+}
+
+fn forbidden() -> Response {
+    (
+        StatusCode::FORBIDDEN,
+        page(
+            "Forbidden",
+            r#"<h1>Forbidden</h1>
+<p class="error" role="alert">This form was not sent from this site, or it has expired (CSRF check failed). Nothing was changed.</p>
+<p><a href="/">Back to the home page</a></p>"#,
+        ),
+    )
+        .into_response()
+}
+
+/// The form fields, or none when the body is not a form: a missing field
+/// is then the CSRF check's 403, not the extractor's 4xx.
+fn fields(form: Result<Form<HashMap<String, String>>, FormRejection>) -> HashMap<String, String> {
+    form.map(|Form(fields)| fields).unwrap_or_default()
 }
 
 // ---------------------------------------------------------------- handlers
-
-#[derive(Deserialize)]
-struct LoginForm {
-    username: String,
-    password: String,
-}
-
-#[derive(Deserialize)]
-struct DraftForm {
-    draft: String,
-}
 
 fn current_user<'u>(users: &'u Users, session: &SessionHandle) -> Option<&'u User> {
     let id = session.get::<u64>("user_id").ok().flatten()?;
@@ -242,14 +507,14 @@ async fn home(State(state): State<AppState>, session: SessionHandle) -> Html<Str
 <p>You are logged in as <code>{username}</code>.</p>
 <a class="create-post" href="/posts/new"><span class="plus" aria-hidden="true">+</span> Create Post</a>
 {draft_note}
-<p><a href="/logout">Log out</a></p>"#,
+<p><a href="/logout" id="logout-link">Log out</a></p>"#,
             name = escape(user.display_name),
             username = escape(user.username),
         ),
     )
 }
 
-fn login_page(error: Option<&str>, username: &str) -> Html<String> {
+fn login_page(error: Option<&str>, username: &str, token: &str) -> Html<String> {
     let error = error
         .map(|error| format!(r#"<p class="error" role="alert">{}</p>"#, escape(error)))
         .unwrap_or_default();
@@ -259,46 +524,106 @@ fn login_page(error: Option<&str>, username: &str) -> Html<String> {
             r#"<h1>Log in</h1>
 {error}
 <form method="post" action="/login" class="card">
+  {csrf}
   <label>Username <input name="username" id="username" autocomplete="username" value="{username}" required></label>
   <label>Password <input name="password" id="password" type="password" autocomplete="current-password" required></label>
   <button type="submit" id="submit">Log in</button>
 </form>
 <p class="hint">Demo account: alice / wonderland</p>"#,
+            csrf = csrf_field(token),
             username = escape(username),
         ),
     )
 }
 
-async fn login_form() -> Html<String> {
-    login_page(None, "")
+async fn login_form(session: SessionHandle) -> Html<String> {
+    login_page(None, "", &csrf_token(&session))
+}
+
+/// Checks a password on a blocking thread, at most [`LOGIN_CONCURRENCY`]
+/// at a time: Argon2 takes tens of milliseconds of CPU, which must not
+/// stall the async workers that serve every other request.
+async fn authenticate(
+    state: &AppState,
+    username: String,
+    password: String,
+) -> Result<Option<u64>, ()> {
+    let _permit = Arc::clone(&state.logins)
+        .acquire_owned()
+        .await
+        .map_err(|_| ())?;
+    let users = Arc::clone(&state.users);
+    tokio::task::spawn_blocking(move || {
+        users.authenticate(&username, &password).map(|user| user.id)
+    })
+    .await
+    .map_err(|_| ())
 }
 
 async fn login(
     State(state): State<AppState>,
     session: SessionHandle,
-    Form(form): Form<LoginForm>,
+    form: Result<Form<HashMap<String, String>>, FormRejection>,
 ) -> Response {
-    match state.users.authenticate(&form.username, &form.password) {
-        Some(user) => match session.insert("user_id", user.id) {
-            Ok(()) => Redirect::to("/").into_response(),
-            Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
-        },
-        None => (
+    let form = fields(form);
+    if !csrf_ok(&session, &form) {
+        return forbidden();
+    }
+    let username = form.get("username").cloned().unwrap_or_default();
+    let password = form.get("password").cloned().unwrap_or_default();
+    match authenticate(&state, username.clone(), password).await {
+        Ok(Some(id)) => {
+            // A new token for the logged-in session (as Django rotates its
+            // CSRF token on login).
+            session.remove(CSRF_KEY);
+            match session.insert("user_id", id) {
+                Ok(()) => Redirect::to("/").into_response(),
+                Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+            }
+        }
+        Ok(None) => (
             StatusCode::UNAUTHORIZED,
-            login_page(Some("Wrong username or password."), &form.username),
+            login_page(
+                Some("Wrong username or password."),
+                &username,
+                &csrf_token(&session),
+            ),
         )
             .into_response(),
+        Err(()) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
     }
+}
+
+/// `GET /logout` changes nothing: it shows the form that posts here.
+async fn logout_form(session: SessionHandle) -> Html<String> {
+    page(
+        "Log out",
+        &format!(
+            r#"<h1>Log out</h1>
+<form method="post" action="/logout" class="card">
+  {csrf}
+  <button type="submit" id="logout">Log out</button>
+</form>
+<p><a href="/">Back</a></p>"#,
+            csrf = csrf_field(&csrf_token(&session)),
+        ),
+    )
 }
 
 /// Logout ends the whole session, as Django's `logout()` does: `user_id`
 /// and the draft go, and the response deletes every session cookie.
-async fn logout(session: SessionHandle) -> Redirect {
+async fn logout(
+    session: SessionHandle,
+    form: Result<Form<HashMap<String, String>>, FormRejection>,
+) -> Response {
+    if !csrf_ok(&session, &fields(form)) {
+        return forbidden();
+    }
     session.flush();
-    Redirect::to("/login")
+    Redirect::to("/login").into_response()
 }
 
-fn draft_page(draft: &str, error: Option<&str>) -> Html<String> {
+fn draft_page(draft: &str, error: Option<&str>, token: &str) -> Html<String> {
     let error = error
         .map(|error| format!(r#"<p class="error" role="alert">{}</p>"#, escape(error)))
         .unwrap_or_default();
@@ -308,11 +633,13 @@ fn draft_page(draft: &str, error: Option<&str>) -> Html<String> {
             r#"<h1>New post</h1>
 {error}
 <form method="post" action="/posts/new" class="card">
+  {csrf}
   <label>Draft <textarea name="draft" id="draft" rows="12">{draft}</textarea></label>
   <button type="submit" id="save">Save draft</button>
 </form>
 <p class="hint">Drafts live in your session cookie: long ones are split across several cookies. An empty draft is discarded.</p>
 <p><a href="/">Back</a></p>"#,
+            csrf = csrf_field(token),
             draft = escape(draft),
         ),
     )
@@ -324,38 +651,42 @@ async fn draft_form(State(state): State<AppState>, session: SessionHandle) -> Re
     }
     // A draft of another shape (an older version of the site) is no draft.
     let draft: String = session.get_or("draft", String::new()).unwrap_or_default();
-    draft_page(&draft, None).into_response()
+    draft_page(&draft, None, &csrf_token(&session)).into_response()
 }
 
 async fn save_draft(
     State(state): State<AppState>,
     session: SessionHandle,
-    Form(form): Form<DraftForm>,
+    form: Result<Form<HashMap<String, String>>, FormRejection>,
 ) -> Response {
+    let form = fields(form);
+    if !csrf_ok(&session, &form) {
+        return forbidden();
+    }
     if current_user(&state.users, &session).is_none() {
         return Redirect::to("/login").into_response();
     }
-    if form.draft.is_empty() {
+    let draft = form.get("draft").map_or("", String::as_str);
+    if draft.is_empty() {
         session.remove("draft");
         return Redirect::to("/").into_response();
     }
-    let previous: Option<String> = session.get("draft").ok().flatten();
-    if session.insert("draft", &form.draft).is_err() {
-        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
-    }
-    // Refuse a draft the cookies cannot hold, rather than fail the response.
-    if let Err(EncodeError::TooLarge { len, limit, .. }) = session.cookies_needed() {
-        session.remove("draft");
-        if let Some(previous) = previous {
-            // A string always serializes.
-            let _ = session.insert("draft", previous);
-        }
-        let error = format!("This draft needs {len} bytes of cookies; at most {limit} fit.");
+    // Measure a copy with the new draft before writing: a draft the
+    // cookies cannot hold is refused, and the session keeps the old one.
+    let mut copy: Session = Session::clone(&session.lock());
+    if copy.insert("draft", draft).is_err() || !state.budget.fits(&copy) {
+        let error = format!(
+            "This draft is too large to keep in the session cookies (at most {} bytes of cookie fit); your previous draft is kept.",
+            state.budget.max_value_len
+        );
         return (
             StatusCode::PAYLOAD_TOO_LARGE,
-            draft_page(&form.draft, Some(&error)),
+            draft_page(draft, Some(&error), &csrf_token(&session)),
         )
             .into_response();
+    }
+    if session.insert("draft", draft).is_err() {
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
     }
     Redirect::to("/").into_response()
 }

@@ -242,7 +242,7 @@ async fn login_reload_chunked_session_and_logout_in_chromium() {
     ensure_browser();
     let ring = NativeKeyRing::new(MasterKey::generate("browser").unwrap());
     let users = Arc::new(login::Users::demo().unwrap());
-    let app = login::app(users, login::session_layer(&ring).unwrap());
+    let app = login::app(users, login::Sessions::new(&ring, false).unwrap());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     BASE.set(format!("http://{}", listener.local_addr().unwrap()))
         .unwrap();
@@ -394,10 +394,38 @@ async fn journey(client: &Client) {
     client.refresh().await.unwrap();
     assert_eq!(text(client, "draft-len").await, "14");
 
-    // Log out: every session cookie gone, anonymous again.
-    goto(client, "/logout").await;
+    // Log out through the POST form (its CSRF field sent with it): GET
+    // /logout only shows the form, and changes nothing.
+    client
+        .find(Locator::Id("logout-link"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    client
+        .wait()
+        .for_element(Locator::Id("logout"))
+        .await
+        .unwrap();
+    assert_eq!(path(client).await, "/logout");
+    assert_eq!(names(&session_cookies(client).await), ["sessionid"]);
+    client
+        .find(Locator::Id("logout"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    client
+        .wait()
+        .for_element(Locator::Id("username"))
+        .await
+        .unwrap();
     assert_eq!(path(client).await, "/login");
-    assert!(session_cookies(client).await.is_empty());
+    // The old session's cookies are gone; the login form made a new,
+    // anonymous one for its CSRF token.
+    assert_eq!(names(&session_cookies(client).await), ["sessionid"]);
     goto(client, "/").await;
     let body = client
         .find(Locator::Css("main"))

@@ -1,6 +1,12 @@
 //! The login example served for real on a loopback port, driven by an HTTP
-//! client with a cookie store: login, pages, logout; tampered and expired
-//! cookies; key rotation; a chunked 5 KB session and its shrinking.
+//! client with a cookie store: login, pages, logout; CSRF; tampered and
+//! expired cookies; the absolute lifetime; key rotation; a chunked 10 KB
+//! session, its shrinking and a refused oversized draft; an Argon2 flood;
+//! start-up failures of the example run as a child process.
+//!
+//! The suite talks to the site only over HTTP at a base URL. The one
+//! framework-specific part is the seam below (`start`, `example_binary`):
+//! a port of the site to another framework replaces just those.
 
 #![allow(
     clippy::unwrap_used,
@@ -15,12 +21,12 @@
 mod login;
 
 use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
 
 use reqwest::Client;
 use reqwest::cookie::{CookieStore as _, Jar};
 use reqwest::header::{LOCATION, SET_COOKIE, VARY};
 use reqwest::redirect::Policy;
-use session_cookie::http::SessionLayer;
 use session_cookie::{KeyState, MasterKey, NativeKeyRing, UnixTime};
 
 fn users() -> Arc<login::Users> {
@@ -41,24 +47,101 @@ fn ring(active: &MasterKey, verify: &[&MasterKey]) -> NativeKeyRing {
         })
 }
 
+/// What a site under test is started with.
+struct Options {
+    ring: NativeKeyRing,
+    /// `SECURE=1`: `__Host-sessionid` with `Secure`.
+    secure: bool,
+    /// Seconds the site's clock runs ahead of the system clock.
+    clock_offset: i64,
+}
+
+impl Options {
+    fn new(ring: NativeKeyRing) -> Self {
+        Self {
+            ring,
+            secure: false,
+            clock_offset: 0,
+        }
+    }
+
+    fn days_later(self, days: i64) -> Self {
+        Self {
+            clock_offset: days * 86_400,
+            ..self
+        }
+    }
+}
+
+// ------------------------------------------------ the seam: axum starts here
+
 /// The example's site on 127.0.0.1, on a port of its own.
 struct Server {
     base: String,
     task: tokio::task::JoinHandle<()>,
 }
 
-impl Server {
-    async fn start(layer: SessionLayer) -> Self {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let app = login::app(users(), layer);
-        let task = tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-        Self {
-            base: format!("http://{addr}"),
-            task,
-        }
+/// Starts the axum site; a port replaces this function.
+async fn start(options: Options) -> Server {
+    let mut sessions = login::Sessions::new(&options.ring, options.secure).unwrap();
+    if options.clock_offset > 0 {
+        let offset = options.clock_offset;
+        sessions =
+            sessions.with_clock(move || UnixTime::from_secs(UnixTime::now().as_secs() + offset));
     }
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let app = login::app(users(), sessions);
+    let task = tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    Server {
+        base: format!("http://{addr}"),
+        task,
+    }
+}
 
+/// The example's executable: `target/debug/examples/login`, next to this
+/// test's `target/debug/deps/`; built first (`cargo build --example login`,
+/// with this test's features) unless it is newer than its source.
+fn example_binary() -> std::path::PathBuf {
+    static BUILT: OnceLock<std::path::PathBuf> = OnceLock::new();
+    BUILT
+        .get_or_init(|| {
+            let exe = std::env::current_exe().unwrap();
+            let debug = exe.parent().unwrap().parent().unwrap();
+            let binary = debug.join("examples").join("login");
+            let source = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/login.rs");
+            let modified =
+                |path: &std::path::Path| std::fs::metadata(path).and_then(|m| m.modified()).ok();
+            if modified(&binary).is_some_and(|built| Some(built) >= modified(&source)) {
+                return binary;
+            }
+            let features: Vec<&str> = [
+                ("zlib", cfg!(feature = "zlib")),
+                ("flask", cfg!(feature = "flask")),
+                ("django-auth", cfg!(feature = "django-auth")),
+                ("tracing", cfg!(feature = "tracing")),
+                ("tower", cfg!(feature = "tower")),
+                ("axum", cfg!(feature = "axum")),
+                ("fuzzing", cfg!(feature = "fuzzing")),
+            ]
+            .into_iter()
+            .filter_map(|(name, on)| on.then_some(name))
+            .collect();
+            let status = std::process::Command::new(env!("CARGO"))
+                .args(["build", "--quiet", "--example", "login", "--features"])
+                .arg(features.join(","))
+                .current_dir(env!("CARGO_MANIFEST_DIR"))
+                .status()
+                .unwrap();
+            assert!(status.success(), "cargo build --example login");
+            binary
+        })
+        .clone()
+}
+
+// ------------------------------------------------------ the seam ends here
+
+impl Server {
     fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }
@@ -145,12 +228,30 @@ async fn post(client: &Client, server: &Server, path: &str, form: &[(&str, &str)
     .await
 }
 
+/// The `csrf_token` of the form `path` shows.
+async fn csrf(client: &Client, server: &Server, path: &str) -> String {
+    let page = get(client, server, path).await;
+    csrf_of(&page.body)
+}
+
+fn csrf_of(body: &str) -> String {
+    let marker = r#"name="csrf_token" value=""#;
+    let start = body.find(marker).expect("a csrf_token field") + marker.len();
+    let len = body[start..].find('"').unwrap();
+    body[start..start + len].to_owned()
+}
+
 async fn log_in(client: &Client, server: &Server) -> Page {
+    let token = csrf(client, server, "/login").await;
     let response = post(
         client,
         server,
         "/login",
-        &[("username", "alice"), ("password", "wonderland")],
+        &[
+            ("username", "alice"),
+            ("password", "wonderland"),
+            ("csrf_token", &token),
+        ],
     )
     .await;
     assert_eq!(response.status, 303);
@@ -163,7 +264,7 @@ const ALICE: &str = "Hello, Alice!";
 #[tokio::test]
 async fn login_home_logout() {
     let keys = ring(&key("k1", 1), &[]);
-    let server = Server::start(login::session_layer(&keys).unwrap()).await;
+    let server = start(Options::new(keys.clone())).await;
     let jar = Arc::new(Jar::default());
     let client = client(&jar);
 
@@ -175,13 +276,18 @@ async fn login_home_logout() {
 
     let page = get(&client, &server, "/login").await;
     assert!(page.body.contains(r#"name="username""#) && page.body.contains(r#"name="password""#));
-    assert!(page.set_cookies().is_empty() && page.headers.get(VARY).is_none());
+    assert_eq!(page.set_cookies().len(), 1, "the CSRF token's session");
+    let token = csrf_of(&page.body);
 
     let page = post(
         &client,
         &server,
         "/login",
-        &[("username", "alice"), ("password", "wrong")],
+        &[
+            ("username", "alice"),
+            ("password", "wrong"),
+            ("csrf_token", &token),
+        ],
     )
     .await;
     assert_eq!(page.status, 401);
@@ -193,17 +299,22 @@ async fn login_home_logout() {
         &client,
         &server,
         "/login",
-        &[("username", "mallory"), ("password", "wonderland")],
+        &[
+            ("username", "mallory"),
+            ("password", "wonderland"),
+            ("csrf_token", &token),
+        ],
     )
     .await;
+    assert_eq!(page.status, 401);
     assert!(page.body.contains("Wrong username or password."));
-    assert!(jar_cookies(&jar, &server).is_empty());
 
     let page = log_in(&client, &server).await;
     assert_eq!(page.headers[LOCATION], "/");
     let cookies = page.set_cookies();
     assert_eq!(cookies.len(), 1, "{cookies:?}");
     let cookie = &cookies[0];
+    assert!(cookie.starts_with("sessionid="));
     assert!(cookie.starts_with("sessionid="), "{cookie}");
     for attribute in [
         "; HttpOnly",
@@ -225,7 +336,14 @@ async fn login_home_logout() {
     assert_eq!(page.headers[VARY], "Cookie");
     assert!(page.set_cookies().is_empty(), "reading does not re-issue");
 
+    // GET /logout only shows the form.
     let page = get(&client, &server, "/logout").await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains(r#"action="/logout""#));
+    let token = csrf_of(&page.body);
+    assert!(get(&client, &server, "/").await.body.contains(ALICE));
+
+    let page = post(&client, &server, "/logout", &[("csrf_token", &token)]).await;
     assert_eq!(page.status, 303);
     assert_eq!(page.headers[LOCATION], "/login");
     let cookies = page.set_cookies();
@@ -240,7 +358,7 @@ async fn login_home_logout() {
 #[tokio::test]
 async fn tampered_and_expired_cookies_give_the_anonymous_page() {
     let keys = ring(&key("k1", 1), &[]);
-    let server = Server::start(login::session_layer(&keys).unwrap()).await;
+    let server = start(Options::new(keys.clone())).await;
     let jar = Arc::new(Jar::default());
     let client = client(&jar);
     log_in(&client, &server).await;
@@ -267,10 +385,8 @@ async fn tampered_and_expired_cookies_give_the_anonymous_page() {
 
     // The same cookie, fifteen days later.
     let now = UnixTime::now().as_secs();
-    let later = login::session_layer(&keys)
-        .unwrap()
-        .with_clock(move || UnixTime::from_secs(now + 15 * 86_400));
-    let later = Server::start(later).await;
+    let _ = now;
+    let later = start(Options::new(keys.clone()).days_later(15)).await;
     let page = get(&client, &later, "/").await;
     assert!(page.body.contains(ANONYMOUS), "{}", page.body);
     assert!(page.set_cookies()[0].contains("Max-Age=0"));
@@ -290,7 +406,7 @@ fn key_id(token: &str) -> String {
 #[tokio::test]
 async fn after_a_key_rotation_the_user_stays_logged_in_under_the_new_key() {
     let (old, new) = (key("2026-10", 1), key("2026-11", 2));
-    let before = Server::start(login::session_layer(&ring(&old, &[])).unwrap()).await;
+    let before = start(Options::new(ring(&old, &[]))).await;
     let jar = Arc::new(Jar::default());
     let client = client(&jar);
     log_in(&client, &before).await;
@@ -298,7 +414,7 @@ async fn after_a_key_rotation_the_user_stays_logged_in_under_the_new_key() {
     drop(before);
 
     // The new key signs, the old one still verifies.
-    let rotated = Server::start(login::session_layer(&ring(&new, &[&old])).unwrap()).await;
+    let rotated = start(Options::new(ring(&new, &[&old]))).await;
     let page = get(&client, &rotated, "/").await;
     assert!(page.body.contains(ALICE));
     assert_eq!(page.set_cookies().len(), 1, "re-issued");
@@ -308,7 +424,7 @@ async fn after_a_key_rotation_the_user_stays_logged_in_under_the_new_key() {
     drop(rotated);
 
     // The old key is gone: still logged in.
-    let after = Server::start(login::session_layer(&ring(&new, &[])).unwrap()).await;
+    let after = start(Options::new(ring(&new, &[]))).await;
     let page = get(&client, &after, "/").await;
     assert!(page.body.contains(ALICE));
 }
@@ -316,7 +432,7 @@ async fn after_a_key_rotation_the_user_stays_logged_in_under_the_new_key() {
 #[tokio::test]
 async fn a_ten_kilobyte_session_is_chunked_read_back_and_shrunk() {
     let keys = ring(&key("k1", 1), &[]);
-    let server = Server::start(login::session_layer(&keys).unwrap()).await;
+    let server = start(Options::new(keys.clone())).await;
     let jar = Arc::new(Jar::default());
     let client = client(&jar);
     log_in(&client, &server).await;
@@ -326,7 +442,14 @@ async fn a_ten_kilobyte_session_is_chunked_read_back_and_shrunk() {
     let draft: String = (0..5_000)
         .map(|i| char::from(b"abcdefghij klmnopqrstuvwxyz."[i * 7 % 28]))
         .collect();
-    let page = post(&client, &server, "/posts/new", &[("draft", &draft)]).await;
+    let token = csrf(&client, &server, "/posts/new").await;
+    let page = post(
+        &client,
+        &server,
+        "/posts/new",
+        &[("draft", &draft), ("csrf_token", &token)],
+    )
+    .await;
     assert_eq!(page.status, 303);
     let cookies = page.set_cookies();
     let written: Vec<&str> = cookies
@@ -357,15 +480,28 @@ async fn a_ten_kilobyte_session_is_chunked_read_back_and_shrunk() {
 
     // Too long for the cookies: refused, and the session is unharmed.
     let huge = "z".repeat(20_000);
-    let page = post(&client, &server, "/posts/new", &[("draft", &huge)]).await;
+    let page = post(
+        &client,
+        &server,
+        "/posts/new",
+        &[("draft", &huge), ("csrf_token", &token)],
+    )
+    .await;
     assert_eq!(page.status, 413);
-    assert!(page.body.contains("at most"));
+    assert!(page.body.contains("too large") && page.body.contains("previous draft is kept"));
+    assert!(page.set_cookies().is_empty(), "nothing written");
 
     let page = get(&client, &server, "/posts/new").await;
     assert!(page.body.contains(&format!(">{draft}</textarea>")));
 
     // Shrinking: one cookie again, the other chunk deleted.
-    let page = post(&client, &server, "/posts/new", &[("draft", "short")]).await;
+    let page = post(
+        &client,
+        &server,
+        "/posts/new",
+        &[("draft", "short"), ("csrf_token", &token)],
+    )
+    .await;
     let cookies = page.set_cookies();
     let deleted: Vec<&str> = cookies
         .iter()
@@ -378,6 +514,328 @@ async fn a_ten_kilobyte_session_is_chunked_read_back_and_shrunk() {
     assert!(page.body.contains(">short</textarea>"));
 
     // Logging out deletes what is left.
-    get(&client, &server, "/logout").await;
+    post(&client, &server, "/logout", &[("csrf_token", &token)]).await;
     assert!(jar_cookies(&jar, &server).is_empty());
+}
+
+/// The three ways a CSRF token can be bad: missing, empty, wrong.
+fn bad_tokens(good: &str) -> [Option<String>; 3] {
+    let mut wrong = good.to_owned().into_bytes();
+    wrong[0] = if wrong[0] == b'A' { b'B' } else { b'A' };
+    [
+        None,
+        Some(String::new()),
+        Some(String::from_utf8(wrong).unwrap()),
+    ]
+}
+
+fn with_token<'a>(
+    fields: &[(&'a str, &'a str)],
+    token: Option<&'a str>,
+) -> Vec<(&'a str, &'a str)> {
+    let mut fields = fields.to_vec();
+    if let Some(token) = token {
+        fields.push(("csrf_token", token));
+    }
+    fields
+}
+
+#[tokio::test]
+async fn a_post_without_the_right_csrf_token_is_403_and_changes_nothing() {
+    let server = start(Options::new(ring(&key("k1", 1), &[]))).await;
+    let jar = Arc::new(Jar::default());
+    let client = client(&jar);
+
+    // Login.
+    let token = csrf(&client, &server, "/login").await;
+    let before = jar_cookies(&jar, &server);
+    for bad in bad_tokens(&token) {
+        let fields = with_token(
+            &[("username", "alice"), ("password", "wonderland")],
+            bad.as_deref(),
+        );
+        let page = post(&client, &server, "/login", &fields).await;
+        assert_eq!(page.status, 403, "{bad:?}");
+        assert!(page.body.contains("CSRF"));
+        assert!(page.set_cookies().is_empty());
+        assert_eq!(jar_cookies(&jar, &server), before);
+    }
+    // No session cookie at all.
+    let plain = Client::builder().redirect(Policy::none()).build().unwrap();
+    let page = Page::read(
+        plain
+            .post(server.url("/login"))
+            .form(&[
+                ("username", "alice"),
+                ("password", "wonderland"),
+                ("csrf_token", &token),
+            ])
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(page.status, 403);
+    // Not a form at all: still 403, not the extractor's 4xx.
+    let page = Page::read(
+        client
+            .post(server.url("/login"))
+            .body("x")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(page.status, 403);
+    assert!(get(&client, &server, "/").await.body.contains(ANONYMOUS));
+
+    // Posts.
+    log_in(&client, &server).await;
+    let token = csrf(&client, &server, "/posts/new").await;
+    let page = post(
+        &client,
+        &server,
+        "/posts/new",
+        &[("draft", "first"), ("csrf_token", &token)],
+    )
+    .await;
+    assert_eq!(page.status, 303);
+    let before = jar_cookies(&jar, &server);
+    for bad in bad_tokens(&token) {
+        let page = post(
+            &client,
+            &server,
+            "/posts/new",
+            &with_token(&[("draft", "evil")], bad.as_deref()),
+        )
+        .await;
+        assert_eq!(page.status, 403, "{bad:?}");
+        assert!(page.set_cookies().is_empty());
+        assert_eq!(jar_cookies(&jar, &server), before);
+    }
+    assert!(
+        get(&client, &server, "/posts/new")
+            .await
+            .body
+            .contains(">first</textarea>")
+    );
+
+    // Logout.
+    for bad in bad_tokens(&token) {
+        let page = post(
+            &client,
+            &server,
+            "/logout",
+            &with_token(&[], bad.as_deref()),
+        )
+        .await;
+        assert_eq!(page.status, 403, "{bad:?}");
+        assert!(page.set_cookies().is_empty());
+        assert_eq!(jar_cookies(&jar, &server), before);
+    }
+    assert!(get(&client, &server, "/").await.body.contains(ALICE));
+    let page = post(&client, &server, "/logout", &[("csrf_token", &token)]).await;
+    assert_eq!(page.status, 303);
+    assert!(get(&client, &server, "/").await.body.contains(ANONYMOUS));
+}
+
+#[tokio::test]
+async fn a_session_ends_thirty_days_after_login_however_often_it_is_used() {
+    let keys = ring(&key("k1", 1), &[]);
+    let jar = Arc::new(Jar::default());
+    let client = client(&jar);
+    let server = start(Options::new(keys.clone())).await;
+    log_in(&client, &server).await;
+    drop(server);
+    // Re-issued on day 13 and day 26 (a draft saved), so never idle long.
+    for day in [13, 26] {
+        let server = start(Options::new(keys.clone()).days_later(day)).await;
+        let token = csrf(&client, &server, "/posts/new").await;
+        let page = post(
+            &client,
+            &server,
+            "/posts/new",
+            &[("draft", "still here"), ("csrf_token", &token)],
+        )
+        .await;
+        assert_eq!(page.status, 303, "day {day}");
+        assert!(
+            get(&client, &server, "/").await.body.contains(ALICE),
+            "day {day}"
+        );
+    }
+    let server = start(Options::new(keys).days_later(31)).await;
+    let page = get(&client, &server, "/").await;
+    assert!(
+        page.body.contains(ANONYMOUS),
+        "day 31: past the absolute lifetime"
+    );
+}
+
+#[tokio::test]
+async fn secure_gives_a_host_prefixed_secure_cookie() {
+    let options = Options {
+        secure: true,
+        ..Options::new(ring(&key("k1", 1), &[]))
+    };
+    let server = start(options).await;
+    let plain = Client::builder().redirect(Policy::none()).build().unwrap();
+    let page = get(&plain, &server, "/login").await;
+    let cookies = page.set_cookies();
+    assert_eq!(cookies.len(), 1);
+    assert!(
+        cookies[0].starts_with("__Host-sessionid="),
+        "{}",
+        cookies[0]
+    );
+    assert!(cookies[0].contains("; Secure") && cookies[0].contains("; Path=/"));
+    assert!(!cookies[0].contains("Domain"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn page_views_go_on_during_a_wrong_password_flood() {
+    let server = Arc::new(start(Options::new(ring(&key("k1", 1), &[]))).await);
+    let jar = Arc::new(Jar::default());
+    let viewer = client(&jar);
+    log_in(&viewer, &server).await;
+
+    // 16 clients, each with its own session and token.
+    let mut attackers = Vec::new();
+    for _ in 0..16 {
+        let jar = Arc::new(Jar::default());
+        let client = client(&jar);
+        let token = csrf(&client, &server, "/login").await;
+        attackers.push((client, token));
+    }
+    let flood_start = Instant::now();
+    let logins: Vec<_> = attackers
+        .into_iter()
+        .map(|(client, token)| {
+            let server = Arc::clone(&server);
+            tokio::spawn(async move {
+                let page = post(
+                    &client,
+                    &server,
+                    "/login",
+                    &[
+                        ("username", "alice"),
+                        ("password", "wrong"),
+                        ("csrf_token", &token),
+                    ],
+                )
+                .await;
+                assert_eq!(page.status, 401);
+                Instant::now()
+            })
+        })
+        .collect();
+    // Let the logins reach the server and queue.
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    let mut latencies = Vec::new();
+    for _ in 0..10 {
+        let started = Instant::now();
+        let page = get(&viewer, &server, "/").await;
+        assert!(page.body.contains(ALICE));
+        latencies.push(started.elapsed());
+    }
+    let views_done = Instant::now();
+    let mut last_login = flood_start;
+    for login in logins {
+        last_login = last_login.max(login.await.unwrap());
+    }
+    latencies.sort();
+    eprintln!(
+        "flood: 16 logins took {:?}; 10 page views took {:?}, slowest {:?}",
+        last_login - flood_start,
+        views_done - flood_start,
+        latencies.last().unwrap()
+    );
+    // Generous: the machine is shared. Page views must not wait for the
+    // queue of password checks.
+    assert!(
+        views_done < last_login || *latencies.last().unwrap() < Duration::from_secs(2),
+        "page views waited for the logins"
+    );
+    assert!(*latencies.last().unwrap() < Duration::from_secs(5));
+}
+
+/// Runs the example with `env` set (and the key variables cleared unless
+/// set there), and returns its exit status and last stderr line.
+fn run_example(env: &[(&str, &std::ffi::OsStr)]) -> (std::process::ExitStatus, String) {
+    let mut command = std::process::Command::new(example_binary());
+    for var in ["SESSION_KEYS", "SESSION_KEYS_FILE", "PORT", "SECURE"] {
+        command.env_remove(var);
+    }
+    for (var, value) in env {
+        command.env(var, value);
+    }
+    let output = command.stdin(std::process::Stdio::null()).output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    let last = stderr.lines().last().unwrap_or("").to_owned();
+    (output.status, last)
+}
+
+/// Environment, what is wrong with it, what the error line must name.
+type Case<'a> = (Vec<(&'a str, &'a std::ffi::OsStr)>, &'a str, Vec<&'a str>);
+
+#[test]
+fn bad_configuration_refuses_to_start_with_one_line_naming_the_variable() {
+    use std::ffi::OsStr;
+    use std::os::unix::ffi::OsStrExt as _;
+    let good = key("k1", 1).to_line().to_string();
+    let weak = format!("k1:{}", "A".repeat(43));
+    let busy = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let busy_port = busy.local_addr().unwrap().port().to_string();
+    let cases: Vec<Case<'_>> = vec![
+        (
+            vec![("SESSION_KEYS", OsStr::from_bytes(b"k1:\xff\xfe"))],
+            "not UTF-8",
+            vec!["SESSION_KEYS", "UTF-8"],
+        ),
+        (
+            vec![("SESSION_KEYS", OsStr::new(""))],
+            "empty",
+            vec!["SESSION_KEYS", "empty"],
+        ),
+        (
+            vec![("SESSION_KEYS", OsStr::new(&weak))],
+            "weak",
+            vec!["SESSION_KEYS", "weak"],
+        ),
+        (
+            vec![("SESSION_KEYS", OsStr::new("not a key line"))],
+            "malformed",
+            vec!["SESSION_KEYS", "line 1"],
+        ),
+        (
+            vec![("SESSION_KEYS_FILE", OsStr::new("/nonexistent/keys"))],
+            "missing file",
+            vec!["SESSION_KEYS_FILE", "/nonexistent/keys"],
+        ),
+        (
+            vec![
+                ("SESSION_KEYS", OsStr::new(&good)),
+                ("PORT", OsStr::new("abc")),
+            ],
+            "bad port",
+            vec!["PORT", "abc"],
+        ),
+        (
+            vec![
+                ("SESSION_KEYS", OsStr::new(&good)),
+                ("PORT", OsStr::new(&busy_port)),
+            ],
+            "busy port",
+            vec!["PORT", busy_port.as_str()],
+        ),
+    ];
+    for (env, what, needles) in cases {
+        let (status, last) = run_example(&env);
+        assert!(!status.success(), "{what}: started");
+        for needle in needles {
+            assert!(last.contains(needle), "{what}: {needle:?} in {last:?}");
+        }
+        assert!(!last.contains(&good[3..]), "{what}: no key material");
+    }
+    drop(busy);
 }
