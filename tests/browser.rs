@@ -34,32 +34,10 @@ use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::json;
 use session_cookie::{MasterKey, NativeKeyRing, UnixTime};
 
-const CHROMIUM: &str = "/usr/bin/chromium";
-const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+#[path = "support/chromium.rs"]
+mod chromium;
 
-/// Installs Debian's chromium and chromium-driver if either is missing,
-/// under a lock so that parallel test runs do not race apt.
-fn ensure_browser() {
-    if Path::new(CHROMIUM).exists() && Path::new(CHROMEDRIVER).exists() {
-        return;
-    }
-    let lock = std::env::temp_dir().join("session-cookie-apt.lock");
-    let script = format!(
-        "test -x {CHROMIUM} && test -x {CHROMEDRIVER} || \
-         {{ apt-get update && apt-get install -y chromium chromium-driver; }}"
-    );
-    let status = Command::new("flock")
-        .arg(&lock)
-        .args(["sh", "-c", &script])
-        .env("DEBIAN_FRONTEND", "noninteractive")
-        .status()
-        .expect("flock (util-linux) runs");
-    assert!(
-        status.success(),
-        "the browser test needs Debian's chromium and chromium-driver, and \
-         `apt-get install -y chromium chromium-driver` failed ({status})"
-    );
-}
+use chromium::{CHROMEDRIVER, CHROMIUM};
 
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
@@ -239,7 +217,7 @@ async fn goto(client: &Client, path: &str) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn login_reload_chunked_session_and_logout_in_chromium() {
-    ensure_browser();
+    chromium::ensure().unwrap();
     let ring = NativeKeyRing::new(MasterKey::generate("browser").unwrap());
     let users = Arc::new(login::Users::demo().unwrap());
     let app = login::app(users, login::Sessions::new(&ring, false).unwrap());
