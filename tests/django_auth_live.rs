@@ -22,6 +22,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use fantoccini::{ClientBuilder, Locator};
 use reqwest::cookie::{CookieStore, Jar};
 use reqwest::{StatusCode, Url};
 use serde_json::{Value, json};
@@ -183,8 +184,8 @@ fn session_cookie(jar: &Jar, url: &str) -> Option<String> {
         .find_map(|pair| pair.strip_prefix("sessionid=").map(str::to_owned))
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn bridge_shares_logins_with_django() {
+/// A Django project in a scratch directory, migrated, with user `alice`.
+fn setup() -> (pyvenv::Scratch, Site) {
     let python = pyvenv::ensure(&DJANGO).unwrap_or_else(|why| panic!("{why}"));
     let scratch = pyvenv::Scratch::new("django-auth-live");
     let dir = scratch.path.join("project");
@@ -209,6 +210,12 @@ async fn bridge_shares_logins_with_django() {
     site.shell(&format!(
         "from django.contrib.auth.models import User; User.objects.create_user('alice', password='{PASSWORD}')"
     ));
+    (scratch, site)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bridge_shares_logins_with_django() {
+    let (_scratch, site) = setup();
     let id = 1;
     let (django, bridge) = site.start(OLD_KEY, &[]);
     let jar = Arc::new(Jar::default());
@@ -420,4 +427,142 @@ async fn bridge_shares_logins_with_django() {
     assert_eq!(whoami(&http, &dj_whoami).await, anonymous());
     assert_eq!(whoami(&http, &br_whoami).await, anonymous());
     drop((django, bridge));
+}
+
+/// A ChromeDriver process on a loopback port, ended on drop.
+struct Driver(Child, u16);
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+async fn page_text(browser: &fantoccini::Client, url: &str) -> String {
+    browser.goto(url).await.unwrap();
+    browser
+        .find(Locator::Css("body"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
+async fn browser_json(browser: &fantoccini::Client, url: &str) -> Value {
+    let text = page_text(browser, url).await;
+    serde_json::from_str(&text).unwrap_or_else(|_| panic!("{url}: {text}"))
+}
+
+async fn submit_login(browser: &fantoccini::Client, url: &str, password: &str) {
+    browser.goto(url).await.unwrap();
+    browser
+        .find(Locator::Css("#id_username"))
+        .await
+        .unwrap()
+        .send_keys("alice")
+        .await
+        .unwrap();
+    browser
+        .find(Locator::Css("#id_password"))
+        .await
+        .unwrap()
+        .send_keys(password)
+        .await
+        .unwrap();
+    browser
+        .find(Locator::Css("#submit"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+}
+
+/// The same with headless Chromium, which sends `Origin` on form posts: a
+/// login on either side's own form is seen by the other, a logout on either
+/// side's form (a POST to the other side's origin is trusted) ends both.
+#[tokio::test(flavor = "multi_thread")]
+async fn browser_shares_logins_with_django() {
+    let (scratch, site) = setup();
+    let (_django, _bridge) = site.start(OLD_KEY, &[]);
+    let port = free_port();
+    let driver = Driver(
+        Command::new("/usr/bin/chromedriver")
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("chromedriver (apt-get install chromium chromium-driver)"),
+        port,
+    );
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while std::net::TcpStream::connect(("127.0.0.1", driver.1)).is_err() {
+        assert!(Instant::now() < deadline, "chromedriver did not listen");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let profile = scratch.path.join("chromium-profile");
+    let args = [
+        "--headless".to_owned(),
+        "--no-sandbox".to_owned(),
+        "--disable-gpu".to_owned(),
+        "--disable-dev-shm-usage".to_owned(),
+        "--no-first-run".to_owned(),
+        format!("--user-data-dir={}", profile.display()),
+    ];
+    let capabilities = json!({
+        "browserName": "chrome",
+        "goog:chromeOptions": { "binary": "/usr/bin/chromium", "args": args },
+    });
+    let browser = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+        .capabilities(capabilities.as_object().cloned().unwrap())
+        .connect(&format!("http://127.0.0.1:{}", driver.1))
+        .await
+        .expect("a WebDriver session with headless Chromium");
+    browser
+        .update_timeouts(fantoccini::wd::TimeoutConfiguration::new(
+            Some(Duration::from_secs(60)),
+            Some(Duration::from_secs(120)),
+            Some(Duration::from_secs(10)),
+        ))
+        .await
+        .unwrap();
+    let dj_whoami = site.django_url("/whoami");
+    let br_whoami = site.bridge_url("/whoami");
+
+    // Log in on Django's LoginView: the bridge names the user.
+    submit_login(&browser, &site.django_url("/accounts/login/"), PASSWORD).await;
+    assert_eq!(browser_json(&browser, &dj_whoami).await, alice(1));
+    assert_eq!(browser_json(&browser, &br_whoami).await, alice(1));
+    // Log out with the bridge's form: anonymous on both.
+    browser.goto(&site.bridge_url("/login")).await.unwrap();
+    browser
+        .find(Locator::Css("#logout-submit"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    assert_eq!(browser_json(&browser, &dj_whoami).await, anonymous());
+    assert_eq!(browser_json(&browser, &br_whoami).await, anonymous());
+    // Log in on the bridge's form: Django sees the user.
+    submit_login(&browser, &site.bridge_url("/login"), PASSWORD).await;
+    assert_eq!(browser_json(&browser, &br_whoami).await, alice(1));
+    assert_eq!(browser_json(&browser, &dj_whoami).await, alice(1));
+    // Log out with Django's form: anonymous on both.
+    browser
+        .goto(&site.django_url("/accounts/login/"))
+        .await
+        .unwrap();
+    browser
+        .find(Locator::Css("#logout-submit"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    assert_eq!(browser_json(&browser, &br_whoami).await, anonymous());
+    assert_eq!(browser_json(&browser, &dj_whoami).await, anonymous());
+    browser.close().await.unwrap();
 }
