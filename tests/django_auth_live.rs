@@ -167,6 +167,22 @@ async fn post(client: &reqwest::Client, url: &str, form: &[(&str, &str)]) -> Sta
     client.post(url).form(form).send().await.unwrap().status()
 }
 
+/// `/whoami` with only the given `sessionid`, through a client without a
+/// cookie store: each side judges the same cookie on its own.
+async fn whoami_with(url: &str, cookie: &str) -> Value {
+    let body = reqwest::Client::new()
+        .get(url)
+        .header("Cookie", format!("sessionid={cookie}"))
+        .timeout(Duration::from_secs(120))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    serde_json::from_str(&body).unwrap()
+}
+
 fn alice(id: i64) -> Value {
     json!({"user_id": id, "username": "alice"})
 }
@@ -378,9 +394,12 @@ async fn bridge_shares_logins_with_django() {
     assert_eq!(whoami(&http, &dj_whoami).await, alice(id));
 
     // 7. Change the password in Django: anonymous on both.
+    let before = session_cookie(&jar, &dj_whoami).unwrap();
     site.shell(
         "from django.contrib.auth.models import User; u = User.objects.get(username='alice'); u.set_password('changed'); u.save()",
     );
+    assert_eq!(whoami_with(&br_whoami, &before).await, anonymous());
+    assert_eq!(whoami_with(&dj_whoami, &before).await, anonymous());
     assert_eq!(whoami(&http, &br_whoami).await, anonymous());
     assert_eq!(whoami(&http, &dj_whoami).await, anonymous());
 
@@ -396,9 +415,12 @@ async fn bridge_shares_logins_with_django() {
         StatusCode::SEE_OTHER
     );
     assert_eq!(whoami(&http, &dj_whoami).await, alice(id));
+    let before = session_cookie(&jar, &dj_whoami).unwrap();
     site.shell(
         "from django.contrib.auth.models import User; User.objects.filter(username='alice').update(is_active=False)",
     );
+    assert_eq!(whoami_with(&br_whoami, &before).await, anonymous());
+    assert_eq!(whoami_with(&dj_whoami, &before).await, anonymous());
     assert_eq!(whoami(&http, &br_whoami).await, anonymous());
     assert_eq!(whoami(&http, &dj_whoami).await, anonymous());
     // An inactive user cannot log in on the bridge.
