@@ -384,6 +384,10 @@ pub enum KeyError {
     Random,
     /// A purpose or cookie name is empty or longer than 255 bytes.
     InvalidContext,
+    /// A signer's separator could occur inside its own signature: empty,
+    /// or made only of base64url characters and `=` (Django), or a part of
+    /// the base64 alphabet (itsdangerous).
+    UnsafeSeparator,
     /// A key ring's environment variable or file cannot be read, or is not
     /// UTF-8 text.
     Unreadable {
@@ -413,6 +417,9 @@ impl fmt::Display for KeyError {
             Self::InvalidContext => {
                 f.write_str("the purpose and cookie name must be 1 to 255 bytes")
             }
+            Self::UnsafeSeparator => f.write_str(
+                "the separator cannot be empty or made of base64url characters and '='",
+            ),
         }
     }
 }

@@ -20,6 +20,7 @@ mod key;
 mod migrate;
 mod session;
 mod sign;
+pub mod signing;
 pub mod specs;
 mod time;
 

@@ -3,6 +3,7 @@
 //! clock, age checks, and Django's base 62 timestamp text.
 
 use core::fmt;
+use core::time::Duration;
 
 use crate::error::DecodeError;
 
@@ -130,6 +131,16 @@ impl UnixTime {
     pub const fn subsec_nanos(self) -> u32 {
         self.nanos
     }
+
+    /// Whole seconds truncated towards zero, as Python's `int(time.time())`
+    /// writes a timestamp (before 1970 a fraction rounds up, not down).
+    pub(crate) const fn trunc_secs(self) -> i64 {
+        if self.secs < 0 && self.nanos > 0 {
+            self.secs + 1
+        } else {
+            self.secs
+        }
+    }
 }
 
 const NANOS_PER_SEC: u32 = 1_000_000_000;
@@ -141,30 +152,64 @@ impl fmt::Display for UnixTime {
     }
 }
 
-/// Refuses a value signed at `issued` (whole seconds) when, at `now`, it is
-/// older than `max_age` seconds, comparing as Django does: `now - issued >
-/// max_age` with `now` to the fraction of a second (`time.time()`), so a
-/// cookie exactly `max_age` seconds old is valid only within that second's
-/// first instant. A time in the future is never "old".
+/// How a dialect compares a value's age with its maximum age.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum AgeRule {
+    /// Django (and the native format): expired when `now - issued >
+    /// max_age` with `now` to the fraction of a second (`time.time()`), so a
+    /// value exactly `max_age` seconds old is valid only within that
+    /// second's first instant. A time in the future is never "old".
+    Django,
+    /// itsdangerous: `age = int(time.time()) - issued` in whole seconds;
+    /// expired when `age > max_age`, and also when `age < 0` (a timestamp in
+    /// the future).
+    ItsDangerous,
+}
+
+impl AgeRule {
+    /// Refuses a value signed at `issued` (whole seconds) that, at `now`,
+    /// this rule counts as expired; `None` is no limit.
+    pub(crate) fn check(
+        self,
+        issued: UnixTime,
+        now: UnixTime,
+        max_age: Option<Duration>,
+    ) -> Result<(), DecodeError> {
+        let Some(max_age) = max_age else {
+            return Ok(());
+        };
+        let nanos = i128::from(NANOS_PER_SEC);
+        // i128 holds the difference of any two i64 values, in nanoseconds.
+        let (age, expired) = match self {
+            Self::Django => {
+                let age = i128::from(now.secs) - i128::from(issued.secs);
+                let exact = age * nanos + i128::from(now.nanos);
+                (age, exact > i128::try_from(max_age.as_nanos()).unwrap_or(i128::MAX))
+            }
+            Self::ItsDangerous => {
+                let age = i128::from(now.trunc_secs()) - i128::from(issued.secs);
+                let max = i128::try_from(max_age.as_nanos()).unwrap_or(i128::MAX);
+                (age, age * nanos > max || age < 0)
+            }
+        };
+        if expired {
+            Err(DecodeError::Expired {
+                age: i64::try_from(age).unwrap_or(if age < 0 { i64::MIN } else { i64::MAX }),
+                max_age: max_age.as_secs(),
+            })
+        } else {
+            Ok(())
+        }
+    }
+}
+
+/// [`AgeRule::Django`] with a maximum age in whole seconds.
 pub(crate) fn check_max_age(
     issued: UnixTime,
     now: UnixTime,
     max_age: Option<u64>,
 ) -> Result<(), DecodeError> {
-    let Some(max_age) = max_age else {
-        return Ok(());
-    };
-    // i128 holds the difference of any two i64 values.
-    let age = i128::from(now.secs) - i128::from(issued.secs);
-    let max = i128::from(max_age);
-    if age > max || (age == max && now.nanos > 0) {
-        Err(DecodeError::Expired {
-            age: i64::try_from(age).unwrap_or(i64::MAX),
-            max_age,
-        })
-    } else {
-        Ok(())
-    }
+    AgeRule::Django.check(issued, now, max_age.map(Duration::from_secs))
 }
 
 /// Django's base 62 digits: digits, then upper case, then lower case.

@@ -222,3 +222,17 @@ impl<T> Decoded<T> {
         self.key_index > 0
     }
 }
+
+impl<'a> Decoded<&'a str> {
+    /// What a timestamped signature vouched for (no reissue hint beyond a
+    /// fallback key: these formats have no idle-lifetime rule).
+    pub(crate) fn from_stamped(stamped: crate::sign::signer::Stamped<'a>) -> Self {
+        Self {
+            value: stamped.value,
+            issued_at: stamped.issued_at,
+            origin: stamped.issued_at,
+            key_index: stamped.key_index,
+            needs_reissue: stamped.key_index > 0,
+        }
+    }
+}

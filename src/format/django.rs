@@ -13,7 +13,8 @@ use zeroize::Zeroizing;
 use crate::error::{Malformed, PayloadError};
 use crate::key::Secret;
 use crate::sign::{HmacKey, SignerRing, TAG_LEN, Tag, Verified};
-use crate::time::{UnixTime, is_base62, parse_base62, push_base62};
+use crate::sign::signer::Clock;
+use crate::time::{UnixTime, parse_base62, push_base62};
 
 /// The salt of `django.contrib.sessions.backends.signed_cookies`.
 pub(crate) const SESSION_SALT: &str = "django.contrib.sessions.backends.signed_cookies";
@@ -121,7 +122,7 @@ pub(crate) fn split(cookie: &str) -> Result<Parts<'_>, Malformed> {
     let (signed, signature) = cookie.rsplit_once(SEPARATOR).ok_or(Malformed::Separators)?;
     let (payload_field, timestamp) = signed.rsplit_once(SEPARATOR).ok_or(Malformed::Separators)?;
     let tag = decode_signature(signature).ok_or(Malformed::Signature)?;
-    if !is_base62(timestamp) {
+    if !Clock::Base62.is_shaped(timestamp) {
         return Err(Malformed::Timestamp);
     }
     let (payload, compressed) = match payload_field.strip_prefix(COMPRESSED_MARK) {

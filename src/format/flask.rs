@@ -9,6 +9,7 @@ use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig, URL_
 use crate::error::{Malformed, PayloadError};
 use crate::key::Secret;
 use crate::sign::Verified;
+use crate::sign::signer::Clock;
 use crate::sign::sha1::{Sha1Key, Sha1Ring, TAG_LEN, Tag};
 use crate::time::UnixTime;
 
@@ -20,8 +21,6 @@ const COMPRESSED_MARK: char = '.';
 /// 20 tag bytes in unpadded base64.
 const SIGNATURE_LEN: usize = 27;
 const _: () = assert!(SIGNATURE_LEN == (TAG_LEN * 4).div_ceil(3));
-/// A timestamp is at most 8 bytes: 11 characters of unpadded base64.
-const MAX_TIMESTAMP_LEN: usize = 11;
 
 /// The payload and timestamp decoder: url-safe alphabet, padding optional,
 /// unused low bits ignored. Python's decoder accepts both, and both fields
@@ -123,7 +122,7 @@ pub(crate) fn split(cookie: &str) -> Result<Parts<'_>, Malformed> {
         return Err(Malformed::Separators);
     }
     let tag = decode_signature(signature).ok_or(Malformed::Signature)?;
-    if !is_timestamp_text(timestamp) {
+    if !Clock::Bytes.is_shaped(timestamp) {
         return Err(Malformed::Timestamp);
     }
     if !is_body_text(body) {
@@ -169,12 +168,6 @@ fn decode_signature(text: &str) -> Option<Tag> {
 
 fn is_b64url(byte: u8) -> bool {
     byte.is_ascii_alphanumeric() || byte == b'-' || byte == b'_'
-}
-
-/// Up to 11 base64url characters that decode to at most eight bytes; empty
-/// is timestamp 0. A length of 1 (mod 4) is never valid base64.
-fn is_timestamp_text(text: &str) -> bool {
-    text.len() <= MAX_TIMESTAMP_LEN && text.len() % 4 != 1 && text.bytes().all(is_b64url)
 }
 
 /// Base64url characters with at most two `=` of padding at the end, and a

@@ -58,6 +58,10 @@ pub(crate) enum Style {
     /// [`Style::Json`] with every dict's keys sorted by code point, at every
     /// depth: `json.dumps(value, separators=(",", ":"), sort_keys=True)`.
     SortedJson,
+    /// [`Style::Json`] with strings left in UTF-8 (only `"`, `\\` and
+    /// control characters escaped): `json.dumps(value, separators=(",",
+    /// ":"), ensure_ascii=False)`, what itsdangerous' serializers sign.
+    Utf8Json,
     /// Flask's `TaggedJSONSerializer.dumps`: Flask-only values tagged, a
     /// one-key dict whose key is a tag name escaped with `" di"`, keys
     /// sorted at every depth.
@@ -126,11 +130,11 @@ impl Py {
             Self::Bool(true) => out.extend_from_slice(b"true"),
             Self::Bool(false) => out.extend_from_slice(b"false"),
             Self::Number(text) => out.extend_from_slice(text.as_bytes()),
-            Self::Str(text) => write_python_string(out, text),
+            Self::Str(text) => write_str(out, text, style),
             Self::List(items) => write_list(out, items, style)?,
             Self::Dict(entries) => write_dict(out, entries, style)?,
             Self::Tuple(items) => match style {
-                Style::Json | Style::SortedJson => write_list(out, items, style)?,
+                Style::Json | Style::SortedJson | Style::Utf8Json => write_list(out, items, style)?,
                 Style::FlaskWire | Style::FlaskView => {
                     write_tag_open(out, TUPLE);
                     write_list(out, items, style)?;
@@ -138,9 +142,9 @@ impl Py {
                 }
             },
             Self::Bytes(text) | Self::Markup(text) | Self::Uuid(text) | Self::Date(text) => {
-                if matches!(style, Style::Json | Style::SortedJson) {
+                if matches!(style, Style::Json | Style::SortedJson | Style::Utf8Json) {
                     // Outside Flask, the text the value is kept as.
-                    write_python_string(out, text);
+                    write_str(out, text, style);
                 } else {
                     let tag = match self {
                         Self::Bytes(_) => BYTES,
@@ -154,7 +158,7 @@ impl Py {
                 }
             }
             Self::Wire(value) => match style {
-                Style::Json | Style::SortedJson => {
+                Style::Json | Style::SortedJson | Style::Utf8Json => {
                     return Err(NoJsonForm("value in Flask's tagged wire form"));
                 }
                 Style::FlaskWire | Style::FlaskView => value.write_verbatim(out, style)?,
@@ -252,12 +256,26 @@ fn write_dict(out: &mut Vec<u8>, entries: &[(String, Py)], style: Style) -> Resu
         if i > 0 {
             out.push(b',');
         }
-        write_python_string(out, key);
+        write_str(out, key, style);
         out.push(b':');
         value.write(out, style)?;
     }
     out.push(b'}');
     Ok(())
+}
+
+/// A JSON string as `style` escapes it: every non-ASCII character as
+/// `\uXXXX` (`ensure_ascii`), or only what JSON requires.
+fn write_str(out: &mut Vec<u8>, text: &str, style: Style) {
+    if style == Style::Utf8Json {
+        // serde_json's compact writer escapes exactly what Python's
+        // `ensure_ascii=False` does: `"`, `\\` and U+0000..U+001F, with the
+        // same short forms and lowercase hex. Writing to a vector cannot
+        // fail, and a string always serializes.
+        let _ = serde_json::to_writer(&mut *out, text);
+    } else {
+        write_python_string(out, text);
+    }
 }
 
 /// Sets `key` in a dict being built, as Python's dict does: an existing key

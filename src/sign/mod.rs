@@ -5,8 +5,10 @@ use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
 use subtle::ConstantTimeEq;
 
+pub(crate) mod mac;
 #[cfg(feature = "flask")]
 pub(crate) mod sha1;
+pub(crate) mod signer;
 
 /// Length of an HMAC-SHA256 tag in bytes.
 pub(crate) const TAG_LEN: usize = 32;

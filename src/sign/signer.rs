@@ -1,0 +1,390 @@
+//! The signing pipeline of the Django and itsdangerous family, in
+//! itsdangerous' three layers: a [`Signer`] appends `sep + base64(HMAC)`
+//! and verifies it; a [`Timestamped`] signer puts `sep + timestamp` in
+//! front of the signature and checks the age after the signature; the
+//! [`payload`] codec is the serializer's body (`[.]base64([zlib](data))`).
+//! Every dialect (Django's `Signer`, `TimestampSigner`, signed cookies and
+//! `signing.dumps`, itsdangerous' signers and serializers, Flask's session)
+//! is these layers with its own parameters.
+
+use base64::Engine;
+use base64::engine::DecodePaddingMode;
+use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig, URL_SAFE_NO_PAD};
+use core::time::Duration;
+
+use super::mac::{Algorithm, MAX_TAG_LEN, MacKey};
+use crate::error::{DecodeError, Malformed, PayloadError};
+use crate::time::{AgeRule, UnixTime, is_base62, parse_base62, push_base62};
+
+/// The decoder of signed payloads and timestamps: url-safe alphabet,
+/// padding optional, unused low bits ignored, as Python's
+/// `urlsafe_b64decode` after re-padding. Only signed (so authentic) text
+/// reaches it.
+pub(crate) const LENIENT_B64: GeneralPurpose = GeneralPurpose::new(
+    &base64::alphabet::URL_SAFE,
+    GeneralPurposeConfig::new()
+        .with_encode_padding(false)
+        .with_decode_allow_trailing_bits(true)
+        .with_decode_padding_mode(DecodePaddingMode::Indifferent),
+);
+
+/// The keyed HMAC states of a secret list, the separator and the digest:
+/// itsdangerous' `Signer`, Django's `Signer`.
+#[derive(Clone)]
+pub(crate) struct Signer {
+    algorithm: Algorithm,
+    sep: Box<str>,
+    signing: MacKey,
+    /// Tried after the signing key, in this order.
+    fallbacks: Vec<MacKey>,
+}
+
+/// Proof that `value` carried a valid signature, and under which key. It
+/// borrows the text it verified, so it cannot vouch for any other.
+#[derive(Debug)]
+pub(crate) struct Signed<'a> {
+    value: &'a str,
+    key_index: usize,
+}
+
+impl<'a> Signed<'a> {
+    /// The authentic text left of the signature.
+    pub(crate) fn value(&self) -> &'a str {
+        self.value
+    }
+
+    /// Position of the key that verified: 0 is the signing key.
+    pub(crate) fn key_index(&self) -> usize {
+        self.key_index
+    }
+}
+
+impl Signer {
+    /// `keys` are HMAC keys already derived, the signing key first;
+    /// `keys` never being empty is the caller's [`crate::KeyRing`]'s rule.
+    pub(crate) fn new(
+        algorithm: Algorithm,
+        sep: &str,
+        signing: MacKey,
+        fallbacks: Vec<MacKey>,
+    ) -> Self {
+        Self {
+            algorithm,
+            sep: sep.into(),
+            signing,
+            fallbacks,
+        }
+    }
+
+    pub(crate) fn sep(&self) -> &str {
+        &self.sep
+    }
+
+    /// What signing adds to a value: the separator and the signature.
+    pub(crate) fn overhead(&self) -> usize {
+        self.sep.len() + self.algorithm.signature_len()
+    }
+
+    /// Signs `out[start..]` in place: appends the separator and the
+    /// signature of that text.
+    pub(crate) fn sign_into(&self, out: &mut String, start: usize) {
+        let tag = self
+            .signing
+            .tag(&[out.get(start..).unwrap_or_default().as_bytes()]);
+        out.push_str(&self.sep);
+        URL_SAFE_NO_PAD.encode_string(tag.as_bytes(), out);
+    }
+
+    /// Splits `signed` at its last separator and checks the signature under
+    /// the signing key, then each fallback in order, each comparison in
+    /// constant time.
+    ///
+    /// Only the canonical unpadded base64 of a tag can match: that is the
+    /// only text Django's string comparison accepts, and the only text
+    /// itsdangerous writes (its lenient decoder would also take padded or
+    /// junk-bearing forms of the same tag, which no signer produces).
+    pub(crate) fn verify<'a>(&self, signed: &'a str) -> Result<Signed<'a>, DecodeError> {
+        let (value, signature) = signed
+            .rsplit_once(&*self.sep)
+            .ok_or(DecodeError::Malformed(Malformed::Separators))?;
+        let mut tag = [0u8; MAX_TAG_LEN];
+        let len = self.algorithm.tag_len();
+        let tag = match (
+            signature.len() == self.algorithm.signature_len(),
+            URL_SAFE_NO_PAD.decode_slice(signature, &mut tag),
+        ) {
+            (true, Ok(decoded)) if decoded == len => tag.get(..len).unwrap_or_default(),
+            _ => return Err(DecodeError::BadSignature),
+        };
+        core::iter::once(&self.signing)
+            .chain(&self.fallbacks)
+            .position(|key| key.verify(&[value.as_bytes()], tag))
+            .map(|key_index| Signed { value, key_index })
+            .ok_or(DecodeError::BadSignature)
+    }
+}
+
+/// How a timestamp is written between the value and the signature.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Clock {
+    /// Django: `b62_encode(int(time.time()))`, `-` for times before 1970.
+    Base62,
+    /// itsdangerous: `base64(int_to_bytes(int(time.time())))`, the
+    /// big-endian bytes without leading zeros (nothing at all for 0).
+    /// Times before 1970 cannot be packed and are written as 0.
+    Bytes,
+}
+
+/// A timestamp is at most 8 bytes: 11 characters of unpadded base64.
+const MAX_BYTES_TIMESTAMP_LEN: usize = 11;
+
+impl Clock {
+    /// Appends the timestamp of `now`: whole seconds truncated towards
+    /// zero, as Python's `int(time.time())`.
+    pub(crate) fn push(self, out: &mut String, now: UnixTime) {
+        let secs = now.trunc_secs();
+        match self {
+            Self::Base62 => push_base62(out, secs),
+            Self::Bytes => {
+                let bytes = u64::try_from(secs).unwrap_or(0).to_be_bytes();
+                let zeros = bytes.iter().take_while(|&&b| b == 0).count();
+                URL_SAFE_NO_PAD.encode_string(bytes.get(zeros..).unwrap_or_default(), out);
+            }
+        }
+    }
+
+    /// The most characters a timestamp of `now` takes.
+    pub(crate) fn len(self, now: UnixTime) -> usize {
+        let mut text = String::new();
+        self.push(&mut text, now);
+        text.len()
+    }
+
+    /// Whether `text` has this clock's shape (checked before any HMAC by
+    /// the session formats, which know their layout).
+    pub(crate) fn is_shaped(self, text: &str) -> bool {
+        match self {
+            Self::Base62 => is_base62(text),
+            // A length of 1 (mod 4) is never valid base64; empty is 0.
+            Self::Bytes => {
+                text.len() <= MAX_BYTES_TIMESTAMP_LEN
+                    && text.len() % 4 != 1
+                    && text
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+            }
+        }
+    }
+
+    /// The seconds `text` says, or `None` when it is not a timestamp (or
+    /// does not fit in 64 bits).
+    pub(crate) fn parse(self, text: &str) -> Option<i64> {
+        match self {
+            Self::Base62 => parse_base62(text),
+            Self::Bytes => {
+                let mut buffer = [0u8; 9];
+                if text.len() > MAX_BYTES_TIMESTAMP_LEN + 1 {
+                    return None;
+                }
+                let len = LENIENT_B64.decode_slice(text, &mut buffer).ok()?;
+                // Left-pad to eight bytes, as `int.from_bytes` reads them.
+                let digits = buffer.get(..len)?;
+                let zeros = digits.iter().take_while(|&&b| b == 0).count();
+                let digits = digits.get(zeros..)?;
+                if digits.len() > 8 {
+                    return None;
+                }
+                let mut bytes = [0u8; 8];
+                for (to, from) in bytes.iter_mut().skip(8 - digits.len()).zip(digits) {
+                    *to = *from;
+                }
+                i64::try_from(u64::from_be_bytes(bytes)).ok()
+            }
+        }
+    }
+}
+
+/// A signer that signs `value + sep + timestamp`: itsdangerous' and
+/// Django's `TimestampSigner`.
+#[derive(Clone)]
+pub(crate) struct Timestamped {
+    signer: Signer,
+    clock: Clock,
+    rule: AgeRule,
+}
+
+/// What a timestamped signature vouches for.
+#[derive(Debug)]
+pub(crate) struct Stamped<'a> {
+    pub(crate) value: &'a str,
+    pub(crate) issued_at: UnixTime,
+    pub(crate) key_index: usize,
+}
+
+impl Timestamped {
+    pub(crate) fn new(signer: Signer, clock: Clock, rule: AgeRule) -> Self {
+        Self {
+            signer,
+            clock,
+            rule,
+        }
+    }
+
+    pub(crate) fn signer(&self) -> &Signer {
+        &self.signer
+    }
+
+    /// What signing at `now` adds to a value.
+    pub(crate) fn overhead(&self, now: UnixTime) -> usize {
+        self.signer.sep().len() + self.clock.len(now) + self.signer.overhead()
+    }
+
+    /// Signs `out[start..]` at `now` in place.
+    pub(crate) fn sign_into(&self, out: &mut String, start: usize, now: UnixTime) {
+        out.push_str(self.signer.sep());
+        self.clock.push(out, now);
+        self.signer.sign_into(out, start);
+    }
+
+    /// The signature first, then the timestamp, then the age, as both
+    /// Django and itsdangerous check them: a tampered value is a bad
+    /// signature whatever its timestamp says. An authentic value without a
+    /// readable timestamp (only a key holder can make one) is malformed.
+    pub(crate) fn verify_at<'a>(
+        &self,
+        signed: &'a str,
+        now: UnixTime,
+        max_age: Option<Duration>,
+    ) -> Result<Stamped<'a>, DecodeError> {
+        let proof = self.signer.verify(signed)?;
+        let (value, timestamp) = proof
+            .value()
+            .rsplit_once(self.signer.sep())
+            .ok_or(DecodeError::Malformed(Malformed::Timestamp))?;
+        let issued_at = self
+            .clock
+            .parse(timestamp)
+            .map(UnixTime::from_secs)
+            .ok_or(DecodeError::Malformed(Malformed::Timestamp))?;
+        self.rule.check(issued_at, now, max_age)?;
+        Ok(Stamped {
+            value,
+            issued_at,
+            key_index: proof.key_index(),
+        })
+    }
+}
+
+/// The body of the serializers (`signing.dumps`, itsdangerous'
+/// `URLSafeSerializer`): `base64(data)`, or `.` and `base64(zlib(data))`
+/// when compression is asked for and saves at least two bytes.
+pub(crate) mod payload {
+    use base64::Engine;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
+    use super::LENIENT_B64;
+    use crate::envelope::compress::{compress_into_if_smaller, inflate_capped};
+    use crate::error::{DecodeError, PayloadError};
+
+    const COMPRESSED_MARK: char = '.';
+
+    /// Appends the body of `data`; `scratch` holds the compressed bytes.
+    pub(crate) fn write(out: &mut String, data: &[u8], compress: bool, scratch: &mut Vec<u8>) {
+        if compress && compress_into_if_smaller(data, scratch) {
+            out.push(COMPRESSED_MARK);
+            URL_SAFE_NO_PAD.encode_string(&*scratch, out);
+        } else {
+            URL_SAFE_NO_PAD.encode_string(data, out);
+        }
+    }
+
+    /// The data of an authentic body, inflating at most `cap` bytes.
+    pub(crate) fn read(body: &str, cap: usize) -> Result<Vec<u8>, DecodeError> {
+        let (text, compressed) = match body.strip_prefix(COMPRESSED_MARK) {
+            Some(rest) => (rest, true),
+            None => (body, false),
+        };
+        let data = LENIENT_B64
+            .decode(text)
+            .map_err(|_| DecodeError::BadPayload(PayloadError::Base64))?;
+        if compressed {
+            inflate_capped(&data, cap)
+        } else {
+            Ok(data)
+        }
+    }
+}
+
+impl From<PayloadError> for DecodeError {
+    fn from(err: PayloadError) -> Self {
+        Self::BadPayload(err)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sign::mac::KeyDerivation;
+
+    fn django_signer(secrets: &[&str]) -> Signer {
+        let keys: Vec<MacKey> = secrets
+            .iter()
+            .map(|s| {
+                KeyDerivation::DjangoConcat.derive(
+                    Algorithm::Sha256,
+                    b"django.core.signing.Signer",
+                    s.as_bytes(),
+                )
+            })
+            .collect();
+        let mut keys = keys.into_iter();
+        let signing = keys.next().unwrap();
+        Signer::new(Algorithm::Sha256, ":", signing, keys.collect())
+    }
+
+    /// Django 5.2: `Signer(key="secret").sign("hello")`.
+    #[test]
+    fn django_signer_example() {
+        let signer = django_signer(&["secret"]);
+        let mut out = "hello".to_owned();
+        signer.sign_into(&mut out, 0);
+        assert_eq!(out.len(), 5 + signer.overhead());
+        let proof = signer.verify(&out).unwrap();
+        assert_eq!((proof.value(), proof.key_index()), ("hello", 0));
+        let rotated = django_signer(&["new", "secret"]);
+        assert_eq!(rotated.verify(&out).unwrap().key_index(), 1);
+        assert!(matches!(
+            django_signer(&["other"]).verify(&out),
+            Err(DecodeError::BadSignature)
+        ));
+        assert!(matches!(
+            signer.verify("hello"),
+            Err(DecodeError::Malformed(Malformed::Separators))
+        ));
+        assert!(matches!(
+            signer.verify(&format!("{out}=")),
+            Err(DecodeError::BadSignature)
+        ));
+    }
+
+    #[test]
+    fn clocks_round_trip() {
+        for secs in [0, 1, 255, 256, 1_700_000_000, i64::MAX] {
+            for clock in [Clock::Base62, Clock::Bytes] {
+                let mut text = String::new();
+                clock.push(&mut text, UnixTime::from_secs(secs));
+                assert!(clock.is_shaped(&text), "{clock:?} {text}");
+                assert_eq!(clock.parse(&text), Some(secs), "{clock:?} {text}");
+                assert_eq!(clock.len(UnixTime::from_secs(secs)), text.len());
+            }
+        }
+        // itsdangerous cannot pack negative numbers; 0 is written instead.
+        let mut text = String::new();
+        Clock::Bytes.push(&mut text, UnixTime::from_secs(-5));
+        assert_eq!(text, "");
+        // Leading zero bytes are read as `int.from_bytes` reads them.
+        assert_eq!(Clock::Bytes.parse("AABlU_EA"), Some(1_700_000_000));
+        assert_eq!(Clock::Bytes.parse("gAAAAAAAAAA"), None, "2^63 does not fit");
+        assert_eq!(Clock::Bytes.parse("A"), None);
+    }
+}
