@@ -417,9 +417,9 @@ impl fmt::Display for KeyError {
             Self::InvalidContext => {
                 f.write_str("the purpose and cookie name must be 1 to 255 bytes")
             }
-            Self::UnsafeSeparator => f.write_str(
-                "the separator cannot be empty or made of base64url characters and '='",
-            ),
+            Self::UnsafeSeparator => {
+                f.write_str("the separator cannot be empty or made of base64url characters and '='")
+            }
         }
     }
 }

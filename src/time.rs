@@ -184,7 +184,10 @@ impl AgeRule {
             Self::Django => {
                 let age = i128::from(now.secs) - i128::from(issued.secs);
                 let exact = age * nanos + i128::from(now.nanos);
-                (age, exact > i128::try_from(max_age.as_nanos()).unwrap_or(i128::MAX))
+                (
+                    age,
+                    exact > i128::try_from(max_age.as_nanos()).unwrap_or(i128::MAX),
+                )
             }
             Self::ItsDangerous => {
                 let age = i128::from(now.trunc_secs()) - i128::from(issued.secs);

@@ -11,6 +11,7 @@ mod input;
 mod keys;
 mod migrate;
 mod report;
+mod signing;
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -18,14 +19,16 @@ use std::process::ExitCode;
 use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 use serde_json::value::RawValue;
 use session_cookie::json::tagged::Wire;
+use session_cookie::signing::itsdangerous;
 use session_cookie::{
     DJANGO_SESSION_COOKIE_AGE, DjangoCodec, DjangoConfig, FLASK_SESSION_LIFETIME, FlaskCodec,
     FlaskConfig, Limits, MasterKey, Mode, NativeCodec, NativeConfig, inspect, json,
 };
 
 use crate::failure::Failure;
-use crate::input::{MaxAge, Now, read_arg_or_stdin};
+use crate::input::{MaxAge, Now, Seconds, read_arg_or_stdin};
 use crate::keys::{DjangoKeys, NativeKeys};
+use crate::signing::{Dialect, SignArgs};
 
 const SECRET_WARNING: &str = "Secrets and keys given on the command line (--secret, --fallback, \
 --key) are visible to other local users, for example in `ps` output and shell history; prefer \
@@ -51,6 +54,9 @@ enum FormatArg {
     Native,
     /// Flask's session cookie (itsdangerous, docs/flask.md).
     Flask,
+    /// itsdangerous' URLSafeSerializer, or URLSafeTimedSerializer with
+    /// --timestamp (docs/signing.md).
+    Itsdangerous,
 }
 
 impl FormatArg {
@@ -59,6 +65,7 @@ impl FormatArg {
         match self {
             Self::Django | Self::Native => Some(DJANGO_SESSION_COOKIE_AGE),
             Self::Flask => Some(FLASK_SESSION_LIFETIME),
+            Self::Itsdangerous => None,
         }
     }
 }
@@ -102,6 +109,8 @@ enum Command {
         /// native, with --encrypt: pad the plaintext to a multiple of BYTES.
         #[arg(long, value_name = "BYTES", default_value_t = 1)]
         pad: usize,
+        #[command(flatten)]
+        dialect: Dialect,
         /// Signing time in Unix seconds (fractions are truncated); default:
         /// the system clock.
         #[arg(long, value_name = "UNIX")]
@@ -140,11 +149,36 @@ enum Command {
         /// only when the session holds tagged values, plain JSON otherwise).
         #[arg(long)]
         wire: bool,
+        #[command(flatten)]
+        dialect: Dialect,
         /// The time to check against, in Unix seconds; default: the system clock.
         #[arg(long, value_name = "UNIX")]
         now: Option<Now>,
         /// The cookie value; read from stdin when absent.
         cookie: Option<String>,
+    },
+    /// Sign a value as Django's Signer, TimestampSigner or signed cookies
+    /// do, or itsdangerous' signers, and print it.
+    #[command(after_help = SECRET_WARNING)]
+    Sign {
+        #[command(flatten)]
+        args: SignArgs,
+        /// The value; read from stdin when absent (without one trailing
+        /// newline).
+        value: Option<String>,
+    },
+    /// Verify a signed value and print the value.
+    #[command(after_help = SECRET_WARNING)]
+    Unsign {
+        #[command(flatten)]
+        args: SignArgs,
+        /// With a timestamp: the maximum age in seconds (a fraction is
+        /// allowed), or `none` (the default).
+        #[arg(long, value_name = "SECONDS|none")]
+        max_age: Option<Seconds>,
+        /// The signed value; read from stdin when absent (without one
+        /// trailing newline).
+        signed: Option<String>,
     },
     /// Verify a Django or Flask cookie and re-issue its session as a native
     /// token that keeps the cookie's issue time as its first-issue time.
@@ -227,9 +261,15 @@ fn run(command: Command) -> Result<String, Failure> {
             tagged,
             encrypt,
             pad,
+            dialect,
             now,
             json: text,
         } => {
+            if dialect.given() && format != FormatArg::Itsdangerous {
+                usage(
+                    "--sep, --digest, --key-derivation and --timestamp apply to --format itsdangerous",
+                );
+            }
             if tagged && format != FormatArg::Flask {
                 usage("--tagged applies to --format flask");
             }
@@ -268,6 +308,21 @@ fn run(command: Command) -> Result<String, Failure> {
                         codec.encode_at(&value, now)
                     }
                 }
+                FormatArg::Itsdangerous => {
+                    if native.given() || encrypt || pad != 1 || tagged {
+                        usage(
+                            "--key, --keys-*, --purpose, --cookie-name, --encrypt, --pad and --tagged do not apply to --format itsdangerous",
+                        );
+                    }
+                    let options = dialect.itsdangerous(salt)?;
+                    let ring = django.ring()?;
+                    if dialect.timestamp() {
+                        itsdangerous::UrlSafeTimedSerializer::new(&ring, &options)
+                            .dumps_at(&value, now)
+                    } else {
+                        itsdangerous::UrlSafeSerializer::new(&ring, &options).dumps(&value)
+                    }
+                }
                 FormatArg::Native => {
                     if django.given() || salt.is_some() {
                         usage(
@@ -296,9 +351,15 @@ fn run(command: Command) -> Result<String, Failure> {
             max_lifetime,
             encrypt,
             wire,
+            dialect,
             now,
             cookie,
         } => {
+            if dialect.given() && format != FormatArg::Itsdangerous {
+                usage(
+                    "--sep, --digest, --key-derivation and --timestamp apply to --format itsdangerous",
+                );
+            }
             if format != FormatArg::Native {
                 django.ring()?;
             }
@@ -340,6 +401,28 @@ fn run(command: Command) -> Result<String, Failure> {
                         .decode_at::<Box<RawValue>>(cookie, now)
                         .map(session_cookie::Decoded::into_value)
                 }
+                FormatArg::Itsdangerous => {
+                    if native.given() || encrypt || max_lifetime.seconds().is_some() {
+                        usage("--key, --keys-*, --purpose, --cookie-name, --encrypt and --max-lifetime apply to --format native");
+                    }
+                    let options = dialect.itsdangerous(salt)?;
+                    let ring = django.ring()?;
+                    if dialect.timestamp() {
+                        itsdangerous::UrlSafeTimedSerializer::new(&ring, &options)
+                            .loads_at::<Box<RawValue>>(
+                                cookie,
+                                max_age.map(std::time::Duration::from_secs),
+                                now,
+                            )
+                            .map(session_cookie::Decoded::into_value)
+                    } else {
+                        if max_age.is_some() {
+                            usage("--max-age applies with --timestamp");
+                        }
+                        itsdangerous::UrlSafeSerializer::new(&ring, &options)
+                            .loads::<Box<RawValue>>(cookie)
+                    }
+                }
                 FormatArg::Native => {
                     if django.given() || salt.is_some() {
                         usage("--secret*, --fallback* and --salt apply to --format django and flask");
@@ -366,6 +449,12 @@ fn run(command: Command) -> Result<String, Failure> {
             .map_err(Failure::from)?;
             json::to_string(&decoded).map_err(|err| Failure::new("bad-payload", err))
         }
+        Command::Sign { args, value } => signing::sign(&args, value),
+        Command::Unsign {
+            args,
+            max_age,
+            signed,
+        } => signing::unsign(&args, max_age, signed),
         Command::Migrate(args) => migrate::run(args),
         Command::Inspect { now, cookie } => {
             let cookie = read_arg_or_stdin(cookie)?;

@@ -12,8 +12,8 @@ use zeroize::Zeroizing;
 
 use crate::error::{Malformed, PayloadError};
 use crate::key::Secret;
-use crate::sign::{HmacKey, SignerRing, TAG_LEN, Tag, Verified};
 use crate::sign::signer::Clock;
+use crate::sign::{HmacKey, SignerRing, TAG_LEN, Tag, Verified};
 use crate::time::{UnixTime, parse_base62, push_base62};
 
 /// The salt of `django.contrib.sessions.backends.signed_cookies`.

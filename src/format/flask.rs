@@ -9,8 +9,8 @@ use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig, URL_
 use crate::error::{Malformed, PayloadError};
 use crate::key::Secret;
 use crate::sign::Verified;
-use crate::sign::signer::Clock;
 use crate::sign::sha1::{Sha1Key, Sha1Ring, TAG_LEN, Tag};
+use crate::sign::signer::Clock;
 use crate::time::UnixTime;
 
 /// The salt of Flask's `SecureCookieSessionInterface`.

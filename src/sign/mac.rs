@@ -144,9 +144,10 @@ impl KeyDerivation {
     /// The HMAC key for `secret` under `salt`.
     pub(crate) fn derive(self, algorithm: Algorithm, salt: &[u8], secret: &[u8]) -> MacKey {
         match self {
-            Self::DjangoConcat => {
-                MacKey::new(algorithm, algorithm.hash(&[salt, b"signer", secret]).as_bytes())
-            }
+            Self::DjangoConcat => MacKey::new(
+                algorithm,
+                algorithm.hash(&[salt, b"signer", secret]).as_bytes(),
+            ),
             Self::Concat => MacKey::new(algorithm, algorithm.hash(&[salt, secret]).as_bytes()),
             Self::Hmac => {
                 let derived = Zeroizing::new(MacKey::new(algorithm, secret).tag(&[salt]));

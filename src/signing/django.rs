@@ -332,7 +332,10 @@ impl CookieSigner {
     /// empty), reading legacy-salt cookies too.
     #[must_use]
     pub fn new(keys: &KeyRing, name: &str, salt: &str) -> Self {
-        let current = format!("django.http.cookies.v2:{}:{salt}{name}", salt.chars().count());
+        let current = format!(
+            "django.http.cookies.v2:{}:{salt}{name}",
+            salt.chars().count()
+        );
         let legacy = format!("{name}{salt}");
         let options = |salt: String| Options::new().with_salt(salt);
         Self {
