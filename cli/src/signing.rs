@@ -92,8 +92,9 @@ pub(crate) struct SignArgs {
     /// django-cookie: the cookie's name (part of the salt).
     #[arg(long, value_name = "COOKIE_NAME")]
     name: Option<String>,
-    /// django-cookie, unsign: do not fall back to the salt older Django used
-    /// (SIGNED_COOKIE_LEGACY_SALT_FALLBACK = False).
+    /// django-cookie: when unsigning, do not fall back to the salt older
+    /// Django used (SIGNED_COOKIE_LEGACY_SALT_FALLBACK = False); signing
+    /// always uses the current salt.
     #[arg(long)]
     no_legacy_salt: bool,
     /// The signing time (sign) or the time to check against (unsign), in
@@ -112,7 +113,7 @@ enum AnySigner {
 }
 
 impl SignArgs {
-    fn signer(&self, unsign: bool) -> Result<AnySigner, Failure> {
+    fn signer(&self) -> Result<AnySigner, Failure> {
         let format = self.format;
         if self.algorithm.is_some() && format != SignFormat::DjangoSigner {
             usage("--algorithm applies to --format django-signer");
@@ -128,9 +129,6 @@ impl SignArgs {
             }
         } else if self.name.is_some() || self.no_legacy_salt {
             usage("--name and --no-legacy-salt apply to --format django-cookie");
-        }
-        if self.no_legacy_salt && !unsign {
-            usage("--no-legacy-salt applies to unsign");
         }
         let ring: KeyRing = self.keys.ring()?;
         let salt = self.salt.clone();
@@ -194,7 +192,7 @@ fn read_value(arg: Option<String>) -> Result<String, Failure> {
 
 /// `sign`: the signed value.
 pub(crate) fn sign(args: &SignArgs, value: Option<String>) -> Result<String, Failure> {
-    let signer = args.signer(false)?;
+    let signer = args.signer()?;
     if args.now.is_some() && !args.timestamped() {
         usage("--now applies with --timestamp (and to --format django-cookie)");
     }
@@ -215,7 +213,7 @@ pub(crate) fn unsign(
     max_age: Option<Seconds>,
     signed: Option<String>,
 ) -> Result<String, Failure> {
-    let signer = args.signer(true)?;
+    let signer = args.signer()?;
     if !args.timestamped() && (max_age.is_some() || args.now.is_some()) {
         usage("--max-age and --now apply with --timestamp (and to --format django-cookie)");
     }
