@@ -17,3 +17,9 @@ pub mod chunking {}
 
 #[doc = include_str!("../docs/json.md")]
 pub mod json {}
+
+#[doc = include_str!("../docs/signing.md")]
+pub mod signing {}
+
+#[doc = include_str!("../docs/itsdangerous.md")]
+pub mod itsdangerous {}
