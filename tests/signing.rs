@@ -11,17 +11,16 @@
     clippy::indexing_slicing
 )] // test code
 
-mod support {
-    pub(crate) mod exact;
-}
+#[path = "support/exact.rs"]
+mod exact;
 
 use std::time::Duration;
 
+use exact::J;
 use serde_json::Value;
 use serde_json::value::RawValue;
 use session_cookie::signing::{Algorithm, KeyDerivation, django, itsdangerous};
 use session_cookie::{DecodeError, KeyRing, UnixTime};
-use support::exact::J;
 
 fn vectors() -> Vec<Value> {
     let text = std::fs::read_to_string(concat!(
@@ -189,17 +188,35 @@ fn run(case: &Value) -> Result<String, &'static str> {
     }
 }
 
+/// Where this crate answers differently from Python on purpose, with the
+/// answer it gives (`docs/itsdangerous.md`): itsdangerous reads the
+/// timestamp of a token whose signature failed, and calls the failure
+/// "Malformed timestamp" when that time does not fit a `datetime`; nothing
+/// here reads a token before its signature verifies.
+const DIVERGENCES: &[(&str, &str)] = &[(
+    "itsdangerous/unsign/timestamp/odd-timestamp/forged-out-of-datetime-range",
+    "bad-signature",
+)];
+
 #[test]
 fn every_vector_made_by_django_and_itsdangerous() {
     let cases = vectors();
     assert!(cases.len() >= 150, "{} cases", cases.len());
+    for (name, _) in DIVERGENCES {
+        assert!(
+            cases.iter().any(|c| c["name"] == *name),
+            "{name} is not a case"
+        );
+    }
     let mut failures = Vec::new();
     for case in &cases {
         let name = case["name"].as_str().unwrap();
         let got = run(case);
-        let want = match case["error"].as_str() {
-            Some(kind) => Err(kind),
-            None => Ok(case["output"].as_str().unwrap().to_owned()),
+        let diverges = DIVERGENCES.iter().find(|(n, _)| *n == name);
+        let want = match (diverges, case["error"].as_str()) {
+            (Some((_, ours)), _) => Err(*ours),
+            (None, Some(kind)) => Err(kind),
+            (None, None) => Ok(case["output"].as_str().unwrap().to_owned()),
         };
         let same = match (&got, &want) {
             // A decoded payload is compared as exact JSON (Python re-dumped

@@ -84,7 +84,15 @@ fn every_vector_through_the_command_line() {
         };
         let argv: Vec<&str> = args.iter().map(String::as_str).collect();
         let output = run(&argv, stdin.as_deref());
-        let ok = match case["error"].as_str() {
+        // The one case where the crate answers differently on purpose
+        // (`tests/signing.rs`, `DIVERGENCES`).
+        let error =
+            if name == "itsdangerous/unsign/timestamp/odd-timestamp/forged-out-of-datetime-range" {
+                Some("bad-signature")
+            } else {
+                case["error"].as_str()
+            };
+        let ok = match error {
             None => {
                 let want = case["output"].as_str().unwrap();
                 let got = stdout(&output);

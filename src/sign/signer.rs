@@ -176,8 +176,8 @@ impl Clock {
         }
     }
 
-    /// The seconds `text` says, or `None` when it is not a timestamp (or
-    /// does not fit in 64 bits).
+    /// The seconds `text` says, or `None` when it is not a timestamp
+    /// (base 62 beyond 64 bits, or more than eight bytes).
     pub(crate) fn parse(self, text: &str) -> Option<i64> {
         match self {
             Self::Base62 => parse_base62(text),
@@ -198,7 +198,10 @@ impl Clock {
                 for (to, from) in bytes.iter_mut().skip(8 - digits.len()).zip(digits) {
                     *to = *from;
                 }
-                i64::try_from(u64::from_be_bytes(bytes)).ok()
+                // itsdangerous reads any eight bytes; times past 2^63 - 1
+                // seconds (no signer writes them) are the latest time there
+                // is: accepted without a maximum age, expired with one.
+                Some(i64::try_from(u64::from_be_bytes(bytes)).unwrap_or(i64::MAX))
             }
         }
     }
@@ -384,7 +387,12 @@ mod tests {
         assert_eq!(text, "");
         // Leading zero bytes are read as `int.from_bytes` reads them.
         assert_eq!(Clock::Bytes.parse("AABlU_EA"), Some(1_700_000_000));
-        assert_eq!(Clock::Bytes.parse("gAAAAAAAAAA"), None, "2^63 does not fit");
+        assert_eq!(
+            Clock::Bytes.parse("gAAAAAAAAAA"),
+            Some(i64::MAX),
+            "2^63 saturates"
+        );
+        assert_eq!(Clock::Bytes.parse("AQAAAAAAAAAA"), None, "nine bytes");
         assert_eq!(Clock::Bytes.parse("A"), None);
     }
 }
