@@ -98,6 +98,11 @@ fn decode_native_encrypted_corpus() {
     });
 }
 
+#[test]
+fn signing_corpus() {
+    replay("signing", fuzz_logic::signing::run);
+}
+
 #[cfg(feature = "flask")]
 #[test]
 fn decode_flask_corpus() {

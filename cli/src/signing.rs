@@ -107,7 +107,7 @@ pub(crate) struct SignArgs {
 enum AnySigner {
     Django(django::Signer),
     DjangoTimed(django::TimestampSigner),
-    Cookie(django::CookieSigner),
+    Cookie(Box<django::CookieSigner>),
     Its(itsdangerous::Signer),
     ItsTimed(itsdangerous::TimestampSigner),
 }
@@ -153,11 +153,11 @@ impl SignArgs {
                     usage("--format django-cookie needs --name");
                 };
                 let cookies = django::CookieSigner::new(&ring, name, salt.as_deref().unwrap_or(""));
-                AnySigner::Cookie(if self.no_legacy_salt {
+                AnySigner::Cookie(Box::new(if self.no_legacy_salt {
                     cookies.without_legacy_salt()
                 } else {
                     cookies
-                })
+                }))
             }
             SignFormat::Itsdangerous => {
                 let options = self.dialect.itsdangerous(salt)?;

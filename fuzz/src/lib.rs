@@ -28,3 +28,4 @@ pub mod inflate;
 pub mod json_writer;
 pub mod key_lines;
 pub mod roundtrip;
+pub mod signing;
