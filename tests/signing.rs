@@ -34,12 +34,17 @@ fn vectors() -> Vec<Value> {
     doc["cases"].as_array().unwrap().clone()
 }
 
-/// A vector's clock, to the microsecond (the vectors' fractions are exact).
+/// A vector's clock, read from the number's text (fractions are exact
+/// there; no float rounding in between).
 fn time_of(case: &Value) -> UnixTime {
-    let now = case["now"].as_f64().unwrap_or(0.0);
-    let secs = now.floor();
-    let micros = ((now - secs) * 1e6).round() as u32;
-    UnixTime::from_secs_nanos(secs as i64, micros * 1000).unwrap()
+    let text = match &case["now"] {
+        Value::Null => "0".to_owned(),
+        now => now.to_string(),
+    };
+    assert!(!text.starts_with('-') && !text.contains('e'), "{text}");
+    let (whole, fraction) = text.split_once('.').unwrap_or((&text, ""));
+    let nanos = format!("{fraction:0<9}").parse().unwrap();
+    UnixTime::from_secs_nanos(whole.parse().unwrap(), nanos).unwrap()
 }
 
 fn ring(options: &Value) -> KeyRing {

@@ -16,7 +16,6 @@ use serde_json::Value;
 #[allow(dead_code)] // each CLI test uses its own part
 mod cli_support;
 #[path = "../../tests/support/exact.rs"]
-#[allow(dead_code)]
 mod exact;
 
 use cli_support::{run, stderr, stdout};
