@@ -273,9 +273,7 @@ fn inspect_flask(
         format: Format::Flask,
         native: None,
         compressed: parts.compressed(),
-        issued_at: i64::try_from(parts.timestamp_unverified())
-            .ok()
-            .map(UnixTime::from_secs),
+        issued_at: parts.timestamp_unverified(),
         cookie_len: cookie.len(),
         payload_len,
         json_len,

@@ -196,8 +196,8 @@ fn run(case: &Value) -> Result<String, &'static str> {
 /// Where this crate answers differently from Python on purpose, with the
 /// answer it gives (`docs/itsdangerous.md`): itsdangerous reads the
 /// timestamp of a token whose signature failed, and calls the failure
-/// "Malformed timestamp" when that time does not fit a `datetime`; nothing
-/// here reads a token before its signature verifies.
+/// "Malformed timestamp" (here `bad-payload`) when that time does not fit a
+/// `datetime`; nothing here reads a token before its signature verifies.
 const DIVERGENCES: &[(&str, &str)] = &[(
     "itsdangerous/unsign/timestamp/odd-timestamp/forged-out-of-datetime-range",
     "bad-signature",

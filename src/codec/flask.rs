@@ -2,6 +2,7 @@
 //! inflation, JSON and Flask's tags.
 
 use std::borrow::Cow;
+use std::time::Duration;
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -16,7 +17,7 @@ use crate::json::tagged::{Wire, untag_scan};
 use crate::key::KeyRing;
 use crate::session::Session;
 use crate::sign::sha1::Sha1Ring;
-use crate::time::UnixTime;
+use crate::time::{AgeRule, UnixTime};
 
 /// Flask's `PERMANENT_SESSION_LIFETIME` default: 31 days, in seconds. Flask
 /// applies it to every session cookie, permanent or not.
@@ -489,21 +490,14 @@ impl FlaskCodec {
             .signer
             .verify(&[parts.signed()], parts.tag())
             .ok_or(DecodeError::BadSignature)?;
-        let timestamp = parts.timestamp(proof);
-        if let Some(max_age) = self.config.max_age {
-            // itsdangerous: `age > max_age` and `age < 0` both expire, in
-            // whole seconds (`int(time.time())`), unlike Django.
-            let age = i128::from(now.as_secs()) - i128::from(timestamp);
-            if age > i128::from(max_age) || age < 0 {
-                return Err(DecodeError::Expired {
-                    age: i64::try_from(age).unwrap_or(if age < 0 { i64::MIN } else { i64::MAX }),
-                    max_age,
-                });
-            }
-        }
-        let issued_at = i64::try_from(timestamp)
-            .map(UnixTime::from_secs)
-            .map_err(|_| DecodeError::BadPayload(PayloadError::Timestamp))?;
+        let issued_at = parts
+            .timestamp(proof)
+            .ok_or(DecodeError::BadPayload(PayloadError::Timestamp))?;
+        AgeRule::ItsDangerous.check(
+            issued_at,
+            now,
+            self.config.max_age.map(Duration::from_secs),
+        )?;
         let mut payload = parts.body(proof).map_err(DecodeError::BadPayload)?;
         if parts.compressed() {
             payload = inflate_capped(&payload, self.config.limits.max_inflated_len())?;

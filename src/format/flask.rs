@@ -64,9 +64,8 @@ impl<'a> Parts<'a> {
         self.compressed
     }
 
-    /// The signing time as an unsigned number of seconds; only readable once
-    /// the signature has verified.
-    pub(crate) fn timestamp(&self, _proof: Verified) -> u64 {
+    /// The signing time; only readable once the signature has verified.
+    pub(crate) fn timestamp(&self, _proof: Verified) -> Option<UnixTime> {
         self.timestamp_unverified()
     }
 
@@ -76,20 +75,10 @@ impl<'a> Parts<'a> {
         self.body_unverified()
     }
 
-    /// The signing time as the cookie claims it, for `inspect` only. The
-    /// structure check has made sure it is at most eight bytes.
-    pub(crate) fn timestamp_unverified(&self) -> u64 {
-        let mut bytes = [0u8; 8];
-        let mut buffer = [0u8; 9];
-        let len = LENIENT_B64
-            .decode_slice(self.timestamp, &mut buffer)
-            .unwrap_or(0)
-            .min(8);
-        // Left-pad to eight bytes, as itsdangerous' `bytes_to_int` does.
-        for (to, from) in bytes.iter_mut().skip(8 - len).zip(buffer.iter().take(len)) {
-            *to = *from;
-        }
-        u64::from_be_bytes(bytes)
+    /// The signing time as the cookie claims it, for `inspect` only, read
+    /// as itsdangerous reads it (`Clock::Bytes`).
+    pub(crate) fn timestamp_unverified(&self) -> Option<UnixTime> {
+        Clock::Bytes.parse(self.timestamp).map(UnixTime::from_secs)
     }
 
     /// The body bytes as the cookie carries them, for `inspect` only.
@@ -238,13 +227,18 @@ mod tests {
             assert_eq!(ts(secs), text);
             let cookie = format!("e30.{text}.{}", "A".repeat(27));
             let parts = split(&cookie).unwrap();
-            assert_eq!(parts.timestamp_unverified(), secs, "{text}");
+            let read = i64::try_from(secs).unwrap_or(i64::MAX);
+            assert_eq!(
+                parts.timestamp_unverified(),
+                Some(UnixTime::from_secs(read)),
+                "{text}"
+            );
         }
         // Leading zero bytes are accepted, as itsdangerous left-pads.
         let cookie = format!("e30.AABlU_EA.{}", "A".repeat(27));
         assert_eq!(
             split(&cookie).unwrap().timestamp_unverified(),
-            1_700_000_000
+            Some(UnixTime::from_secs(1_700_000_000))
         );
     }
 

@@ -251,8 +251,9 @@ impl Timestamped {
 
     /// The signature first, then the timestamp, then the age, as both
     /// Django and itsdangerous check them: a tampered value is a bad
-    /// signature whatever its timestamp says. An authentic value without a
-    /// readable timestamp (only a key holder can make one) is malformed.
+    /// signature whatever its timestamp says. An authentic value (only a key
+    /// holder can make one) with no timestamp field is malformed; with a
+    /// field that is not a timestamp, a bad payload.
     pub(crate) fn verify_at<'a>(
         &self,
         signed: &'a str,
@@ -268,7 +269,7 @@ impl Timestamped {
             .clock
             .parse(timestamp)
             .map(UnixTime::from_secs)
-            .ok_or(DecodeError::Malformed(Malformed::Timestamp))?;
+            .ok_or(DecodeError::BadPayload(PayloadError::Timestamp))?;
         self.rule.check(issued_at, now, max_age)?;
         Ok(Stamped {
             value,

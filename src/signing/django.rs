@@ -270,9 +270,11 @@ impl TimestampSigner {
     /// # Errors
     ///
     /// - [`DecodeError::Malformed`]: no separator, or (authentic, which only
-    ///   a key holder can make) no readable timestamp.
+    ///   a key holder can make) no timestamp field.
     /// - [`DecodeError::BadSignature`]: no key verifies the signature.
     /// - [`DecodeError::Expired`]: older than `max_age`.
+    /// - [`DecodeError::BadPayload`]: authentic, but the timestamp field is
+    ///   not base 62.
     ///
     /// # Security
     ///

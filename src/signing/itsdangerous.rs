@@ -307,9 +307,11 @@ impl TimestampSigner {
     ///
     /// - [`DecodeError::TooLarge`]: longer than the options' cookie limit.
     /// - [`DecodeError::Malformed`]: no separator, or (authentic) no
-    ///   readable timestamp.
+    ///   timestamp field.
     /// - [`DecodeError::BadSignature`]: no key verifies the signature.
     /// - [`DecodeError::Expired`]: older than `max_age`, or from the future.
+    /// - [`DecodeError::BadPayload`]: authentic, but the timestamp field is
+    ///   not a timestamp (more than eight bytes, or not base64).
     ///
     /// # Security
     ///

@@ -29,12 +29,14 @@ Errors map from the exception actually raised:
 
 - `expired`: `SignatureExpired` (itsdangerous also raises it for a
   timestamp in the future when a max age is given).
-- `bad-payload`: itsdangerous `BadPayload`.
-- `malformed`: `BadSignature('No "<sep>" found in value')`, itsdangerous
-  `BadTimeSignature` "timestamp missing" / "Malformed timestamp", and, only
-  in the cases named `.../odd-timestamp/...` that say so, the `ValueError` or
-  `IndexError` that Django's `TimestampSigner` raises on an authentic value
-  whose timestamp is not base62.
+- `bad-payload`: itsdangerous `BadPayload`, and an authentic value whose
+  timestamp field is there but unreadable: itsdangerous `BadTimeSignature`
+  "Malformed timestamp", and (only in the cases named `.../odd-timestamp/...`
+  that say so) the `ValueError` or `IndexError` that Django's
+  `TimestampSigner` raises when the field is not base62.
+- `malformed`: `BadSignature('No "<sep>" found in value')`, and an authentic
+  value with no timestamp field at all: itsdangerous `BadTimeSignature`
+  "timestamp missing", Django's `ValueError` from unpacking the split.
 - `bad-signature`: any other `BadSignature` (including itsdangerous
   `BadTimeSignature` for a mismatch).
 
@@ -227,10 +229,9 @@ def its_error(exc):
         return "expired"
     if isinstance(exc, itsdangerous.BadPayload):
         return "bad-payload"
-    if isinstance(exc, itsdangerous.BadTimeSignature) and exc.message in (
-        "timestamp missing",
-        "Malformed timestamp",
-    ):
+    if isinstance(exc, itsdangerous.BadTimeSignature) and exc.message == "Malformed timestamp":
+        return "bad-payload"
+    if isinstance(exc, itsdangerous.BadTimeSignature) and exc.message == "timestamp missing":
         return "malformed"
     if isinstance(exc, itsdangerous.BadSignature):
         if exc.message.startswith("No ") and exc.message.endswith(" found in value"):
@@ -268,7 +269,10 @@ def run(fmt, op, options, text, now=None, crash_ok=False):
                 if not crash_ok:
                     raise
                 assert isinstance(exc, (ValueError, IndexError)), exc
-                error = "malformed"
+                # No second separator: the split does not unpack. Otherwise
+                # the field is there and base62 decoding failed.
+                missing = "not enough values to unpack" in str(exc)
+                error = "malformed" if missing else "bad-payload"
             return None, error
 
 
