@@ -6,6 +6,7 @@
 //! Never make a decision from it; decode with a codec for that. Inflation is
 //! still capped, so inspecting a hostile cookie is as safe as decoding one.
 
+use base64::Engine;
 use serde_json::value::RawValue;
 
 use crate::codec::{Limits, Mode};
@@ -14,6 +15,7 @@ use crate::error::Malformed;
 use crate::error::{DecodeError, PayloadError, SizeLimit};
 use crate::format::django;
 use crate::format::native::{self, Body};
+use crate::sign::signer::{Clock, Fields, LENIENT_B64};
 use crate::time::UnixTime;
 
 /// The wire formats this crate can recognise.
@@ -207,14 +209,26 @@ pub fn inspect(cookie: &str, limits: Limits) -> Result<Inspection, DecodeError> 
             limit: limits.max_cookie_len(),
         });
     }
-    match django::split(cookie) {
-        Ok(parts) => Ok(inspect_django(cookie, &parts, limits)),
+    match django::LAYOUT.split(cookie) {
+        Ok(fields) => Ok(inspect_serializer(
+            cookie,
+            &fields,
+            django::LAYOUT.clock,
+            Format::Django,
+            limits,
+        )),
         // Three `.`-separated fields ending in a 27-character signature:
         // neither a Django value (no `:`) nor a native token (no `.`).
         #[cfg(feature = "flask")]
-        Err(_) if crate::format::flask::looks_like(cookie) => crate::format::flask::split(cookie)
-            .map(|parts| inspect_flask(cookie, &parts, limits))
-            .map_err(DecodeError::Malformed),
+        Err(_) if crate::format::flask::looks_like(cookie) => {
+            let layout = crate::format::flask::LAYOUT;
+            layout
+                .split(cookie)
+                .map(|fields| {
+                    inspect_serializer(cookie, &fields, layout.clock, Format::Flask, limits)
+                })
+                .map_err(DecodeError::Malformed)
+        }
         Err(django_err) => inspect_native(cookie, limits).map_err(|native_err| {
             // Report the Django structure error unless the text is at least
             // base64url, which only the native format uses.
@@ -227,53 +241,37 @@ pub fn inspect(cookie: &str, limits: Limits) -> Result<Inspection, DecodeError> 
     }
 }
 
-fn inspect_django(cookie: &str, parts: &django::Parts<'_>, limits: Limits) -> Inspection {
-    let raw = parts.payload_unverified();
-    let payload_len = raw.as_ref().ok().map(Vec::len);
-    let json_bytes = raw.map_err(DecodeError::BadPayload).and_then(|raw| {
-        if parts.compressed() {
-            inflate_capped(&raw, limits.max_inflated_len())
-        } else {
-            Ok(raw)
-        }
-    });
-    let json_len = json_bytes.as_ref().ok().map(Vec::len);
-    let payload = json_bytes.and_then(|bytes| exact_json(&django::latin1_json(&bytes)));
-    Inspection {
-        format: Format::Django,
-        native: None,
-        compressed: parts.compressed(),
-        issued_at: parts.timestamp_unverified().ok(),
-        cookie_len: cookie.len(),
-        payload_len,
-        json_len,
-        payload,
-    }
-}
-
-#[cfg(feature = "flask")]
-fn inspect_flask(
+/// What a Django or Flask value claims: the serializer layout's fields,
+/// decoded without a key. Django reads the JSON as Latin-1; Flask's is
+/// shown in its tagged wire form, as the cookie carries it.
+fn inspect_serializer(
     cookie: &str,
-    parts: &crate::format::flask::Parts<'_>,
+    fields: &Fields<'_>,
+    clock: Clock,
+    format: Format,
     limits: Limits,
 ) -> Inspection {
-    let raw = parts.body_unverified();
+    let raw = LENIENT_B64
+        .decode(fields.body)
+        .map_err(|_| DecodeError::BadPayload(PayloadError::Base64));
     let payload_len = raw.as_ref().ok().map(Vec::len);
-    let json_bytes = raw.map_err(DecodeError::BadPayload).and_then(|raw| {
-        if parts.compressed() {
+    let json_bytes = raw.and_then(|raw| {
+        if fields.compressed {
             inflate_capped(&raw, limits.max_inflated_len())
         } else {
             Ok(raw)
         }
     });
     let json_len = json_bytes.as_ref().ok().map(Vec::len);
-    // The JSON as the cookie carries it: Flask's tagged wire form.
-    let payload = json_bytes.and_then(|bytes| exact_json(&bytes));
+    let payload = json_bytes.and_then(|bytes| match format {
+        Format::Django => exact_json(&django::latin1_json(&bytes)),
+        _ => exact_json(&bytes),
+    });
     Inspection {
-        format: Format::Flask,
+        format,
         native: None,
-        compressed: parts.compressed(),
-        issued_at: parts.timestamp_unverified(),
+        compressed: fields.compressed,
+        issued_at: clock.parse(fields.timestamp).map(UnixTime::from_secs),
         cookie_len: cookie.len(),
         payload_len,
         json_len,

@@ -2,19 +2,19 @@
 //! inflation and JSON.
 
 use std::borrow::Cow;
+use std::time::Duration;
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::{Decoded, Limits, with_scratch};
-use crate::envelope::compress::{compress_into_if_smaller, inflate_capped};
 use crate::error::{DecodeError, EncodeError};
 use crate::format::django;
 use crate::json;
 use crate::key::KeyRing;
 use crate::session::Session;
-use crate::sign::SignerRing;
-use crate::time::{UnixTime, check_max_age};
+use crate::sign::signer::{Timestamped, payload};
+use crate::time::UnixTime;
 
 /// Django's `SESSION_COOKIE_AGE` default: two weeks, in seconds.
 pub const DJANGO_SESSION_COOKIE_AGE: u64 = 1_209_600;
@@ -139,7 +139,7 @@ impl DjangoConfig {
 /// ```
 #[derive(Clone)]
 pub struct DjangoCodec {
-    signer: SignerRing,
+    signer: Timestamped,
     config: DjangoConfig,
 }
 
@@ -165,11 +165,8 @@ impl DjangoCodec {
     /// ```
     #[must_use]
     pub fn new(ring: &KeyRing, config: DjangoConfig) -> Self {
-        let derive = |secret| django::derive_key(&config.salt, secret);
-        let signing = derive(ring.signing());
-        let fallbacks = ring.fallbacks().iter().map(derive).collect();
         Self {
-            signer: SignerRing::new(signing, fallbacks),
+            signer: django::signer(&config.salt, ring),
             config,
         }
     }
@@ -283,15 +280,10 @@ impl DjangoCodec {
     ) -> Result<(), EncodeError> {
         with_scratch(|scratch| {
             json::write_payload(&mut scratch.json, value).map_err(EncodeError::Serialize)?;
-            let compressed =
-                self.config.compress && compress_into_if_smaller(&scratch.json, &mut scratch.bytes);
-            let payload = if compressed {
-                &scratch.bytes
-            } else {
-                &scratch.json
-            };
-            out.reserve(django::encoded_len(payload.len(), now));
-            django::write(out, payload, compressed, now, &self.signer);
+            let start = out.len();
+            out.reserve(1 + scratch.json.len().div_ceil(3) * 4 + self.signer.overhead(now));
+            payload::write(out, &scratch.json, self.config.compress, &mut scratch.bytes);
+            self.signer.sign_into(out, start, now);
             Ok(())
         })
     }
@@ -362,27 +354,18 @@ impl DjangoCodec {
     /// returns as bytes.
     fn open_at(&self, cookie: &str, now: UnixTime) -> Result<Decoded<Vec<u8>>, DecodeError> {
         self.config.limits.check_cookie_len(cookie)?;
-        let parts = django::split(cookie).map_err(DecodeError::Malformed)?;
-        let proof = self
-            .signer
-            .verify(&[parts.signed()], parts.tag())
-            .ok_or(DecodeError::BadSignature)?;
-        let issued_at = parts.timestamp(proof).map_err(DecodeError::BadPayload)?;
-        check_max_age(issued_at, now, self.config.max_age)?;
-        let mut payload = parts.payload(proof).map_err(DecodeError::BadPayload)?;
-        if parts.compressed() {
-            payload = inflate_capped(&payload, self.config.limits.max_inflated_len())?;
-        }
-        if let Cow::Owned(utf8) = django::latin1_json(&payload) {
-            payload = utf8;
-        }
-        let key_index = proof.key_index();
-        Ok(Decoded {
-            value: payload,
-            issued_at,
-            origin: issued_at,
-            key_index,
-            needs_reissue: key_index > 0,
+        django::LAYOUT
+            .split(cookie)
+            .map_err(DecodeError::Malformed)?;
+        let max_age = self.config.max_age.map(Duration::from_secs);
+        let stamped = self.signer.verify_at(cookie, now, max_age)?;
+        let cap = self.config.limits.max_inflated_len();
+        Decoded::from_stamped(stamped).try_map(|body| {
+            let payload = payload::read(body, cap)?;
+            Ok(match django::latin1_json(&payload) {
+                Cow::Owned(utf8) => utf8,
+                Cow::Borrowed(_) => payload,
+            })
         })
     }
 

@@ -8,7 +8,6 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::{Decoded, Limits, with_scratch};
-use crate::envelope::compress::{compress_into_if_smaller, inflate_capped};
 use crate::error::{DecodeError, EncodeError, PayloadError};
 use crate::format::flask;
 use crate::json;
@@ -16,8 +15,8 @@ use crate::json::py::{Py, Style, to_py};
 use crate::json::tagged::{Wire, untag_scan};
 use crate::key::KeyRing;
 use crate::session::Session;
-use crate::sign::sha1::Sha1Ring;
-use crate::time::{AgeRule, UnixTime};
+use crate::sign::signer::{Timestamped, payload};
+use crate::time::UnixTime;
 
 /// Flask's `PERMANENT_SESSION_LIFETIME` default: 31 days, in seconds. Flask
 /// applies it to every session cookie, permanent or not.
@@ -137,7 +136,7 @@ impl Default for FlaskConfig {
 /// ```
 #[derive(Clone)]
 pub struct FlaskCodec {
-    signer: Sha1Ring,
+    signer: Timestamped,
     config: FlaskConfig,
 }
 
@@ -171,19 +170,8 @@ impl FlaskCodec {
     /// ```
     #[must_use]
     pub fn new(ring: &KeyRing, config: FlaskConfig) -> Self {
-        let derive = |secret| flask::derive_key(&config.salt, secret);
-        // Flask's key list is `SECRET_KEY_FALLBACKS + [SECRET_KEY]`, and
-        // itsdangerous tries it from the end: SECRET_KEY, then the last
-        // fallback, back to the first.
-        let fallbacks = ring
-            .fallbacks()
-            .iter()
-            .enumerate()
-            .rev()
-            .map(|(i, secret)| (derive(secret), i + 1))
-            .collect();
         Self {
-            signer: Sha1Ring::new(derive(ring.signing()), fallbacks),
+            signer: flask::signer(&config.salt, ring),
             config,
         }
     }
@@ -295,13 +283,10 @@ impl FlaskCodec {
                     "an object is keyed by serde_json's reserved RawValue token",
                 ))
             })?;
-            let compressed = compress_into_if_smaller(&scratch.json, &mut scratch.bytes);
-            let payload = if compressed {
-                &scratch.bytes
-            } else {
-                &scratch.json
-            };
-            flask::write(out, payload, compressed, now, &self.signer);
+            let start = out.len();
+            out.reserve(1 + scratch.json.len().div_ceil(3) * 4 + self.signer.overhead(now));
+            payload::write(out, &scratch.json, true, &mut scratch.bytes);
+            self.signer.sign_into(out, start, now);
             Ok(())
         })
     }
@@ -485,23 +470,12 @@ impl FlaskCodec {
 
     fn open(&self, cookie: &str, now: UnixTime) -> Result<(Py, Opened), DecodeError> {
         self.config.limits.check_cookie_len(cookie)?;
-        let parts = flask::split(cookie).map_err(DecodeError::Malformed)?;
-        let proof = self
-            .signer
-            .verify(&[parts.signed()], parts.tag())
-            .ok_or(DecodeError::BadSignature)?;
-        let issued_at = parts
-            .timestamp(proof)
-            .ok_or(DecodeError::BadPayload(PayloadError::Timestamp))?;
-        AgeRule::ItsDangerous.check(
-            issued_at,
-            now,
-            self.config.max_age.map(Duration::from_secs),
-        )?;
-        let mut payload = parts.body(proof).map_err(DecodeError::BadPayload)?;
-        if parts.compressed() {
-            payload = inflate_capped(&payload, self.config.limits.max_inflated_len())?;
-        }
+        flask::LAYOUT
+            .split(cookie)
+            .map_err(DecodeError::Malformed)?;
+        let max_age = self.config.max_age.map(Duration::from_secs);
+        let stamped = self.signer.verify_at(cookie, now, max_age)?;
+        let payload = payload::read(stamped.value, self.config.limits.max_inflated_len())?;
         json::check_reserved_keys(&payload).map_err(DecodeError::BadPayload)?;
         let text = core::str::from_utf8(&payload).map_err(|err| {
             DecodeError::BadPayload(PayloadError::Json {
@@ -514,8 +488,8 @@ impl FlaskCodec {
         Ok((
             value,
             Opened {
-                issued_at,
-                key_index: proof.key_index(),
+                issued_at: stamped.issued_at,
+                key_index: stamped.key_index,
             },
         ))
     }

@@ -680,9 +680,10 @@ impl NativeCodec {
             .and_then(|&index| Some((index, self.key(index)?)))
             .filter(|(_, key)| key.state != KeyState::Retired)
             .ok_or(DecodeError::BadSignature)?;
+        let tag = token.tag;
         let proof = key
             .mac
-            .verify(&[token.signed], &token.tag, key_index)
+            .verify(&[token.signed], &tag)
             .ok_or(DecodeError::BadSignature)?;
         key.verified.fetch_add(1, Ordering::Relaxed);
 

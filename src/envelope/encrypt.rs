@@ -119,7 +119,7 @@ pub(crate) fn open(
     keys: &MessageKeys,
     aad: &[u8],
     body: &mut [u8],
-    _proof: Verified,
+    _proof: Verified<'_>,
 ) -> Result<Range<usize>, PayloadError> {
     let (head, rest) = body
         .split_at_mut_checked(SALT_LEN + NONCE_LEN)
@@ -148,10 +148,11 @@ mod tests {
     use super::*;
     use crate::sign::HmacKey;
 
-    fn proof() -> Verified {
-        let key = HmacKey::new(b"k");
-        let tag = key.tag(&[b"m"]);
-        key.verify(&[b"m"], &tag, 0).unwrap()
+    static TAG: std::sync::LazyLock<crate::sign::Tag> =
+        std::sync::LazyLock::new(|| HmacKey::new(b"k").tag(&[b"m"]));
+
+    fn proof() -> Verified<'static> {
+        HmacKey::new(b"k").verify(&[b"m"], &TAG).unwrap()
     }
 
     #[test]

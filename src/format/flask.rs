@@ -1,214 +1,77 @@
 //! Flask's session cookie layout (itsdangerous `URLSafeTimedSerializer`):
 //! `[.]BODY.TIMESTAMP.SIGNATURE`, as written by
-//! `SecureCookieSessionInterface` (`docs/flask.md`).
+//! `SecureCookieSessionInterface` (`docs/flask.md`): the pipeline's
+//! parameters for Flask.
 
-use base64::Engine;
-use base64::engine::DecodePaddingMode;
-use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig, URL_SAFE_NO_PAD};
-
-use crate::error::{Malformed, PayloadError};
-use crate::key::Secret;
-use crate::sign::Verified;
-use crate::sign::sha1::{Sha1Key, Sha1Ring, TAG_LEN, Tag};
-use crate::sign::signer::Clock;
-use crate::time::UnixTime;
+use crate::key::{KeyRing, Secret};
+use crate::sign::mac::{Algorithm, KeyDerivation};
+use crate::sign::signer::{Clock, Layout, Signer, Timestamped};
+use crate::time::AgeRule;
 
 /// The salt of Flask's `SecureCookieSessionInterface`.
 pub(crate) const SESSION_SALT: &str = "cookie-session";
 
-const SEPARATOR: char = '.';
-const COMPRESSED_MARK: char = '.';
-/// 20 tag bytes in unpadded base64.
-const SIGNATURE_LEN: usize = 27;
-const _: () = assert!(SIGNATURE_LEN == (TAG_LEN * 4).div_ceil(3));
+/// The structure of a Flask cookie: itsdangerous splits from the right (the
+/// body itself may start with `.`), and a body of impossible base64 length
+/// is refused before any HMAC.
+pub(crate) const LAYOUT: Layout = Layout {
+    sep: '.',
+    clock: Clock::Bytes,
+    algorithm: Algorithm::Sha1,
+    refuse_impossible_base64: true,
+};
 
-/// The payload and timestamp decoder: url-safe alphabet, padding optional,
-/// unused low bits ignored. Python's decoder accepts both, and both fields
-/// are covered by the signature, so only a key holder can write them.
-const LENIENT_B64: GeneralPurpose = GeneralPurpose::new(
-    &base64::alphabet::URL_SAFE,
-    GeneralPurposeConfig::new()
-        .with_encode_padding(false)
-        .with_decode_allow_trailing_bits(true)
-        .with_decode_padding_mode(DecodePaddingMode::Indifferent),
-);
-
-/// itsdangerous' `hmac` key derivation, as Flask configures it:
-/// `DK = HMAC-SHA1(key = secret, msg = salt)`; the cookie's MAC is then
-/// `HMAC-SHA1(key = DK, msg = body "." timestamp)`.
-pub(crate) fn derive_key(salt: &str, secret: &Secret) -> Sha1Key {
-    let derived = zeroize::Zeroizing::new(Sha1Key::new(secret.expose()).tag(&[salt.as_bytes()]));
-    Sha1Key::new(derived.as_slice())
-}
-
-/// A cookie split into its fields, checked for structure only.
-pub(crate) struct Parts<'a> {
-    signed: &'a str,
-    body: &'a str,
-    compressed: bool,
-    timestamp: &'a str,
-    tag: Tag,
-}
-
-impl<'a> Parts<'a> {
-    /// The text the signature covers: everything left of the last `.`.
-    pub(crate) fn signed(&self) -> &'a [u8] {
-        self.signed.as_bytes()
-    }
-
-    pub(crate) fn tag(&self) -> &Tag {
-        &self.tag
-    }
-
-    pub(crate) fn compressed(&self) -> bool {
-        self.compressed
-    }
-
-    /// The signing time; only readable once the signature has verified.
-    pub(crate) fn timestamp(&self, _proof: Verified) -> Option<UnixTime> {
-        self.timestamp_unverified()
-    }
-
-    /// The body bytes (still compressed when [`Parts::compressed`]); only
-    /// readable once the signature has verified.
-    pub(crate) fn body(&self, _proof: Verified) -> Result<Vec<u8>, PayloadError> {
-        self.body_unverified()
-    }
-
-    /// The signing time as the cookie claims it, for `inspect` only, read
-    /// as itsdangerous reads it (`Clock::Bytes`).
-    pub(crate) fn timestamp_unverified(&self) -> Option<UnixTime> {
-        Clock::Bytes.parse(self.timestamp).map(UnixTime::from_secs)
-    }
-
-    /// The body bytes as the cookie carries them, for `inspect` only.
-    pub(crate) fn body_unverified(&self) -> Result<Vec<u8>, PayloadError> {
-        LENIENT_B64
-            .decode(self.body)
-            .map_err(|_| PayloadError::Base64)
-    }
-}
-
-/// Splits a cookie from the right, as itsdangerous does (the body itself may
-/// start with `.`), and checks each field's alphabet and length.
+/// itsdangerous' `TimestampSigner` as Flask configures it: HMAC-SHA1 under
+/// `HMAC-SHA1(key = secret, msg = salt)` (the `hmac` derivation).
 ///
-/// itsdangerous hands the signature to Python's lenient base64 decoder;
-/// here it must be exactly 27 characters of canonical unpadded base64url,
-/// the only form Flask writes (`docs/flask.md`, "The lenient decision").
-/// Nothing but the structure is looked at, and no HMAC is computed, before
-/// this returns.
-pub(crate) fn split(cookie: &str) -> Result<Parts<'_>, Malformed> {
-    if cookie.is_empty() {
-        return Err(Malformed::Empty);
-    }
-    let (signed, signature) = cookie.rsplit_once(SEPARATOR).ok_or(Malformed::Separators)?;
-    let (body_field, timestamp) = signed.rsplit_once(SEPARATOR).ok_or(Malformed::Separators)?;
-    let (body, compressed) = match body_field.strip_prefix(COMPRESSED_MARK) {
-        Some(rest) => (rest, true),
-        None => (body_field, false),
+/// Flask's key list is `SECRET_KEY_FALLBACKS + [SECRET_KEY]`, and
+/// itsdangerous tries it from the end: the signing key, then the last
+/// fallback, back to the first; each proof reports the key's place in the
+/// ring.
+pub(crate) fn signer(salt: &str, ring: &KeyRing) -> Timestamped {
+    let derive = |secret: &Secret| {
+        KeyDerivation::Hmac.derive(LAYOUT.algorithm, salt.as_bytes(), secret.expose())
     };
-    if body.contains(SEPARATOR) {
-        return Err(Malformed::Separators);
-    }
-    let tag = decode_signature(signature).ok_or(Malformed::Signature)?;
-    if !Clock::Bytes.is_shaped(timestamp) {
-        return Err(Malformed::Timestamp);
-    }
-    if !is_body_text(body) {
-        return Err(Malformed::Payload);
-    }
-    Ok(Parts {
-        signed,
-        body,
-        compressed,
-        timestamp,
-        tag,
-    })
+    let fallbacks = ring
+        .fallbacks()
+        .iter()
+        .enumerate()
+        .rev()
+        .map(|(i, secret)| (derive(secret), i + 1))
+        .collect();
+    Timestamped::new(
+        Signer::in_order(LAYOUT.algorithm, ".", derive(ring.signing()), fallbacks),
+        LAYOUT.clock,
+        AgeRule::ItsDangerous,
+    )
 }
 
 /// Whether `text` has Flask's cookie shape: three `.`-separated fields
-/// (after an optional leading `.`) whose last one is 27 characters. Used by
-/// `inspect` to tell Flask cookies from others before the full check.
+/// (after an optional leading `.`) whose last one is a SHA-1 signature's
+/// length. Used by `inspect` to tell Flask cookies from others before the
+/// full check.
 pub(crate) fn looks_like(text: &str) -> bool {
-    text.rsplit_once(SEPARATOR)
+    text.rsplit_once(LAYOUT.sep)
         .is_some_and(|(signed, signature)| {
-            signature.len() == SIGNATURE_LEN
+            signature.len() == LAYOUT.algorithm.signature_len()
                 && signed
-                    .strip_prefix(COMPRESSED_MARK)
+                    .strip_prefix('.')
                     .unwrap_or(signed)
-                    .matches(SEPARATOR)
+                    .matches(LAYOUT.sep)
                     .count()
                     == 1
         })
 }
 
-/// Exactly 27 characters of canonical unpadded base64url (the two unused
-/// low bits of the last character zero).
-fn decode_signature(text: &str) -> Option<Tag> {
-    if text.len() != SIGNATURE_LEN {
-        return None;
-    }
-    let mut tag = [0u8; TAG_LEN];
-    match URL_SAFE_NO_PAD.decode_slice(text, &mut tag) {
-        Ok(TAG_LEN) => Some(tag),
-        _ => None,
-    }
-}
-
-fn is_b64url(byte: u8) -> bool {
-    byte.is_ascii_alphanumeric() || byte == b'-' || byte == b'_'
-}
-
-/// Base64url characters with at most two `=` of padding at the end, and a
-/// length that can be base64.
-fn is_body_text(text: &str) -> bool {
-    let body = text.trim_end_matches('=');
-    !body.is_empty()
-        && text.len() - body.len() <= 2
-        && body.len() % 4 != 1
-        && body.bytes().all(is_b64url)
-}
-
-/// Appends a signed cookie for `body` (already compressed when
-/// `compressed`), signed at `now` by the ring's signing key.
-///
-/// Times before 1970 cannot be written (itsdangerous packs an unsigned
-/// number); they are written as 0.
-pub(crate) fn write(
-    out: &mut String,
-    body: &[u8],
-    compressed: bool,
-    now: UnixTime,
-    ring: &Sha1Ring,
-) {
-    let start = out.len();
-    if compressed {
-        out.push(COMPRESSED_MARK);
-    }
-    URL_SAFE_NO_PAD.encode_string(body, out);
-    out.push(SEPARATOR);
-    push_timestamp(out, u64::try_from(now.as_secs()).unwrap_or(0));
-    let tag = ring.sign(&[out.get(start..).unwrap_or_default().as_bytes()]);
-    out.push(SEPARATOR);
-    URL_SAFE_NO_PAD.encode_string(tag, out);
-}
-
-/// The big-endian bytes of `secs` without leading zero bytes, in base64url
-/// (itsdangerous' `int_to_bytes`); nothing at all for 0.
-fn push_timestamp(out: &mut String, secs: u64) {
-    let bytes = secs.to_be_bytes();
-    let zeros = bytes.iter().take_while(|&&b| b == 0).count();
-    URL_SAFE_NO_PAD.encode_string(bytes.get(zeros..).unwrap_or_default(), out);
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::Malformed;
+    use crate::sign::signer::Fields;
+    use crate::time::UnixTime;
 
-    fn ts(secs: u64) -> String {
-        let mut s = String::new();
-        push_timestamp(&mut s, secs);
-        s
+    fn split(cookie: &str) -> Result<Fields<'_>, Malformed> {
+        LAYOUT.split(cookie)
     }
 
     /// The table of `shared/specs/flask-session.md` §3.5.
@@ -224,49 +87,37 @@ mod tests {
             (4_294_967_296, "AQAAAAA"),
             (u64::MAX, "__________8"),
         ] {
-            assert_eq!(ts(secs), text);
+            if let Ok(signed) = i64::try_from(secs) {
+                let mut written = String::new();
+                Clock::Bytes.push(&mut written, UnixTime::from_secs(signed));
+                assert_eq!(written, text);
+            }
             let cookie = format!("e30.{text}.{}", "A".repeat(27));
-            let parts = split(&cookie).unwrap();
+            let fields = split(&cookie).unwrap();
             let read = i64::try_from(secs).unwrap_or(i64::MAX);
-            assert_eq!(
-                parts.timestamp_unverified(),
-                Some(UnixTime::from_secs(read)),
-                "{text}"
-            );
+            assert_eq!(Clock::Bytes.parse(fields.timestamp), Some(read), "{text}");
         }
         // Leading zero bytes are accepted, as itsdangerous left-pads.
-        let cookie = format!("e30.AABlU_EA.{}", "A".repeat(27));
-        assert_eq!(
-            split(&cookie).unwrap().timestamp_unverified(),
-            Some(UnixTime::from_secs(1_700_000_000))
-        );
+        assert_eq!(Clock::Bytes.parse("AABlU_EA"), Some(1_700_000_000));
     }
 
     /// Worked example A of `shared/specs/flask-session.md` §7.
     #[test]
     fn worked_example_a() {
-        let key = derive_key(SESSION_SALT, &Secret::from("dev-secret"));
-        let ring = Sha1Ring::new(key, Vec::new());
-        let mut out = String::new();
-        write(
-            &mut out,
-            br#"{"user_id":42}"#,
-            false,
-            UnixTime::from_secs(1_700_000_000),
-            &ring,
-        );
+        let ring = KeyRing::new("dev-secret").unwrap();
+        let mut out = "eyJ1c2VyX2lkIjo0Mn0".to_owned();
+        signer(SESSION_SALT, &ring).sign_into(&mut out, 0, UnixTime::from_secs(1_700_000_000));
         assert_eq!(
             out,
             "eyJ1c2VyX2lkIjo0Mn0.ZVPxAA.LIr3YcHFjdrdtQSuFvBzSarrgwM"
         );
     }
-
     #[test]
     fn structure_is_checked_field_by_field() {
         let sig = "LIr3YcHFjdrdtQSuFvBzSarrgwM";
         let ok = format!("eyJ1c2VyX2lkIjo0Mn0.ZVPxAA.{sig}");
-        assert!(split(&ok).is_ok_and(|p| !p.compressed()));
-        assert!(split(&format!(".eJyr.ZVPxAA.{sig}")).is_ok_and(|p| p.compressed()));
+        assert!(split(&ok).is_ok_and(|p| !p.compressed));
+        assert!(split(&format!(".eJyr.ZVPxAA.{sig}")).is_ok_and(|p| p.compressed));
         assert!(split(&format!("e30..{sig}")).is_ok());
         assert!(matches!(split(""), Err(Malformed::Empty)));
         assert!(matches!(split("e30"), Err(Malformed::Separators)));

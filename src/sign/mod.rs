@@ -1,13 +1,13 @@
-//! HMAC-SHA256 (RFC 2104) with keyed states computed once, and verification
-//! that hands out the only proof later decoding steps accept.
+//! Signing: HMAC-SHA256 with keyed states computed once for the native
+//! format (and the proof its later steps ask for), the MACs and key
+//! derivations of the Django and itsdangerous family (`mac`), and their
+//! signing pipeline (`signer`).
 
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
 use subtle::ConstantTimeEq;
 
 pub(crate) mod mac;
-#[cfg(feature = "flask")]
-pub(crate) mod sha1;
 pub(crate) mod signer;
 
 /// Length of an HMAC-SHA256 tag in bytes.
@@ -39,10 +39,11 @@ impl HmacKey {
         Self(mac)
     }
 
-    /// Whether `tag` is the tag of `parts`, compared in constant time; the
-    /// proof records `key_index` as the key that verified.
-    pub(crate) fn verify(&self, parts: &[&[u8]], tag: &Tag, key_index: usize) -> Option<Verified> {
-        bool::from(self.tag(parts).ct_eq(tag)).then_some(Verified { key_index })
+    /// Whether `tag` is the tag of `parts`, compared in constant time.
+    pub(crate) fn verify<'a>(&self, parts: &[&[u8]], tag: &'a Tag) -> Option<Verified<'a>> {
+        bool::from(self.tag(parts).ct_eq(tag)).then_some(Verified {
+            tag: core::marker::PhantomData,
+        })
     }
 
     /// The tag of the concatenation of `parts`.
@@ -55,47 +56,13 @@ impl HmacKey {
     }
 }
 
-/// Proof that a signed text verified under one key of a ring.
-///
-/// Only [`SignerRing::verify`] makes one, so a function that asks for a
-/// `&Verified` cannot run on bytes whose signature was not checked.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Verified {
-    key_index: usize,
-}
-
-impl Verified {
-    /// Position in the ring of the key that verified: 0 is the signing key.
-    pub(crate) fn key_index(self) -> usize {
-        self.key_index
-    }
-}
-
-/// The keyed states of a whole key ring: the signing key and the fallbacks.
-#[derive(Clone)]
-pub(crate) struct SignerRing {
-    signing: HmacKey,
-    fallbacks: Vec<HmacKey>,
-}
-
-impl SignerRing {
-    pub(crate) fn new(signing: HmacKey, fallbacks: Vec<HmacKey>) -> Self {
-        Self { signing, fallbacks }
-    }
-
-    /// The tag of `parts` under the signing key.
-    pub(crate) fn sign(&self, parts: &[&[u8]]) -> Tag {
-        self.signing.tag(parts)
-    }
-
-    /// Checks `tag` against the signing key and then each fallback, in
-    /// constant time per comparison, and stops at the first key that matches.
-    pub(crate) fn verify(&self, parts: &[&[u8]], tag: &Tag) -> Option<Verified> {
-        core::iter::once(&self.signing)
-            .chain(&self.fallbacks)
-            .enumerate()
-            .find_map(|(key_index, key)| key.verify(parts, tag, key_index))
-    }
+/// Proof that a native token's tag verified. Only [`HmacKey::verify`]
+/// makes one; it borrows the tag it checked and is neither `Copy` nor
+/// `Clone`, so a function that takes one runs once, for that token, and
+/// never on a token whose tag was not checked.
+#[derive(Debug)]
+pub(crate) struct Verified<'a> {
+    tag: core::marker::PhantomData<&'a Tag>,
 }
 
 #[cfg(test)]
@@ -112,21 +79,5 @@ mod tests {
             hex,
             "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
         );
-    }
-
-    #[test]
-    fn verify_reports_which_key_matched() {
-        let ring = SignerRing::new(HmacKey::new(b"new"), vec![HmacKey::new(b"old")]);
-        let old_tag = HmacKey::new(b"old").tag(&[b"msg"]);
-        assert_eq!(
-            ring.verify(&[b"msg"], &old_tag).map(Verified::key_index),
-            Some(1)
-        );
-        assert_eq!(
-            ring.verify(&[b"msg"], &ring.sign(&[b"msg"]))
-                .map(Verified::key_index),
-            Some(0)
-        );
-        assert!(ring.verify(&[b"other"], &old_tag).is_none());
     }
 }

@@ -35,8 +35,9 @@ pub(crate) struct Signer {
     algorithm: Algorithm,
     sep: Box<str>,
     signing: MacKey,
-    /// Tried after the signing key, in this order.
-    fallbacks: Vec<MacKey>,
+    /// Tried after the signing key, in this order, each with the index its
+    /// proof reports (its position in the caller's key ring).
+    fallbacks: Vec<(MacKey, usize)>,
 }
 
 /// Proof that `value` carried a valid signature, and under which key. It
@@ -67,6 +68,18 @@ impl Signer {
         sep: &str,
         signing: MacKey,
         fallbacks: Vec<MacKey>,
+    ) -> Self {
+        let fallbacks = fallbacks.into_iter().zip(1..).collect();
+        Self::in_order(algorithm, sep, signing, fallbacks)
+    }
+
+    /// As [`Signer::new`], with the fallbacks tried in the order given and
+    /// each reporting its own index: Flask tries its list from the end.
+    pub(crate) fn in_order(
+        algorithm: Algorithm,
+        sep: &str,
+        signing: MacKey,
+        fallbacks: Vec<(MacKey, usize)>,
     ) -> Self {
         Self {
             algorithm,
@@ -107,20 +120,113 @@ impl Signer {
         let (value, signature) = signed
             .rsplit_once(&*self.sep)
             .ok_or(DecodeError::Malformed(Malformed::Separators))?;
-        let mut tag = [0u8; MAX_TAG_LEN];
-        let len = self.algorithm.tag_len();
-        let tag = match (
-            signature.len() == self.algorithm.signature_len(),
-            URL_SAFE_NO_PAD.decode_slice(signature, &mut tag),
-        ) {
-            (true, Ok(decoded)) if decoded == len => tag.get(..len).unwrap_or_default(),
-            _ => return Err(DecodeError::BadSignature),
-        };
-        core::iter::once(&self.signing)
-            .chain(&self.fallbacks)
-            .position(|key| key.verify(&[value.as_bytes()], tag))
-            .map(|key_index| Signed { value, key_index })
+        let mut buffer = [0u8; MAX_TAG_LEN];
+        let tag = decode_signature(self.algorithm, signature, &mut buffer)
+            .ok_or(DecodeError::BadSignature)?;
+        let message = [value.as_bytes()];
+        if self.signing.verify(&message, tag) {
+            return Ok(Signed {
+                value,
+                key_index: 0,
+            });
+        }
+        self.fallbacks
+            .iter()
+            .find(|(key, _)| key.verify(&message, tag))
+            .map(|&(_, key_index)| Signed { value, key_index })
             .ok_or(DecodeError::BadSignature)
+    }
+}
+
+/// The tag `text` spells: exactly the canonical unpadded base64 of a tag of
+/// `algorithm`'s length, or nothing.
+fn decode_signature<'b>(
+    algorithm: Algorithm,
+    text: &str,
+    buffer: &'b mut [u8; MAX_TAG_LEN],
+) -> Option<&'b [u8]> {
+    let len = algorithm.tag_len();
+    if text.len() != algorithm.signature_len() {
+        return None;
+    }
+    match URL_SAFE_NO_PAD.decode_slice(text, buffer) {
+        Ok(decoded) if decoded == len => buffer.get(..len),
+        _ => None,
+    }
+}
+
+/// The layout of a timestamped serializer token, `[.]BODY SEP TIMESTAMP SEP
+/// SIGNATURE` (Django's `signing.dumps` and sessions, Flask's sessions),
+/// checked for structure only, before any HMAC: junk is refused without
+/// computing one, and with a precise error. Nothing any signer writes is
+/// refused.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Layout {
+    pub(crate) sep: char,
+    pub(crate) clock: Clock,
+    pub(crate) algorithm: Algorithm,
+    /// A body whose length is 1 (mod 4) is structure, not content (Flask);
+    /// Django's decoder reports it after the signature.
+    pub(crate) refuse_impossible_base64: bool,
+}
+
+/// A token's fields, as [`Layout::split`] found them.
+#[derive(Debug)]
+pub(crate) struct Fields<'a> {
+    /// The base64 body, without the compression mark.
+    pub(crate) body: &'a str,
+    pub(crate) compressed: bool,
+    pub(crate) timestamp: &'a str,
+}
+
+impl Layout {
+    /// Splits from the right, as both libraries do (the compression mark may
+    /// be the separator itself), and checks each field.
+    pub(crate) fn split<'a>(&self, token: &'a str) -> Result<Fields<'a>, Malformed> {
+        if token.is_empty() {
+            return Err(Malformed::Empty);
+        }
+        let (signed, signature) = token.rsplit_once(self.sep).ok_or(Malformed::Separators)?;
+        let (body_field, timestamp) = signed.rsplit_once(self.sep).ok_or(Malformed::Separators)?;
+        let (body, compressed) = match body_field.strip_prefix(payload::COMPRESSED_MARK) {
+            Some(rest) => (rest, true),
+            None => (body_field, false),
+        };
+        // Vectorised: the body is most of the token.
+        if memchr::memchr(self.sep as u8, body.as_bytes()).is_some() {
+            return Err(Malformed::Separators);
+        }
+        if decode_signature(self.algorithm, signature, &mut [0; MAX_TAG_LEN]).is_none() {
+            return Err(Malformed::Signature);
+        }
+        if !self.clock.is_shaped(timestamp) {
+            return Err(Malformed::Timestamp);
+        }
+        if !self.is_body_text(body) {
+            return Err(Malformed::Payload);
+        }
+        Ok(Fields {
+            body,
+            compressed,
+            timestamp,
+        })
+    }
+
+    /// Base64url characters with at most two `=` of padding at the end.
+    fn is_body_text(&self, text: &str) -> bool {
+        let body = text.trim_end_matches('=');
+        // A fold without early exit, so that the compiler vectorises it.
+        let alphabet = |ok: bool, &b: &u8| {
+            ok & (b.is_ascii_lowercase()
+                | b.is_ascii_uppercase()
+                | b.is_ascii_digit()
+                | (b == b'-')
+                | (b == b'_'))
+        };
+        !body.is_empty()
+            && text.len() - body.len() <= 2
+            && !(self.refuse_impossible_base64 && body.len() % 4 == 1)
+            && body.as_bytes().iter().fold(true, alphabet)
     }
 }
 
@@ -290,7 +396,8 @@ pub(crate) mod payload {
     use crate::envelope::compress::{compress_into_if_smaller, inflate_capped};
     use crate::error::{DecodeError, PayloadError};
 
-    const COMPRESSED_MARK: char = '.';
+    /// Marks a compressed body.
+    pub(crate) const COMPRESSED_MARK: char = '.';
 
     /// Appends the body of `data`; `scratch` holds the compressed bytes.
     pub(crate) fn write(out: &mut String, data: &[u8], compress: bool, scratch: &mut Vec<u8>) {
