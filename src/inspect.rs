@@ -12,9 +12,9 @@ use serde_json::value::RawValue;
 use crate::codec::{Limits, Mode};
 use crate::envelope::compress::inflate_capped;
 use crate::error::Malformed;
-use crate::error::{DecodeError, PayloadError, SizeLimit};
+use crate::error::{DecodeError, PayloadError};
 use crate::format::django;
-use crate::format::native::{self, Body};
+use crate::format::native;
 use crate::sign::signer::{Clock, Fields, LENIENT_B64};
 use crate::time::UnixTime;
 
@@ -203,12 +203,7 @@ pub struct NativeHeader {
 /// assert!(matches!(inspect("garbage", Limits::DEFAULT), Err(DecodeError::Malformed(_))));
 /// ```
 pub fn inspect(cookie: &str, limits: Limits) -> Result<Inspection, DecodeError> {
-    if cookie.len() > limits.max_cookie_len() {
-        return Err(DecodeError::TooLarge {
-            what: SizeLimit::Cookie,
-            limit: limits.max_cookie_len(),
-        });
-    }
+    limits.check_cookie_len(cookie)?;
     match django::LAYOUT.split(cookie) {
         Ok(fields) => Ok(inspect_serializer(
             cookie,
@@ -281,9 +276,9 @@ fn inspect_serializer(
 
 fn inspect_native(cookie: &str, limits: Limits) -> Result<Inspection, Malformed> {
     let bytes = native::decode_text(cookie)?;
-    let (token, mode) = match native::parse(&bytes, Body::Signed) {
+    let (token, mode) = match native::parse(&bytes, Mode::Signed) {
         Ok(token) => (token, Mode::Signed),
-        Err(Malformed::Mode) => (native::parse(&bytes, Body::Encrypted)?, Mode::Encrypted),
+        Err(Malformed::Mode) => (native::parse(&bytes, Mode::Encrypted)?, Mode::Encrypted),
         Err(err) => return Err(err),
     };
     let time = |secs: u64| i64::try_from(secs).ok().map(UnixTime::from_secs);

@@ -25,8 +25,8 @@ pub mod specs;
 mod time;
 
 pub use codec::{
-    DJANGO_SESSION_COOKIE_AGE, Decoded, DjangoCodec, DjangoConfig, KeyUsage, Limits,
-    MAX_TOKEN_BYTES, Mode, NativeCodec, NativeConfig,
+    BROWSER_COOKIE_LIMIT, DJANGO_SESSION_COOKIE_AGE, Decoded, DjangoCodec, DjangoConfig, KeyUsage,
+    Limits, MAX_TOKEN_BYTES, Mode, NativeCodec, NativeConfig,
 };
 pub use error::{DecodeError, EncodeError, KeyError, Malformed, PayloadError, SizeLimit, WeakKey};
 pub use inspect::{Format, Inspection, NativeHeader, inspect};

@@ -249,7 +249,17 @@ pub(crate) fn push_base62(out: &mut String, value: i64) {
 /// malformed timestamp is reported as structure rather than content.
 pub(crate) fn is_base62(text: &str) -> bool {
     let digits = text.strip_prefix('-').unwrap_or(text);
-    !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_alphanumeric())
+    !digits.is_empty() && digits.bytes().all(|b| base62_digit(b).is_some())
+}
+
+/// The value of one base 62 digit: the inverse of [`BASE62`].
+const fn base62_digit(byte: u8) -> Option<u8> {
+    match byte {
+        b'0'..=b'9' => Some(byte - b'0'),
+        b'A'..=b'Z' => Some(byte - b'A' + 10),
+        b'a'..=b'z' => Some(byte - b'a' + 36),
+        _ => None,
+    }
 }
 
 /// Reads a base 62 number as Django does (leading zeros accepted); `None`
@@ -267,12 +277,7 @@ pub(crate) fn parse_base62(text: &str) -> Option<i64> {
     // Django writes i64::MIN's timestamp like any other.
     let mut value: i64 = 0;
     for byte in digits.bytes() {
-        let digit = match byte {
-            b'0'..=b'9' => byte - b'0',
-            b'A'..=b'Z' => byte - b'A' + 10,
-            b'a'..=b'z' => byte - b'a' + 36,
-            _ => return None,
-        };
+        let digit = base62_digit(byte)?;
         value = value.checked_mul(62)?.checked_sub(i64::from(digit))?;
     }
     if negative {
@@ -323,6 +328,17 @@ mod tests {
         assert_eq!(parse_base62(""), None);
         assert_eq!(parse_base62("-"), None);
         assert_eq!(parse_base62("1r3$eq"), None);
+    }
+
+    #[test]
+    fn the_digit_table_and_its_inverse_agree() {
+        for (value, &digit) in (0u8..).zip(BASE62.iter()) {
+            assert_eq!(base62_digit(digit), Some(value));
+        }
+        assert_eq!(
+            (0..=255u8).filter(|&b| base62_digit(b).is_some()).count(),
+            62
+        );
     }
 
     #[test]

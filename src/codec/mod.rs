@@ -16,6 +16,11 @@ pub use django::{DJANGO_SESSION_COOKIE_AGE, DjangoCodec, DjangoConfig};
 pub use flask::{FLASK_SESSION_LIFETIME, FlaskCodec, FlaskConfig};
 pub use native::{KeyUsage, MAX_TOKEN_BYTES, Mode, NativeCodec, NativeConfig};
 
+/// The most bytes of `name=value` a browser keeps in one cookie (RFC 6265
+/// §6.1 asks for at least 4096; Chromium and Firefox keep exactly that): the
+/// native format's default budget and the session layer's chunk size.
+pub const BROWSER_COOKIE_LIMIT: usize = 4096;
+
 /// Reusable byte buffers for the intermediate steps of an encode: the
 /// JSON, its compressed form, and a binary token.
 #[derive(Default)]

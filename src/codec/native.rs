@@ -9,34 +9,19 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use super::{DJANGO_SESSION_COOKIE_AGE, Decoded, Limits, Scratch, with_scratch};
+use super::{
+    BROWSER_COOKIE_LIMIT, DJANGO_SESSION_COOKIE_AGE, Decoded, Limits, Scratch, with_scratch,
+};
 use crate::envelope::compress::{compress_into_if_smaller, inflate_capped};
 use crate::envelope::encrypt::{MessageKeys, open, padded_len, seal};
 use crate::error::{DecodeError, EncodeError, KeyError, PayloadError};
-use crate::format::native::{self, Body, Header};
+pub use crate::format::native::Mode;
+use crate::format::native::{self, Header};
 use crate::json;
 use crate::key::{KeyId, KeyState, MasterKey, NativeKeyRing};
 use crate::session::Session;
 use crate::sign::HmacKey;
 use crate::time::{UnixTime, check_max_age};
-
-/// Whether tokens are only signed or also encrypted.
-///
-/// # Examples
-///
-/// ```
-/// use session_cookie::{Mode, NativeConfig};
-///
-/// assert_eq!(NativeConfig::ENCRYPTED.mode(), Mode::Encrypted);
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Mode {
-    /// HMAC-SHA256 only: the client can read the session, not change it.
-    Signed,
-    /// AES-256-GCM, then HMAC-SHA256: the client can neither read nor
-    /// change it.
-    Encrypted,
-}
 
 /// The largest cookie (`name=value`) or padding bucket a [`NativeConfig`]
 /// allows: 1 MiB, far beyond what any browser keeps (4 KiB a cookie) and
@@ -84,7 +69,7 @@ impl NativeConfig {
         max_lifetime: None,
         skew: 60,
         padding: 1,
-        max_cookie_bytes: 4096,
+        max_cookie_bytes: BROWSER_COOKIE_LIMIT,
         limits: Limits::DEFAULT,
     };
 
@@ -230,13 +215,6 @@ impl NativeConfig {
     #[must_use]
     pub fn max_cookie_bytes(&self) -> usize {
         self.max_cookie_bytes
-    }
-
-    fn body(&self) -> Body {
-        match self.mode {
-            Mode::Signed => Body::Signed,
-            Mode::Encrypted => Body::Encrypted,
-        }
     }
 }
 
@@ -415,7 +393,7 @@ impl NativeCodec {
     /// (which no budget allows).
     fn cookie_bytes(&self, key_id: &KeyId, payload_len: usize) -> Option<usize> {
         let header_len = Header {
-            body: self.config.body(),
+            body: self.config.mode,
             compressed: false,
             key_id,
             issued_at: 0,
@@ -553,7 +531,7 @@ impl NativeCodec {
             // written as 0 (and expire at once) rather than failing.
             let issued_at = u64::try_from(now.as_secs()).unwrap_or(0);
             let header = Header {
-                body: self.config.body(),
+                body: self.config.mode,
                 compressed,
                 key_id: &key.id,
                 issued_at,
@@ -673,7 +651,7 @@ impl NativeCodec {
     fn open_at(&self, cookie: &str, now: UnixTime) -> Result<Decoded<Vec<u8>>, DecodeError> {
         self.config.limits.check_cookie_len(cookie)?;
         let bytes = native::decode_text(cookie).map_err(DecodeError::Malformed)?;
-        let token = native::parse(&bytes, self.config.body()).map_err(DecodeError::Malformed)?;
+        let token = native::parse(&bytes, self.config.mode).map_err(DecodeError::Malformed)?;
         let (key_index, key) = self
             .by_id
             .get(token.key_id)

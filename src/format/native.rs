@@ -64,16 +64,27 @@ pub(crate) fn context(purpose: &str, cookie_name: &str) -> Result<Vec<u8>, KeyEr
     Ok(out)
 }
 
-/// Which of the two modes a token or codec is in.
+/// Whether tokens are only signed or also encrypted.
+///
+/// # Examples
+///
+/// ```
+/// use session_cookie::{Mode, NativeConfig};
+///
+/// assert_eq!(NativeConfig::ENCRYPTED.mode(), Mode::Encrypted);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Body {
+pub enum Mode {
+    /// HMAC-SHA256 only: the client can read the session, not change it.
     Signed,
+    /// AES-256-GCM, then HMAC-SHA256: the client can neither read nor
+    /// change it.
     Encrypted,
 }
 
 /// A token's header fields, for writing.
 pub(crate) struct Header<'a> {
-    pub(crate) body: Body,
+    pub(crate) body: Mode,
     pub(crate) compressed: bool,
     pub(crate) key_id: &'a KeyId,
     pub(crate) issued_at: u64,
@@ -87,7 +98,7 @@ impl Header<'_> {
 
     pub(crate) fn write(&self, out: &mut Vec<u8>) {
         let mut flags = 0;
-        if self.body == Body::Encrypted {
+        if self.body == Mode::Encrypted {
             flags |= FLAG_ENCRYPTED;
         }
         if self.compressed {
@@ -163,16 +174,16 @@ pub(crate) fn decode_text(text: &str) -> Result<Vec<u8>, Malformed> {
 /// Splits token bytes into header fields, body and tag, and checks every
 /// structural rule: version, known flags of the expected mode, id length and
 /// alphabet, and the minimum body length of the mode.
-pub(crate) fn parse(bytes: &[u8], expected: Body) -> Result<Parsed<'_>, Malformed> {
+pub(crate) fn parse(bytes: &[u8], expected: Mode) -> Result<Parsed<'_>, Malformed> {
     let (&version, rest) = bytes.split_first().ok_or(Malformed::Length)?;
     if version != VERSION {
         return Err(Malformed::Version);
     }
     let (&flags, rest) = rest.split_first().ok_or(Malformed::Length)?;
     let body_kind = if flags & FLAG_ENCRYPTED == 0 {
-        Body::Signed
+        Mode::Signed
     } else {
-        Body::Encrypted
+        Mode::Encrypted
     };
     if flags & !KNOWN_FLAGS != 0 || body_kind != expected {
         return Err(Malformed::Mode);
@@ -190,8 +201,8 @@ pub(crate) fn parse(bytes: &[u8], expected: Body) -> Result<Parsed<'_>, Malforme
     let (origin, rest) = rest.split_first_chunk::<8>().ok_or(Malformed::Length)?;
     let body_len = rest.len().checked_sub(TAG_LEN).ok_or(Malformed::Length)?;
     let min_body = match body_kind {
-        Body::Signed => 1,
-        Body::Encrypted => OVERHEAD + 1,
+        Mode::Signed => 1,
+        Mode::Encrypted => OVERHEAD + 1,
     };
     if body_len < min_body {
         return Err(Malformed::Length);
@@ -217,7 +228,7 @@ pub(crate) fn parse(bytes: &[u8], expected: Body) -> Result<Parsed<'_>, Malforme
 mod tests {
     use super::*;
 
-    fn sample(body: Body, body_len: usize) -> Vec<u8> {
+    fn sample(body: Mode, body_len: usize) -> Vec<u8> {
         let id: KeyId = "k1".parse().unwrap();
         let header = Header {
             body,
@@ -234,8 +245,8 @@ mod tests {
 
     #[test]
     fn parse_reads_what_write_wrote() {
-        let bytes = sample(Body::Signed, 5);
-        let parsed = parse(&bytes, Body::Signed).unwrap();
+        let bytes = sample(Mode::Signed, 5);
+        let parsed = parse(&bytes, Mode::Signed).unwrap();
         assert_eq!(parsed.key_id, b"k1");
         assert!(parsed.compressed);
         assert_eq!(parsed.issued_at, 1_700_000_000);
@@ -246,35 +257,35 @@ mod tests {
 
     #[test]
     fn structure_rules() {
-        let signed = sample(Body::Signed, 1);
+        let signed = sample(Mode::Signed, 1);
         assert!(matches!(
-            parse(&signed, Body::Encrypted),
+            parse(&signed, Mode::Encrypted),
             Err(Malformed::Mode)
         ));
         for cut in 0..signed.len() {
-            assert!(parse(&signed[..cut], Body::Signed).is_err(), "cut {cut}");
+            assert!(parse(&signed[..cut], Mode::Signed).is_err(), "cut {cut}");
         }
         let mut bad_version = signed.clone();
         bad_version[0] = 2;
         assert!(matches!(
-            parse(&bad_version, Body::Signed),
+            parse(&bad_version, Mode::Signed),
             Err(Malformed::Version)
         ));
         let mut bad_flags = signed.clone();
         bad_flags[1] |= 0x80;
         assert!(matches!(
-            parse(&bad_flags, Body::Signed),
+            parse(&bad_flags, Mode::Signed),
             Err(Malformed::Mode)
         ));
         let mut bad_id = signed.clone();
         bad_id[3] = b'.';
         assert!(matches!(
-            parse(&bad_id, Body::Signed),
+            parse(&bad_id, Mode::Signed),
             Err(Malformed::Length)
         ));
-        let short_encrypted = sample(Body::Encrypted, OVERHEAD);
-        assert!(parse(&short_encrypted, Body::Encrypted).is_err());
-        assert!(parse(&sample(Body::Encrypted, OVERHEAD + 1), Body::Encrypted).is_ok());
+        let short_encrypted = sample(Mode::Encrypted, OVERHEAD);
+        assert!(parse(&short_encrypted, Mode::Encrypted).is_err());
+        assert!(parse(&sample(Mode::Encrypted, OVERHEAD + 1), Mode::Encrypted).is_ok());
     }
 
     #[test]

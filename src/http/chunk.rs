@@ -21,15 +21,14 @@ use std::borrow::Cow;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
+use crate::codec::BROWSER_COOKIE_LIMIT;
 use crate::error::EncodeError;
 
 /// The most bytes of `name=value` a browser keeps for one cookie
-/// (RFC 6265 §6.1 asks for at least 4096; Chromium and Firefox keep exactly
-/// that much of name and value together), and the most bytes of one whole
-/// `Set-Cookie` header value, attributes included, that the layer writes:
-/// proxies and clients that cap a `Set-Cookie` line (curl, some CDNs) cap it
-/// there too.
-pub(crate) const COOKIE_LIMIT: usize = 4096;
+/// ([`BROWSER_COOKIE_LIMIT`]), and the most bytes of one whole `Set-Cookie`
+/// header value, attributes included, that the layer writes: proxies and
+/// clients that cap a `Set-Cookie` line (curl, some CDNs) cap it there too.
+pub(crate) const COOKIE_LIMIT: usize = BROWSER_COOKIE_LIMIT;
 
 /// Bytes between two pairs of a `Cookie` request header: `; ` (RFC 6265
 /// §5.4 step 4).
