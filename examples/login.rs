@@ -46,7 +46,8 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use session_cookie::http::{SessionCodec, SessionConfig, SessionHandle, SessionLayer};
+use session_cookie::Codec;
+use session_cookie::http::{SessionConfig, SessionHandle, SessionLayer};
 use session_cookie::{MasterKey, NativeCodec, NativeConfig, NativeKeyRing, Session, UnixTime};
 use subtle::ConstantTimeEq as _;
 use tokio::sync::Semaphore;
@@ -165,7 +166,7 @@ struct Budget {
 impl Budget {
     /// Whether `session` fits in the cookies the layer may write.
     fn fits(&self, session: &Session) -> bool {
-        SessionCodec::encoded_len(&self.codec, session).is_ok_and(|len| len <= self.max_value_len)
+        Codec::encoded_len(&self.codec, session).is_ok_and(|len| len <= self.max_value_len)
     }
 }
 

@@ -401,12 +401,12 @@ impl Case {
             assert_eq!(Some(decoded.needs_reissue()), self.needs_reissue, "{name}");
             let (issued_at, origin) = self.times.unwrap();
             assert_eq!(decoded.issued_at().as_secs(), issued_at as i64, "{name}");
-            assert_eq!(decoded.origin().as_secs(), origin as i64, "{name}");
+            assert_eq!(decoded.first_issued_at().as_secs(), origin as i64, "{name}");
         }
         if self.encode {
             let (issued_at, origin) = self.times.unwrap();
             let again = codec
-                .encode_with_origin_at(
+                .encode_with_first_issue_at(
                     self.payload.as_ref().unwrap(),
                     UnixTime::from_secs(origin as i64),
                     UnixTime::from_secs(issued_at as i64),
@@ -503,7 +503,7 @@ impl<'a> Build<'a> {
             .with_compress(compress);
         let codec = NativeCodec::new(&ring, config).unwrap();
         let by_codec = codec
-            .encode_with_origin_at(
+            .encode_with_first_issue_at(
                 payload,
                 UnixTime::from_secs(self.origin as i64),
                 UnixTime::from_secs(self.issued_at as i64),
@@ -542,7 +542,7 @@ impl<'a> Build<'a> {
             .with_padding(bucket);
         let codec = NativeCodec::new(&ring, config).unwrap();
         let by_codec = codec
-            .encode_with_origin_at(
+            .encode_with_first_issue_at(
                 payload,
                 UnixTime::from_secs(self.origin as i64),
                 UnixTime::from_secs(self.issued_at as i64),

@@ -181,7 +181,7 @@ pub struct NativeHeader {
     /// The id of the key that claims to have made it.
     pub key_id: String,
     /// When the session was first issued (`None` beyond the 64-bit range).
-    pub origin: Option<UnixTime>,
+    pub first_issued_at: Option<UnixTime>,
 }
 
 /// Reads what `cookie` claims without verifying anything.
@@ -301,7 +301,7 @@ fn inspect_native(cookie: &str, limits: Limits) -> Result<Inspection, Malformed>
             version: native::VERSION,
             mode,
             key_id: String::from_utf8_lossy(token.key_id).into_owned(),
-            origin: time(token.origin),
+            first_issued_at: time(token.origin),
         }),
         compressed: token.compressed,
         issued_at: time(token.issued_at),

@@ -25,8 +25,8 @@ pub mod specs;
 mod time;
 
 pub use codec::{
-    BROWSER_COOKIE_LIMIT, DJANGO_SESSION_COOKIE_AGE, Decoded, DjangoCodec, DjangoConfig, KeyUsage,
-    Limits, MAX_TOKEN_BYTES, Mode, NativeCodec, NativeConfig,
+    BROWSER_COOKIE_LIMIT, Codec, DJANGO_SESSION_COOKIE_AGE, Decoded, DjangoCodec, DjangoConfig,
+    KeyUsage, Limits, MAX_TOKEN_BYTES, Migrating, Mode, NativeCodec, NativeConfig,
 };
 pub use error::{DecodeError, EncodeError, KeyError, Malformed, PayloadError, SizeLimit, WeakKey};
 pub use inspect::{Format, Inspection, NativeHeader, inspect};
@@ -38,4 +38,4 @@ pub use time::UnixTime;
 
 #[cfg(feature = "flask")]
 pub use codec::{FLASK_SESSION_LIFETIME, FlaskCodec, FlaskConfig};
-pub use migrate::{Legacy, MigrateError, Migrated, migrate, migrate_at};
+pub use migrate::{MigrateError, Migrated, migrate, migrate_at};

@@ -5,7 +5,9 @@
 //! when a request comes with an old-format cookie, [`migrate_at`] verifies
 //! it with the old codec (signature, keys, age, exactly as the old framework
 //! would) and writes the same session as a native token, signed now, whose
-//! first-issue time (`origin`) is the old cookie's signing time. The native
+//! first-issue time is the old cookie's signing time. It is
+//! [`Migrating`](crate::Migrating), the session layer's migration path, for
+//! one cookie: both give the same answers. The native
 //! absolute lifetime ([`NativeConfig::with_max_lifetime`](crate::NativeConfig::with_max_lifetime))
 //! therefore counts from when the old framework issued the cookie: moving a
 //! user over does not give the session a longer life. Users move as they
@@ -15,61 +17,9 @@ use core::fmt;
 
 use serde_json::value::RawValue;
 
-use crate::codec::{Decoded, DjangoCodec, NativeCodec};
+use crate::codec::{Codec, Migrating, NativeCodec};
 use crate::error::{DecodeError, EncodeError};
 use crate::time::UnixTime;
-
-/// The codec of the format a cookie is migrated from.
-///
-/// # Examples
-///
-/// ```
-/// use session_cookie::{DjangoCodec, KeyRing, Legacy};
-///
-/// let django = DjangoCodec::sessions(&KeyRing::new("django-secret")?);
-/// let from = Legacy::Django(&django);
-/// assert_eq!(from.name(), "django");
-/// # Ok::<(), session_cookie::KeyError>(())
-/// ```
-#[derive(Debug, Clone, Copy)]
-#[non_exhaustive]
-pub enum Legacy<'a> {
-    /// A Django `signed_cookies` session cookie (or any `signing.dumps`
-    /// value, with the matching configuration).
-    Django(&'a DjangoCodec),
-    /// A Flask session cookie.
-    #[cfg(feature = "flask")]
-    Flask(&'a crate::FlaskCodec),
-}
-
-impl Legacy<'_> {
-    /// The format's name, as the CLI's `--from` spells it.
-    #[must_use]
-    pub fn name(&self) -> &'static str {
-        match self {
-            Self::Django(_) => "django",
-            #[cfg(feature = "flask")]
-            Self::Flask(_) => "flask",
-        }
-    }
-
-    /// Verifies `cookie` as the old framework would at `now`, and gives the
-    /// session as the application sees it (for Flask: `" di"` escapes
-    /// removed, Python-only values in their tagged wire form).
-    /// The session is kept as its exact JSON text: a `serde_json::Value`
-    /// would round integers beyond 64 bits and refuse literals beyond `f64`.
-    fn decode_at(
-        &self,
-        cookie: &str,
-        now: UnixTime,
-    ) -> Result<Decoded<Box<RawValue>>, DecodeError> {
-        match self {
-            Self::Django(codec) => codec.decode_at(cookie, now),
-            #[cfg(feature = "flask")]
-            Self::Flask(codec) => codec.decode_at(cookie, now),
-        }
-    }
-}
 
 /// A session moved to the native format.
 #[derive(Debug, Clone)]
@@ -77,7 +27,7 @@ pub struct Migrated {
     token: String,
     /// Exactly as the old cookie carried it (every digit, the key order).
     value: Box<RawValue>,
-    origin: UnixTime,
+    first_issued_at: UnixTime,
     key_index: usize,
 }
 
@@ -85,7 +35,7 @@ impl PartialEq for Migrated {
     fn eq(&self, other: &Self) -> bool {
         self.token == other.token
             && self.value.get() == other.value.get()
-            && self.origin == other.origin
+            && self.first_issued_at == other.first_issued_at
             && self.key_index == other.key_index
     }
 }
@@ -112,8 +62,8 @@ impl Migrated {
 
     /// When the old cookie was signed: the native token's first-issue time.
     #[must_use]
-    pub fn origin(&self) -> UnixTime {
-        self.origin
+    pub fn first_issued_at(&self) -> UnixTime {
+        self.first_issued_at
     }
 
     /// Which old key verified the old cookie (0 is the signing key).
@@ -183,22 +133,27 @@ impl std::error::Error for MigrateError {
 /// # Examples
 ///
 /// ```
-/// use session_cookie::{DjangoCodec, KeyRing, Legacy, MasterKey, NativeCodec, NativeConfig, NativeKeyRing, migrate};
+/// use session_cookie::{DjangoCodec, KeyRing, MasterKey, NativeCodec, NativeConfig, NativeKeyRing, migrate};
 ///
 /// let django = DjangoCodec::sessions(&KeyRing::new("django-secret")?);
 /// let old = django.encode(&serde_json::json!({"_auth_user_id": "7"}))?;
 /// let native = NativeCodec::new(&NativeKeyRing::new(MasterKey::generate("k1")?), NativeConfig::SIGNED)?;
-/// let moved = migrate(&old, Legacy::Django(&django), &native)?;
+/// let moved = migrate(&old, &django, &native)?;
 /// assert_eq!(native.decode::<serde_json::Value>(moved.token())?.into_value()["_auth_user_id"], "7");
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-pub fn migrate(cookie: &str, from: Legacy<'_>, to: &NativeCodec) -> Result<Migrated, MigrateError> {
+pub fn migrate<Old: Codec + ?Sized>(
+    cookie: &str,
+    from: &Old,
+    to: &NativeCodec,
+) -> Result<Migrated, MigrateError> {
     migrate_at(cookie, from, to, UnixTime::now())
 }
 
-/// Verifies `cookie` in the old format as of `now` and re-issues its
-/// session as a native token signed at `now`, whose first-issue time is the
-/// old cookie's signing time.
+/// Verifies `cookie` with the old format's codec `from` as of `now` and
+/// re-issues its session as a native token signed at `now`, whose
+/// first-issue time is the old cookie's signing time: what
+/// [`Migrating`](crate::Migrating) does in the session layer.
 ///
 /// # Errors
 ///
@@ -219,7 +174,7 @@ pub fn migrate(cookie: &str, from: Legacy<'_>, to: &NativeCodec) -> Result<Migra
 ///
 /// ```
 /// use session_cookie::{
-///     DjangoCodec, KeyRing, Legacy, MasterKey, NativeCodec, NativeConfig, NativeKeyRing, UnixTime, migrate_at,
+///     DjangoCodec, KeyRing, MasterKey, NativeCodec, NativeConfig, NativeKeyRing, UnixTime, migrate_at,
 /// };
 ///
 /// let django = DjangoCodec::sessions(&KeyRing::new("django-secret")?);
@@ -229,36 +184,30 @@ pub fn migrate(cookie: &str, from: Legacy<'_>, to: &NativeCodec) -> Result<Migra
 /// let config = NativeConfig::SIGNED.with_max_lifetime(Some(30 * 86_400));
 /// let native = NativeCodec::new(&NativeKeyRing::new(MasterKey::generate("k1")?), config)?;
 /// let now = UnixTime::from_secs(1_700_086_400);
-/// let moved = migrate_at(&old, Legacy::Django(&django), &native, now)?;
+/// let moved = migrate_at(&old, &django, &native, now)?;
 /// let decoded = native.decode_at::<serde_json::Value>(moved.token(), now)?;
-/// assert_eq!((decoded.origin(), decoded.issued_at()), (signed, now));
+/// assert_eq!((decoded.first_issued_at(), decoded.issued_at()), (signed, now));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-pub fn migrate_at(
+pub fn migrate_at<Old: Codec + ?Sized>(
     cookie: &str,
-    from: Legacy<'_>,
+    from: &Old,
     to: &NativeCodec,
     now: UnixTime,
 ) -> Result<Migrated, MigrateError> {
-    let decoded = from.decode_at(cookie, now).map_err(MigrateError::Decode)?;
-    let origin = decoded.issued_at();
-    if let Some(max_lifetime) = to.config().max_lifetime() {
-        let age = i128::from(now.as_secs()) - i128::from(origin.as_secs());
-        if age > i128::from(max_lifetime) {
-            return Err(MigrateError::Decode(DecodeError::Expired {
-                age: i64::try_from(age).unwrap_or(i64::MAX),
-                max_age: max_lifetime,
-            }));
-        }
-    }
-    let token = to
-        .encode_with_origin_at(decoded.value(), origin, now)
-        .map_err(MigrateError::Encode)?;
+    let decoded = Migrating::new(to, from)
+        .decode_old_at(cookie, now)
+        .map_err(MigrateError::Decode)?;
+    let first_issued_at = decoded.first_issued_at();
     let key_index = decoded.key_index();
+    let value = decoded.into_value();
+    let token = to
+        .encode_with_first_issue_at(&value, first_issued_at, now)
+        .map_err(MigrateError::Encode)?;
     Ok(Migrated {
         token,
-        value: decoded.into_value(),
-        origin,
+        value,
+        first_issued_at,
         key_index,
     })
 }
@@ -282,19 +231,19 @@ mod tests {
         let old = django.encode_at(&json!({"a": 1}), signed).unwrap();
         let to = native(NativeConfig::SIGNED.with_max_lifetime(Some(100)));
         let now = UnixTime::from_secs(1_000_050);
-        let moved = migrate_at(&old, Legacy::Django(&django), &to, now).unwrap();
-        assert_eq!(moved.origin(), signed);
+        let moved = migrate_at(&old, &django, &to, now).unwrap();
+        assert_eq!(moved.first_issued_at(), signed);
         let decoded = to
             .decode_at::<serde_json::Value>(moved.token(), now)
             .unwrap();
-        assert_eq!(decoded.origin(), signed);
+        assert_eq!(decoded.first_issued_at(), signed);
         assert_eq!(decoded.value(), &json!({"a": 1}));
         assert_eq!(moved.value().get(), r#"{"a":1}"#);
 
         // Past the native absolute lifetime: refused rather than issued dead.
         let late = UnixTime::from_secs(1_000_101);
         assert!(matches!(
-            migrate_at(&old, Legacy::Django(&django), &to, late),
+            migrate_at(&old, &django, &to, late),
             Err(MigrateError::Decode(DecodeError::Expired {
                 max_age: 100,
                 ..
@@ -302,7 +251,7 @@ mod tests {
         ));
         // Forged: refused with the old codec's verdict.
         let forged = old.replacen('e', "f", 1);
-        let err = migrate_at(&forged, Legacy::Django(&django), &to, now).unwrap_err();
+        let err = migrate_at(&forged, &django, &to, now).unwrap_err();
         assert!(matches!(err.kind(), "bad-signature" | "malformed"), "{err}");
     }
 
@@ -317,7 +266,7 @@ mod tests {
         let raw = RawValue::from_string(text.to_owned()).unwrap();
         let old = django.encode_at(&raw, now).unwrap();
         let to = native(NativeConfig::SIGNED);
-        let moved = migrate_at(&old, Legacy::Django(&django), &to, now).unwrap();
+        let moved = migrate_at(&old, &django, &to, now).unwrap();
         assert_eq!(moved.value().get(), text);
         let token = to.decode_at::<Box<RawValue>>(moved.token(), now).unwrap();
         assert_eq!(

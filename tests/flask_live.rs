@@ -61,8 +61,8 @@ use serde_json::value::RawValue;
 use serde_json::{Value, json};
 use session_cookie::json::tagged::{self, Bytes, HttpDate, Markup, Tuple, Uuid, Wire};
 use session_cookie::{
-    DecodeError, FlaskCodec, FlaskConfig, KeyRing, Legacy, Limits, MasterKey, NativeCodec,
-    NativeConfig, NativeKeyRing, UnixTime, migrate_at,
+    DecodeError, FlaskCodec, FlaskConfig, KeyRing, Limits, MasterKey, NativeCodec, NativeConfig,
+    NativeKeyRing, UnixTime, migrate_at,
 };
 use support::exact::J;
 
@@ -746,7 +746,7 @@ fn flask_cookies_read_rewritten_and_migrated_by_rust() {
 
         // 3. Migrated to a native token that keeps the issue time, exactly
         // when Flask accepts the cookie.
-        let moved = migrate_at(cookie, Legacy::Flask(&codec), &native, now);
+        let moved = migrate_at(cookie, &codec, &native, now);
         match (&moved, expect) {
             (Ok(moved), "ok") => {
                 let token = native
@@ -757,11 +757,11 @@ fn flask_cookies_read_rewritten_and_migrated_by_rust() {
                 // order.
                 let sorted = |raw: &RawValue| session_cookie::json::to_string_sorted(raw).unwrap();
                 let (token_json, view_json) = (sorted(token.value()), sorted(view.value()));
-                if token.origin().as_secs() != timestamp || token_json != view_json {
+                if token.first_issued_at().as_secs() != timestamp || token_json != view_json {
                     fail(
                         "migrated token",
                         &format!("origin {timestamp}, {view_json}"),
-                        &format!("origin {}, {token_json}", token.origin()),
+                        &format!("origin {}, {token_json}", token.first_issued_at()),
                     );
                 } else {
                     *tally.entry("migrated").or_default() += 1;

@@ -27,11 +27,11 @@ use axum::routing::get;
 use cookie::Cookie;
 use serde::Deserialize;
 use session_cookie::http::{
-    DEFAULT_MAX_CHUNKS, DEFAULT_MAX_REQUEST_BYTES, SameSite, SessionCodec, SessionConfig,
-    SessionHandle, SessionLayer, SessionWriteError,
+    DEFAULT_MAX_CHUNKS, DEFAULT_MAX_REQUEST_BYTES, SameSite, SessionConfig, SessionHandle,
+    SessionLayer, SessionWriteError,
 };
 use session_cookie::{
-    DecodeError, Decoded, DjangoConfig, EncodeError, Expiry, KeyRing, KeyState, MasterKey,
+    Codec, DecodeError, Decoded, DjangoConfig, EncodeError, Expiry, KeyRing, KeyState, MasterKey,
     NativeCodec, NativeConfig, NativeKeyRing, Session, UnixTime,
 };
 use tower::ServiceExt as _;
@@ -371,10 +371,10 @@ struct Counting {
     decodes: Arc<AtomicUsize>,
 }
 
-impl SessionCodec for Counting {
+impl Codec for Counting {
     fn decode_at(&self, value: &str, now: UnixTime) -> Result<Decoded<Session>, DecodeError> {
         self.decodes.fetch_add(1, Ordering::SeqCst);
-        SessionCodec::decode_at(&self.inner, value, now)
+        Codec::decode_at(&self.inner, value, now)
     }
     fn encode_at(
         &self,
@@ -382,7 +382,7 @@ impl SessionCodec for Counting {
         origin: Option<UnixTime>,
         now: UnixTime,
     ) -> Result<String, EncodeError> {
-        SessionCodec::encode_at(&self.inner, session, origin, now)
+        Codec::encode_at(&self.inner, session, origin, now)
     }
 }
 

@@ -30,8 +30,8 @@ use std::path::Path;
 
 use serde_json::{Value, json};
 use session_cookie::{
-    DecodeError, DjangoCodec, DjangoConfig, KeyRing, Legacy, Limits, MasterKey, MigrateError,
-    NativeCodec, NativeConfig, NativeKeyRing, UnixTime, migrate_at,
+    DecodeError, DjangoCodec, DjangoConfig, KeyRing, Limits, MasterKey, MigrateError, NativeCodec,
+    NativeConfig, NativeKeyRing, UnixTime, migrate_at,
 };
 
 const DJANGO: pyvenv::Framework = pyvenv::Framework {
@@ -114,7 +114,7 @@ fn django_cookies_migrate_to_native_keeping_their_issue_time() {
             .with_max_age(case["max_age"].as_u64())
             .with_limits(limits);
         let django = DjangoCodec::new(&ring, config);
-        let moved = migrate_at(cookie, Legacy::Django(&django), &native, now);
+        let moved = migrate_at(cookie, &django, &native, now);
         let got = match &moved {
             Ok(moved) => {
                 let token = native
@@ -124,10 +124,10 @@ fn django_cookies_migrate_to_native_keeping_their_issue_time() {
                 // Django accepts timestamps from the future; a native token
                 // is never first issued after it is signed.
                 let origin = UnixTime::from_secs(timestamp).min(now);
-                if text != case["json"].as_str().unwrap() || token.origin() != origin {
+                if text != case["json"].as_str().unwrap() || token.first_issued_at() != origin {
                     failures.push(format!(
                         "case {index}: migrated to origin {} and {text}, want origin {} and {}",
-                        token.origin(),
+                        token.first_issued_at(),
                         origin.as_secs(),
                         case["json"]
                     ));

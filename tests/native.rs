@@ -368,7 +368,7 @@ proptest! {
         let ring = NativeKeyRing::new(key.clone());
         let codec = NativeCodec::new(&ring, config.clone()).unwrap();
         let origin = times.now - times.age;
-        let token = codec.encode_with_origin_at(&value, at(origin), at(times.now)).unwrap();
+        let token = codec.encode_with_first_issue_at(&value, at(origin), at(times.now)).unwrap();
 
         prop_assert_eq!(
             codec.encoded_len(&value).unwrap(),
@@ -379,7 +379,7 @@ proptest! {
         let decoded = decode(&codec, &token, times.now + times.elapsed).unwrap();
         prop_assert_eq!(text(decoded.value()), text(&value));
         prop_assert_eq!(decoded.issued_at(), at(times.now));
-        prop_assert_eq!(decoded.origin(), at(origin));
+        prop_assert_eq!(decoded.first_issued_at(), at(origin));
         prop_assert_eq!(decoded.key_index(), 0);
         let half_passed = times
             .max_age
@@ -725,7 +725,7 @@ fn a_verify_keys_token_is_reissued_under_the_active_key_keeping_its_origin() {
         let origin = T0 - 50_000;
         let value = json!({"user_id": 1, "cart": [1, 2, 3]});
         let token = before
-            .encode_with_origin_at(&value, at(origin), at(T0))
+            .encode_with_first_issue_at(&value, at(origin), at(T0))
             .unwrap();
 
         let ring = NativeKeyRing::new(new)
@@ -736,18 +736,18 @@ fn a_verify_keys_token_is_reissued_under_the_active_key_keeping_its_origin() {
         assert!(decoded.needs_reissue(), "{setup:?}");
         assert!(decoded.used_fallback());
         assert_eq!(decoded.key_index(), 1);
-        assert_eq!(decoded.origin(), at(origin));
+        assert_eq!(decoded.first_issued_at(), at(origin));
 
         let fresh = after.reissue_at(&decoded, at(T0 + 10)).unwrap();
         let seen = inspect(&fresh, Limits::DEFAULT).unwrap();
         let header = seen.native().unwrap();
         assert_eq!(header.key_id, "2026-11", "{setup:?}");
-        assert_eq!(header.origin, Some(at(origin)));
+        assert_eq!(header.first_issued_at, Some(at(origin)));
         assert_eq!(seen.issued_at(), Some(at(T0 + 10)));
         let again = decode(&after, &fresh, T0 + 10).unwrap();
         assert!(!again.needs_reissue());
         assert_eq!(again.key_index(), 0);
-        assert_eq!(again.origin(), at(origin));
+        assert_eq!(again.first_issued_at(), at(origin));
         assert_eq!(text(again.value()), text(&value));
     }
 }
@@ -806,7 +806,7 @@ fn absolute_lifetime_runs_from_the_origin_through_reissues() {
         while now + 900 <= T0 + 10_000 {
             now += 900;
             let decoded = decode(&codec, &token, now).unwrap();
-            assert_eq!(decoded.origin(), at(T0), "{setup:?} at {now}");
+            assert_eq!(decoded.first_issued_at(), at(T0), "{setup:?} at {now}");
             assert!(decoded.needs_reissue());
             token = codec.reissue_at(&decoded, at(now)).unwrap();
         }
@@ -877,10 +877,10 @@ fn the_default_config_is_the_documented_one() {
 fn an_origin_after_now_is_written_as_now() {
     let codec = clock_codec(SETUPS[0], Some(1_000), Some(5_000));
     let token = codec
-        .encode_with_origin_at(&json!({}), at(T0 + 100), at(T0))
+        .encode_with_first_issue_at(&json!({}), at(T0 + 100), at(T0))
         .unwrap();
     let decoded = decode(&codec, &token, T0).unwrap();
-    assert_eq!(decoded.origin(), at(T0));
+    assert_eq!(decoded.first_issued_at(), at(T0));
     assert_eq!(decoded.issued_at(), at(T0));
 }
 

@@ -3,7 +3,7 @@
 use clap::ValueEnum;
 use session_cookie::{
     DJANGO_SESSION_COOKIE_AGE, DjangoCodec, DjangoConfig, FLASK_SESSION_LIFETIME, FlaskCodec,
-    FlaskConfig, Legacy, MigrateError, NativeCodec, NativeConfig, migrate_at,
+    FlaskConfig, MigrateError, NativeCodec, NativeConfig, migrate_at,
 };
 
 use crate::failure::Failure;
@@ -97,7 +97,7 @@ pub(crate) fn run(args: Args) -> Result<String, Failure> {
                 None => DjangoConfig::SESSIONS,
             };
             let codec = DjangoCodec::new(&ring, config.with_max_age(max_age));
-            migrate_at(cookie, Legacy::Django(&codec), &to, now)
+            migrate_at(cookie, &codec, &to, now)
         }
         From::Flask => {
             let max_age = args
@@ -108,7 +108,7 @@ pub(crate) fn run(args: Args) -> Result<String, Failure> {
                 None => FlaskConfig::SESSIONS,
             };
             let codec = FlaskCodec::new(&ring, config.with_max_age(max_age));
-            migrate_at(cookie, Legacy::Flask(&codec), &to, now)
+            migrate_at(cookie, &codec, &to, now)
         }
     };
     moved

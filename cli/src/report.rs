@@ -49,7 +49,11 @@ pub(crate) fn describe(seen: &Inspection, now: UnixTime) -> String {
             let _ = writeln!(out, "key id:     {}", header.key_id);
             let _ = writeln!(out, "signature:  NOT VERIFIED (no key given)");
             let _ = writeln!(out, "{}", time_line("issued at:  ", seen.issued_at(), now));
-            let _ = writeln!(out, "{}", time_line("origin:     ", header.origin, now));
+            let _ = writeln!(
+                out,
+                "{}",
+                time_line("origin:     ", header.first_issued_at, now)
+            );
         }
         None => {
             let mac = if seen.format().name() == "flask" {

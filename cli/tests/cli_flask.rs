@@ -425,7 +425,7 @@ fn flask_vectors_migrate() {
         .unwrap()
         .issued_at()
         .unwrap();
-        assert_eq!(decoded.origin(), issued, "{name}");
+        assert_eq!(decoded.first_issued_at(), issued, "{name}");
         assert_eq!(decoded.issued_at(), now, "{name}");
         // The application's view: " di" escapes removed, tagged values in
         // their wire form.
@@ -494,7 +494,7 @@ fn django_vectors_migrate() {
         .unwrap()
         .issued_at()
         .unwrap();
-        assert_eq!(decoded.origin(), issued.min(now), "{name}");
+        assert_eq!(decoded.first_issued_at(), issued.min(now), "{name}");
         moved += 1;
     }
     assert!(moved >= 10, "{moved}");

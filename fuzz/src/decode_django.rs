@@ -143,7 +143,7 @@ fn check(
             }
             assert_eq!(decoded.used_fallback(), decoded.key_index() > 0);
             assert_eq!(decoded.needs_reissue(), decoded.key_index() > 0);
-            assert_eq!(decoded.origin(), decoded.issued_at());
+            assert_eq!(decoded.first_issued_at(), decoded.issued_at());
         }
         Err(err) => {
             if authentic {

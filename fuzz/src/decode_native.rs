@@ -177,13 +177,13 @@ pub fn run(mode: Mode, data: &[u8]) {
             let index = decoded.key_index();
             let (_, _, state) = setup.keys[index];
             assert_ne!(state, KeyState::Retired, "a retired key verified");
-            assert!(decoded.origin() <= decoded.issued_at());
+            assert!(decoded.first_issued_at() <= decoded.issued_at());
             let secs = |t: UnixTime| i128::from(t.as_secs());
             if let Some(max_age) = config.max_age() {
                 assert!(secs(now) - secs(decoded.issued_at()) <= i128::from(max_age));
             }
             if let Some(max) = config.max_lifetime() {
-                assert!(secs(now) - secs(decoded.origin()) <= i128::from(max));
+                assert!(secs(now) - secs(decoded.first_issued_at()) <= i128::from(max));
             }
             if state != KeyState::Active {
                 assert!(decoded.needs_reissue());

@@ -10,7 +10,8 @@ use axum::body::Body;
 use axum::http::header::{COOKIE, SET_COOKIE};
 use axum::http::{Request, Response};
 use axum::routing::get;
-use session_cookie::http::{Migrating, SessionConfig, SessionHandle, SessionLayer};
+use session_cookie::Migrating;
+use session_cookie::http::{SessionConfig, SessionHandle, SessionLayer};
 use session_cookie::{
     DjangoCodec, FlaskCodec, FlaskConfig, KeyRing, Limits, MasterKey, NativeCodec, NativeConfig,
     NativeKeyRing, UnixTime, inspect,
@@ -79,7 +80,7 @@ async fn a_django_user_comes_back_and_leaves_with_a_native_cookie() {
     let seen = inspect(&native_value, Limits::DEFAULT).unwrap();
     let header = seen.native().expect("the new cookie is native");
     assert_eq!(
-        header.origin,
+        header.first_issued_at,
         Some(UnixTime::from_secs(issued)),
         "first issue kept"
     );

@@ -500,7 +500,7 @@ impl Opened {
         Decoded {
             value,
             issued_at: self.issued_at,
-            origin: self.issued_at,
+            first_issued_at: self.issued_at,
             key_index: self.key_index,
             needs_reissue: self.key_index > 0,
         }

@@ -5,6 +5,7 @@ mod django;
 #[cfg(feature = "flask")]
 mod flask;
 mod native;
+mod session_codec;
 
 use std::cell::RefCell;
 
@@ -15,6 +16,7 @@ pub use django::{DJANGO_SESSION_COOKIE_AGE, DjangoCodec, DjangoConfig};
 #[cfg(feature = "flask")]
 pub use flask::{FLASK_SESSION_LIFETIME, FlaskCodec, FlaskConfig};
 pub use native::{KeyUsage, MAX_TOKEN_BYTES, Mode, NativeCodec, NativeConfig};
+pub use session_codec::{Codec, Migrating};
 
 /// The most bytes of `name=value` a browser keeps in one cookie (RFC 6265
 /// §6.1 asks for at least 4096; Chromium and Firefox keep exactly that): the
@@ -160,7 +162,7 @@ impl Default for Limits {
 pub struct Decoded<T> {
     pub(crate) value: T,
     pub(crate) issued_at: UnixTime,
-    pub(crate) origin: UnixTime,
+    pub(crate) first_issued_at: UnixTime,
     pub(crate) key_index: usize,
     pub(crate) needs_reissue: bool,
 }
@@ -180,7 +182,7 @@ impl<T> Decoded<T> {
         Ok(Decoded {
             value: f(self.value)?,
             issued_at: self.issued_at,
-            origin: self.origin,
+            first_issued_at: self.first_issued_at,
             key_index: self.key_index,
             needs_reissue: self.needs_reissue,
         })
@@ -202,8 +204,8 @@ impl<T> Decoded<T> {
     /// through re-issues for the absolute lifetime; for other formats it is
     /// [`Decoded::issued_at`].
     #[must_use]
-    pub fn origin(&self) -> UnixTime {
-        self.origin
+    pub fn first_issued_at(&self) -> UnixTime {
+        self.first_issued_at
     }
 
     /// Whether the cookie should be issued again: a key other than the
@@ -235,7 +237,7 @@ impl<'a> Decoded<&'a str> {
         Self {
             value: stamped.value,
             issued_at: stamped.issued_at,
-            origin: stamped.issued_at,
+            first_issued_at: stamped.issued_at,
             key_index: stamped.key_index,
             needs_reissue: stamped.key_index > 0,
         }

@@ -456,7 +456,7 @@ impl NativeCodec {
     /// ```
     pub fn encode<T: Serialize + ?Sized>(&self, value: &T) -> Result<String, EncodeError> {
         let now = UnixTime::now();
-        self.encode_with_origin_at(value, now, now)
+        self.encode_with_first_issue_at(value, now, now)
     }
 
     /// Writes a new session's token as of `now`; its absolute lifetime
@@ -476,7 +476,7 @@ impl NativeCodec {
     /// let codec = NativeCodec::new(&NativeKeyRing::new(MasterKey::generate("k1")?), NativeConfig::SIGNED)?;
     /// let now = UnixTime::from_secs(1_700_000_000);
     /// let token = codec.encode_at(&serde_json::json!({"a": 1}), now)?;
-    /// assert_eq!(codec.decode_at::<serde_json::Value>(&token, now)?.origin(), now);
+    /// assert_eq!(codec.decode_at::<serde_json::Value>(&token, now)?.first_issued_at(), now);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn encode_at<T: Serialize + ?Sized>(
@@ -484,7 +484,7 @@ impl NativeCodec {
         value: &T,
         now: UnixTime,
     ) -> Result<String, EncodeError> {
-        self.encode_with_origin_at(value, now, now)
+        self.encode_with_first_issue_at(value, now, now)
     }
 
     /// Writes the token of a session first issued at `origin`, as of `now`:
@@ -501,12 +501,12 @@ impl NativeCodec {
     ///
     /// let codec = NativeCodec::new(&NativeKeyRing::new(MasterKey::generate("k1")?), NativeConfig::SIGNED)?;
     /// let (first, now) = (UnixTime::from_secs(1_000), UnixTime::from_secs(5_000));
-    /// let token = codec.encode_with_origin_at(&serde_json::json!({}), first, now)?;
+    /// let token = codec.encode_with_first_issue_at(&serde_json::json!({}), first, now)?;
     /// let decoded = codec.decode_at::<serde_json::Value>(&token, now)?;
-    /// assert_eq!((decoded.origin(), decoded.issued_at()), (first, now));
+    /// assert_eq!((decoded.first_issued_at(), decoded.issued_at()), (first, now));
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn encode_with_origin_at<T: Serialize + ?Sized>(
+    pub fn encode_with_first_issue_at<T: Serialize + ?Sized>(
         &self,
         value: &T,
         origin: UnixTime,
@@ -574,7 +574,7 @@ impl NativeCodec {
     /// let fresh = after.reissue_at(&decoded, t1)?;
     /// let again = after.decode_at::<serde_json::Value>(&fresh, t1)?;
     /// assert!(!again.needs_reissue());
-    /// assert_eq!(again.origin(), t0);
+    /// assert_eq!(again.first_issued_at(), t0);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn reissue_at<T: Serialize>(
@@ -582,7 +582,7 @@ impl NativeCodec {
         decoded: &Decoded<T>,
         now: UnixTime,
     ) -> Result<String, EncodeError> {
-        self.encode_with_origin_at(decoded.value(), decoded.origin(), now)
+        self.encode_with_first_issue_at(decoded.value(), decoded.first_issued_at(), now)
     }
 
     /// Verifies and decodes a token now. See [`NativeCodec::decode_at`].
@@ -713,7 +713,7 @@ impl NativeCodec {
         Ok(Decoded {
             value: payload,
             issued_at,
-            origin,
+            first_issued_at: origin,
             key_index,
             needs_reissue: key.state != KeyState::Active || half_life_passed,
         })

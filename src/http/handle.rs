@@ -85,7 +85,7 @@ impl State {
         for value in core::mem::take(&mut self.pending) {
             if let Ok(decoded) = shared.codec.decode_at(&value, now) {
                 self.verified = true;
-                self.origin = Some(decoded.origin());
+                self.origin = Some(decoded.first_issued_at());
                 self.needs_reissue = decoded.needs_reissue();
                 self.session = decoded.into_value();
                 break;
@@ -326,7 +326,7 @@ impl SessionHandle {
     /// says by how much.
     ///
     /// The check encodes the session once (with the codec's
-    /// [`encoded_len`](super::SessionCodec::encoded_len); the native
+    /// [`encoded_len`](crate::Codec::encoded_len); the native
     /// format measures without its cryptography).
     ///
     /// # Examples

@@ -13,10 +13,10 @@ use http::{HeaderMap, HeaderValue, Request, Response, StatusCode};
 use tower_layer::Layer;
 use tower_service::Service;
 
-use super::codec::SessionCodec;
 use super::config::{ConfigError, SessionConfig};
 use super::handle::{SessionHandle, WriteError};
 use super::request::RequestCookies;
+use crate::codec::Codec;
 use crate::codec::{DjangoCodec, DjangoConfig, Limits, NativeCodec, NativeConfig};
 use crate::error::EncodeError;
 use crate::key::{KeyRing, NativeKeyRing};
@@ -28,7 +28,7 @@ type WriteErrorHook = Arc<dyn Fn(&SessionWriteError) + Send + Sync>;
 /// What every request of one layer shares.
 #[derive(Clone)]
 pub(crate) struct Shared {
-    pub(crate) codec: Arc<dyn SessionCodec>,
+    pub(crate) codec: Arc<dyn Codec>,
     pub(crate) config: SessionConfig,
     pub(crate) clock: Arc<dyn Fn() -> UnixTime + Send + Sync>,
     on_write_error: Option<WriteErrorHook>,
@@ -113,7 +113,7 @@ impl SessionLayer {
     /// assert_eq!(layer.config().name(), "sessionid");
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn new(codec: impl SessionCodec, config: SessionConfig) -> Result<Self, ConfigError> {
+    pub fn new(codec: impl Codec + 'static, config: SessionConfig) -> Result<Self, ConfigError> {
         config.validate()?;
         Ok(Self {
             shared: Arc::new(Shared {

@@ -18,9 +18,9 @@
 //!   lazily.
 //! - [`SessionConfig`]: cookie name and attributes, with Django's defaults
 //!   and Django's setting names in the docs.
-//! - [`SessionCodec`]: what a format needs to be used by the layer;
-//!   [`NativeCodec`](crate::NativeCodec) and
-//!   [`DjangoCodec`](crate::DjangoCodec) implement it.
+//! - Any [`Codec`](crate::Codec): [`NativeCodec`](crate::NativeCodec),
+//!   [`DjangoCodec`](crate::DjangoCodec), `FlaskCodec`, or
+//!   [`Migrating`](crate::Migrating) to move users from one to another.
 //!
 //! Sessions too large for one cookie are split across several
 //! (`docs/chunking.md`): each piece names its write's random generation,
@@ -49,7 +49,6 @@
 #[cfg(feature = "axum")]
 mod axum;
 pub(crate) mod chunk;
-mod codec;
 mod config;
 mod handle;
 pub(crate) mod layer;
@@ -57,7 +56,6 @@ pub(crate) mod request;
 
 #[cfg(feature = "axum")]
 pub use self::axum::MissingSessionLayer;
-pub use codec::{Migrating, SessionCodec};
 pub use config::{
     ConfigError, DEFAULT_MAX_CHUNKS, DEFAULT_MAX_REQUEST_BYTES, MAX_CHUNKS, SameSite, SessionConfig,
 };
