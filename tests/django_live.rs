@@ -16,6 +16,40 @@
 //!   with [`DjangoCodec::decode_at`] under a key ring where the signing key
 //!   may be a fallback, check Django's verdict, the exact JSON text and
 //!   `used_fallback()`, and sign the value again to get Django's cookie back.
+//! - **Signers and signed cookies, Rust → Django**: seeded random strings
+//!   (non-ASCII, empty, several KB, holding the separator) signed by
+//!   [`dj::Signer`], [`dj::TimestampSigner`] (random salts, non-ASCII and
+//!   empty among them, separators `:` `/` `|` `~~`, SHA-1/256/512) and
+//!   [`dj::CookieSigner::sign_at`] (random names and salts; a third of them
+//!   under the legacy salt `name + salt`), with Django's `SECRET_KEY`, one
+//!   of its fallbacks, or a key it does not hold. Django signs each value
+//!   again with the same key at the same frozen (fractional) second —
+//!   `Signer.sign`, `TimestampSigner.sign`, `HttpResponse.set_signed_cookie`,
+//!   `get_cookie_signer(salt=name + salt).sign` — and must give our bytes.
+//!   Some tokens are then altered (signature, value, separators, timestamp,
+//!   a non-canonical last signature character) or re-signed around an odd
+//!   timestamp (only a key holder can make those), and Django's verdict —
+//!   `unsign(max_age=)`, `HttpRequest.get_signed_cookie(name, salt=,
+//!   max_age=)` with `SIGNED_COOKIE_LEGACY_SALT_FALLBACK` on or off, maybe
+//!   for another name and salt with the same legacy salt — must be ours:
+//!   ok (with the same value), bad signature, expired or malformed, at
+//!   random ages around `max_age` (integers, fractions, `timedelta`s) with
+//!   `now` in 1/512 s steps, exact in Django's float comparison. Where
+//!   Django reads an odd authentic timestamp otherwise (`known_divergence`:
+//!   `"-"` as 0, numbers beyond 64 bits, no legacy try after a
+//!   `ValueError`), Django's own verdict is predicted and checked, and the
+//!   difference is printed.
+//! - **Signers and signed cookies, Django → Rust**: the script signs its
+//!   own random strings the same ways (cookies through `set_signed_cookie`
+//!   or the legacy signer), alters some, and gives Django's verdict under
+//!   a random ring (the signing key first, a fallback, or absent); we check
+//!   the verdict, the value, the key index and the issue time, and sign
+//!   each value again to get Django's token back byte for byte.
+//!
+//! Verdicts: Django raises `BadSignature` for a missing separator too, so
+//! our `Malformed(Separators)` is "bad signature"; anything that escapes
+//! Django other than a `BadSignature` (a `ValueError` from an authentic
+//! but unreadable timestamp) is "malformed", as our `Malformed` is.
 //!
 //! Django comes from a virtualenv in `<target dir>/django-venv`, created on
 //! first use with `pip install "django>=5.2,<5.3"` (PyPI must be reachable
@@ -38,7 +72,7 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 use std::sync::OnceLock;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 use std::{env, fs};
 
 #[path = "support/exact.rs"]
@@ -53,9 +87,10 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde_json::value::RawValue;
 use serde_json::{Value, json};
+use session_cookie::signing::{Algorithm, django as dj};
 use session_cookie::{
     DJANGO_SESSION_COOKIE_AGE, DecodeError, Decoded, DjangoCodec, DjangoConfig, KeyRing, Limits,
-    Session, UnixTime,
+    Malformed, Session, UnixTime,
 };
 
 /// The pinned seed; `DJANGO_LIVE_SEED` overrides it to explore.
@@ -709,7 +744,7 @@ fn django_cookies_read_and_rewritten_by_rust() {
         );
         let before = failures.list.len();
         let mut fail = |what: &str, expected: &str, actual: &str| {
-            failures.push(index, &label, what, expected, actual);
+            failures.push(index, &label, what, &short(expected), &short(actual));
         };
 
         let mut ring = KeyRing::new(case["rust_signing"].as_str().unwrap()).unwrap();
@@ -863,4 +898,981 @@ fn django_cookies_read_and_rewritten_by_rust() {
     let ok = CASES - failed_cases.len();
     failures.check(CASES, seed);
     println!("django->rust: {ok} ok");
+}
+
+// ---------------------------------------------------------------------------
+// Signers and signed cookies
+
+/// Cases in each direction for `Signer`, `TimestampSigner` and the signed
+/// cookies.
+const SIGNER_CASES: usize = 450;
+const SIGNER_SEPS: [&str; 4] = [":", "/", "|", "~~"];
+const ALGORITHMS: [&str; 3] = ["sha1", "sha256", "sha512"];
+/// Salts for `Signer` and `TimestampSigner` (and cookies); the empty one is
+/// the class path on both sides. The same list as interop.py's.
+const SIGNER_SALTS: [&str; 9] = [
+    "",
+    "",
+    "django.core.signing",
+    "my.app.unsubscribe",
+    "pr\u{e9}f\u{e9}rences \u{2713} \u{4e2d}",
+    "colon:in:salt",
+    "slash/pipe|tilde~~",
+    "\u{1f511}",
+    "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+];
+/// What `SimpleCookie` accepts in a cookie name.
+const COOKIE_NAME_CHARS: &str =
+    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!#$%&'*+-.^_`|~:";
+const COOKIE_NAMES: [&str; 6] = ["sessionid", "csrftoken", "theme", "a", "ab", "remember_me"];
+/// The characters of a signature (base64url without padding).
+const B64_ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+/// Alterations of a signed token (the same list as interop.py's).
+const MUTATIONS: [&str; 8] = [
+    "sig-char",
+    "sig-noncanonical",
+    "value-char",
+    "truncate",
+    "no-sep",
+    "extra-sep",
+    "empty",
+    "ts-swap",
+];
+/// Timestamps that no `TimestampSigner` writes, signed anyway (as only a
+/// key holder can): how each side reads an authentic but odd timestamp.
+const ODD_TIMESTAMPS: [&str; 14] = [
+    "",
+    "-",
+    "-0",
+    "00001",
+    "+1",
+    "1.5",
+    " 1",
+    "\u{661}",
+    "AzL8n0Y58m7",   // i64::MAX
+    "AzL8n0Y58m8",   // 2^63
+    "-AzL8n0Y58m8",  // i64::MIN
+    "-AzL8n0Y58m9",  // below i64::MIN
+    "zzzzzzzzzzzz",  // far beyond 64 bits
+    "1r31eq:1r31eq", // two timestamps (the last is read)
+];
+/// What Django's `TimestampSigner` uses when the salt is empty.
+const TIMESTAMP_SIGNER_SALT: &str = "django.core.signing.TimestampSigner";
+
+/// Which Django signer a case is about, with its options.
+#[derive(Debug, Clone)]
+struct SignerSpec {
+    /// `signer` (`Signer`), `timestamp` (`TimestampSigner`) or `cookie`.
+    kind: String,
+    salt: String,
+    sep: String,
+    algorithm: String,
+    /// Cookies: the name signed under, and whether with the legacy salt.
+    name: String,
+    legacy_signed: bool,
+    /// Cookies: `SIGNED_COOKIE_LEGACY_SALT_FALLBACK`, and the name and salt
+    /// `get_signed_cookie` is asked for.
+    legacy_fallback: bool,
+    verify_name: String,
+    verify_salt: String,
+}
+
+/// One side's verdict on a token.
+#[derive(Debug)]
+struct Verdict {
+    verdict: String,
+    value: Option<String>,
+    key_index: Option<usize>,
+    issued_at: Option<i64>,
+}
+
+/// The verdict names of interop.py: Django raises `BadSignature` for a
+/// missing separator too, and anything that is not a `BadSignature`
+/// (an authentic timestamp it cannot read) is "malformed".
+fn signer_verdict(err: &DecodeError) -> String {
+    match err {
+        DecodeError::Expired { .. } => "expired".to_owned(),
+        DecodeError::BadSignature | DecodeError::Malformed(Malformed::Separators) => {
+            "bad_signature".to_owned()
+        }
+        DecodeError::Malformed(_) => "malformed".to_owned(),
+        other => format!("{} ({other})", other.kind()),
+    }
+}
+
+impl SignerSpec {
+    fn from_case(case: &Value) -> Self {
+        let text = |key: &str| case[key].as_str().unwrap_or_default().to_owned();
+        Self {
+            kind: text("kind"),
+            salt: text("salt"),
+            sep: text("sep"),
+            algorithm: text("algorithm"),
+            name: text("name"),
+            legacy_signed: case["legacy_signed"].as_bool().unwrap_or(false),
+            legacy_fallback: case["legacy_fallback"].as_bool().unwrap_or(false),
+            verify_name: text("verify_name"),
+            verify_salt: text("verify_salt"),
+        }
+    }
+
+    fn options(&self) -> dj::Options {
+        dj::Options::new()
+            .with_salt(self.salt.clone())
+            .with_sep(self.sep.clone())
+            .unwrap()
+            .with_algorithm(self.algorithm.parse::<Algorithm>().unwrap())
+    }
+
+    /// The salt a timestamped token of this case is signed under, as a
+    /// plain `Signer` would need it, and the secret to give it (a cookie's
+    /// key is `"django.http.cookies" + secret`).
+    fn plain_salt_and_secret(&self, secret: &str) -> (String, String) {
+        match self.kind.as_str() {
+            "cookie" => {
+                let salt = if self.legacy_signed {
+                    format!("{}{}", self.name, self.salt)
+                } else {
+                    format!(
+                        "django.http.cookies.v2:{}:{}{}",
+                        self.salt.chars().count(),
+                        self.salt,
+                        self.name
+                    )
+                };
+                (salt, format!("django.http.cookies{secret}"))
+            }
+            _ if self.salt.is_empty() => (TIMESTAMP_SIGNER_SALT.to_owned(), secret.to_owned()),
+            _ => (self.salt.clone(), secret.to_owned()),
+        }
+    }
+
+    /// A plain `Signer` under this case's timestamped salt: it makes the
+    /// authentic tokens with odd timestamps.
+    fn plain_signer(&self, secret: &str) -> dj::Signer {
+        let (salt, secret) = self.plain_salt_and_secret(secret);
+        let options = dj::Options::new()
+            .with_salt(salt)
+            .with_sep(self.sep.clone())
+            .unwrap()
+            .with_algorithm(self.algorithm.parse::<Algorithm>().unwrap());
+        dj::Signer::new(&KeyRing::new(secret).unwrap(), &options)
+    }
+
+    /// What this case's signer makes of `value` with `secret` at `at`.
+    fn sign(&self, value: &str, secret: &str, at: UnixTime) -> String {
+        let ring = KeyRing::new(secret).unwrap();
+        match self.kind.as_str() {
+            "signer" => dj::Signer::new(&ring, &self.options()).sign(value),
+            "timestamp" => dj::TimestampSigner::new(&ring, &self.options()).sign_at(value, at),
+            _ if self.legacy_signed => {
+                // Django before 5.2.15: a TimestampSigner keyed with
+                // "django.http.cookies" + secret under the salt name + salt.
+                let (salt, secret) = self.plain_salt_and_secret(secret);
+                dj::TimestampSigner::new(
+                    &KeyRing::new(secret).unwrap(),
+                    &dj::Options::new().with_salt(salt),
+                )
+                .sign_at(value, at)
+            }
+            _ => dj::CookieSigner::new(&ring, &self.name, &self.salt).sign_at(value, at),
+        }
+    }
+
+    /// Our verdict on `token` under `ring`.
+    fn unsign(
+        &self,
+        ring: &KeyRing,
+        token: &str,
+        now: UnixTime,
+        max_age: Option<Duration>,
+    ) -> Verdict {
+        let stamped = |result: Result<Decoded<&str>, DecodeError>| match result {
+            Ok(decoded) => Verdict {
+                verdict: "ok".to_owned(),
+                key_index: Some(decoded.key_index()),
+                issued_at: Some(decoded.issued_at().as_secs()),
+                value: Some(decoded.into_value().to_owned()),
+            },
+            Err(err) => Verdict {
+                verdict: signer_verdict(&err),
+                value: None,
+                key_index: None,
+                issued_at: None,
+            },
+        };
+        match self.kind.as_str() {
+            "signer" => match dj::Signer::new(ring, &self.options()).unsign(token) {
+                Ok(value) => Verdict {
+                    verdict: "ok".to_owned(),
+                    value: Some(value.to_owned()),
+                    key_index: None,
+                    issued_at: None,
+                },
+                Err(err) => Verdict {
+                    verdict: signer_verdict(&err),
+                    value: None,
+                    key_index: None,
+                    issued_at: None,
+                },
+            },
+            "timestamp" => stamped(
+                dj::TimestampSigner::new(ring, &self.options()).unsign_at(token, max_age, now),
+            ),
+            _ => {
+                let cookies = dj::CookieSigner::new(ring, &self.verify_name, &self.verify_salt);
+                let cookies = if self.legacy_fallback {
+                    cookies
+                } else {
+                    cookies.without_legacy_salt()
+                };
+                stamped(cookies.unsign_at(token, max_age, now))
+            }
+        }
+    }
+
+    fn label(&self) -> String {
+        let mut label = format!("{} salt {:?}", self.kind, short(&self.salt));
+        if self.kind == "cookie" {
+            write!(
+                label,
+                " name {:?}{}{}",
+                self.name,
+                if self.legacy_signed {
+                    ", legacy-signed"
+                } else {
+                    ""
+                },
+                if self.legacy_fallback {
+                    ", legacy fallback on"
+                } else {
+                    ", legacy fallback off"
+                }
+            )
+            .unwrap();
+            if self.verify_name != self.name {
+                write!(
+                    label,
+                    ", read as {:?} {:?}",
+                    self.verify_name,
+                    short(&self.verify_salt)
+                )
+                .unwrap();
+            }
+        } else {
+            write!(label, " sep {:?} {}", self.sep, self.algorithm).unwrap();
+        }
+        label
+    }
+}
+
+/// A random cookie name that `SimpleCookie` accepts.
+fn cookie_name(r: &mut ChaCha8Rng) -> String {
+    if r.random_bool(0.3) {
+        return (*COOKIE_NAMES.choose(r).unwrap()).to_owned();
+    }
+    let chars = COOKIE_NAME_CHARS.as_bytes();
+    (0..r.random_range(1..=12))
+        .map(|_| char::from(*chars.choose(r).unwrap()))
+        .collect()
+}
+
+/// One alteration of `token` (made with `sep`): its name and the token.
+fn mutate(g: &mut Gen, token: &str, sep: &str, timestamped: bool) -> (&'static str, String) {
+    let choices: Vec<&str> = MUTATIONS
+        .iter()
+        .copied()
+        .filter(|m| timestamped || *m != "ts-swap")
+        .collect();
+    let mutation = *choices.choose(&mut g.rng).unwrap();
+    let (value, sig) = token.rsplit_once(sep).unwrap();
+    let sig = sig.as_bytes();
+    let with_sig = |sig: &[u8]| format!("{value}{sep}{}", std::str::from_utf8(sig).unwrap());
+    let index_of = |c: u8| B64_ALPHABET.iter().position(|&b| b == c).unwrap();
+    let altered = match mutation {
+        "sig-char" => {
+            let mut sig = sig.to_vec();
+            let at = g.rng.random_range(0..sig.len() - 1);
+            let old = sig[at];
+            sig[at] = loop {
+                let c = *B64_ALPHABET.choose(&mut g.rng).unwrap();
+                if c != old {
+                    break c;
+                }
+            };
+            with_sig(&sig)
+        }
+        "sig-noncanonical" => {
+            // The last character's unused low bits: the same tag to a
+            // lenient base64 decoder, another text to a string comparison.
+            let mut sig = sig.to_vec();
+            let unused = 6 * sig.len() - 8 * (6 * sig.len() / 8);
+            let mask = (1usize << unused) - 1;
+            let last = sig.len() - 1;
+            let index = index_of(sig[last]);
+            let flip = g.rng.random_range(1..=mask);
+            sig[last] = B64_ALPHABET[(index & !mask) | ((index & mask) ^ flip)];
+            with_sig(&sig)
+        }
+        "value-char" => {
+            let mut chars: Vec<char> = value.chars().collect();
+            if chars.is_empty() {
+                format!("x{token}")
+            } else {
+                let at = g.rng.random_range(0..chars.len());
+                let old = chars[at];
+                chars[at] = loop {
+                    let c = g.char();
+                    if c != old {
+                        break c;
+                    }
+                };
+                let value: String = chars.into_iter().collect();
+                format!("{value}{sep}{}", std::str::from_utf8(sig).unwrap())
+            }
+        }
+        "truncate" => {
+            let mut text = token.to_owned();
+            text.pop();
+            text
+        }
+        "no-sep" => token.replace(sep, ""),
+        "extra-sep" => format!("{token}{sep}"),
+        "empty" => String::new(),
+        _ => {
+            // ts-swap: another well-formed timestamp under the old signature.
+            let (rest, ts) = value.rsplit_once(sep).unwrap();
+            let moved = b62(parse_b62(ts) + g.rng.random_range(1..=1000));
+            format!(
+                "{rest}{sep}{moved}{sep}{}",
+                std::str::from_utf8(sig).unwrap()
+            )
+        }
+    };
+    (mutation, altered)
+}
+
+const B62_ALPHABET: &str = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+
+/// Django's base 62 (only for timestamps Django wrote).
+fn parse_b62(text: &str) -> i64 {
+    let (sign, digits) = match text.strip_prefix('-') {
+        Some(rest) => (-1, rest),
+        None => (1, text),
+    };
+    sign * digits.chars().fold(0i64, |n, c| {
+        n * 62 + i64::try_from(B62_ALPHABET.find(c).unwrap()).unwrap()
+    })
+}
+
+/// `signing.b62_encode`.
+fn b62(n: i64) -> String {
+    let mut digits = Vec::new();
+    let mut rest = n.unsigned_abs();
+    loop {
+        digits.push(B62_ALPHABET.as_bytes()[(rest % 62) as usize]);
+        rest /= 62;
+        if rest == 0 {
+            break;
+        }
+    }
+    digits.reverse();
+    format!(
+        "{}{}",
+        if n < 0 { "-" } else { "" },
+        String::from_utf8(digits).unwrap()
+    )
+}
+
+/// A clock fraction in whole 1/512 s: exact as a Python float and in
+/// nanoseconds.
+const NANOS_PER_512TH: u32 = 1_953_125;
+
+fn max_age_of(case: &Value) -> Option<Duration> {
+    case["max_age"].as_f64().map(Duration::from_secs_f64)
+}
+
+/// A long text cut for a failure message.
+fn short(text: &str) -> String {
+    let mut out: String = text.chars().take(100).collect();
+    if out.len() < text.len() {
+        write!(out, "... ({} bytes)", text.len()).unwrap();
+    }
+    out
+}
+
+/// `signing.b62_decode` on an authentic timestamp text, in Python's
+/// unbounded integers: `None` where Django raises (`IndexError` for "",
+/// `ValueError` for a character outside the alphabet). Note `"-"`: 0.
+fn django_b62_decode(text: &str) -> Option<i128> {
+    if text.is_empty() {
+        return None;
+    }
+    let (sign, digits) = match text.strip_prefix('-') {
+        Some(rest) => (-1, rest),
+        None => (1, text),
+    };
+    let mut n: i128 = 0;
+    for c in digits.chars() {
+        n = n * 62 + i128::try_from(B62_ALPHABET.find(c)?).ok()?;
+    }
+    Some(sign * n)
+}
+
+/// Django's verdict on an authentic `value + sep + timestamp` (what
+/// `Signer.unsign` returned inside `TimestampSigner.unsign`).
+fn django_timestamp_verdict(
+    inner: &str,
+    sep: &str,
+    now: UnixTime,
+    max_age: Option<Duration>,
+) -> &'static str {
+    let Some(timestamp) = inner
+        .rsplit_once(sep)
+        .and_then(|(_, ts)| django_b62_decode(ts))
+    else {
+        return "malformed";
+    };
+    let now = now.as_secs() as f64 + f64::from(now.subsec_nanos()) / 1e9;
+    match max_age {
+        Some(max_age) if now - timestamp as f64 > max_age.as_secs_f64() => "expired",
+        _ => "ok",
+    }
+}
+
+/// For a token with an odd timestamp (made by [`SignerSpec::plain_signer`]):
+/// Django's verdict and why it is not ours, where it is not. Only a key
+/// holder can make such a token; these are the differences reported.
+fn known_divergence(
+    spec: &SignerSpec,
+    django_ring: &[&str],
+    token: &str,
+    ours: &str,
+    now: UnixTime,
+    max_age: Option<Duration>,
+) -> Option<(&'static str, &'static str)> {
+    // Django's path: the signature under each salt it tries, then the
+    // timestamp.
+    let authentic = |legacy: bool| {
+        let spec = if spec.kind == "cookie" {
+            SignerSpec {
+                name: spec.verify_name.clone(),
+                salt: spec.verify_salt.clone(),
+                legacy_signed: legacy,
+                ..spec.clone()
+            }
+        } else {
+            spec.clone()
+        };
+        let secrets: Vec<String> = django_ring
+            .iter()
+            .map(|k| spec.plain_salt_and_secret(k).1)
+            .collect();
+        let ring = secrets[1..]
+            .iter()
+            .fold(KeyRing::new(secrets[0].clone()).unwrap(), |ring, k| {
+                ring.with_fallback(k.clone())
+            });
+        let (salt, _) = spec.plain_salt_and_secret("");
+        let options = dj::Options::new()
+            .with_salt(salt)
+            .with_sep(spec.sep.clone())
+            .unwrap()
+            .with_algorithm(spec.algorithm.parse::<Algorithm>().unwrap());
+        dj::Signer::new(&ring, &options)
+            .unsign(token)
+            .ok()
+            .map(str::to_owned)
+    };
+    let django = match (authentic(false), spec.kind.as_str()) {
+        (Some(inner), _) => django_timestamp_verdict(&inner, &spec.sep, now, max_age),
+        (None, "cookie") if spec.legacy_fallback => match authentic(true) {
+            Some(inner) => django_timestamp_verdict(&inner, &spec.sep, now, max_age),
+            None => "bad_signature",
+        },
+        (None, _) => "bad_signature",
+    };
+    if django == ours {
+        return None;
+    }
+    let timestamp = token
+        .rsplit_once(&*spec.sep)
+        .and_then(|(inner, _)| inner.rsplit_once(&*spec.sep))
+        .map_or("", |(_, ts)| ts);
+    let why = if timestamp == "-" {
+        "Django's b62_decode reads \"-\" as 0 (1970); we refuse it as malformed"
+    } else if django_b62_decode(timestamp).is_some() {
+        "Django reads a timestamp beyond 64 bits; we refuse it as malformed"
+    } else {
+        "Django raises ValueError on the current salt's unreadable timestamp and does not try \
+         the legacy salt; we try it and answer bad signature"
+    };
+    Some((django, why))
+}
+
+#[test]
+fn rust_signed_values_read_and_resigned_by_django() {
+    let seed = seed() ^ 0x5167_0000_0000_0001;
+    println!("rust->django signers: seed {seed}");
+    python();
+    let started = Instant::now();
+    let mut g = Gen::new(seed);
+    let django_ring = DJANGO_FALLBACKS
+        .iter()
+        .fold(KeyRing::new(DJANGO_SECRET_KEY).unwrap(), |ring, key| {
+            ring.with_fallback(*key)
+        });
+
+    let mut cases = Vec::with_capacity(SIGNER_CASES);
+    let mut specs = Vec::with_capacity(SIGNER_CASES);
+    for index in 0..SIGNER_CASES {
+        let r = &mut g.rng;
+        let kind = match r.random_range(0..100) {
+            0..30 => "signer",
+            30..65 => "timestamp",
+            _ => "cookie",
+        };
+        let (signing_secret, signed_with) = match r.random_range(0..100) {
+            0..55 => (DJANGO_SECRET_KEY, "secret_key"),
+            55..70 => (DJANGO_FALLBACKS[0], "fallback 0"),
+            70..85 => (DJANGO_FALLBACKS[1], "fallback 1"),
+            _ => (*OTHER_KEYS.choose(r).unwrap(), "unknown key"),
+        };
+        let mut spec = if kind == "cookie" {
+            let salt = match r.random_range(0..10) {
+                0..3 => String::new(),
+                3..9 => (*SIGNER_SALTS.choose(r).unwrap()).to_owned(),
+                _ => g.string(8),
+            };
+            let r = &mut g.rng;
+            SignerSpec {
+                kind: kind.to_owned(),
+                salt: salt.clone(),
+                sep: ":".to_owned(),
+                algorithm: "sha256".to_owned(),
+                name: cookie_name(r),
+                legacy_signed: r.random_bool(0.35),
+                legacy_fallback: r.random_bool(0.6),
+                verify_name: String::new(),
+                verify_salt: salt,
+            }
+        } else {
+            let sep = (*SIGNER_SEPS.choose(r).unwrap()).to_owned();
+            let algorithm = (*ALGORITHMS.choose(r).unwrap()).to_owned();
+            let salt = if r.random_bool(0.9) {
+                (*SIGNER_SALTS.choose(r).unwrap()).to_owned()
+            } else {
+                g.string(8)
+            };
+            SignerSpec {
+                kind: kind.to_owned(),
+                salt,
+                sep,
+                algorithm,
+                name: String::new(),
+                legacy_signed: false,
+                legacy_fallback: false,
+                verify_name: String::new(),
+                verify_salt: String::new(),
+            }
+        };
+        spec.verify_name.clone_from(&spec.name);
+        if spec.kind == "cookie" && !spec.salt.is_empty() && g.rng.random_bool(0.1) {
+            // The same legacy salt (name + salt) under another pair.
+            let first = spec.salt.chars().next().unwrap();
+            spec.verify_name = format!("{}{first}", spec.name);
+            spec.verify_salt = spec.salt.chars().skip(1).collect();
+        }
+        let sep = spec.sep.clone();
+        let mut value = match g.rng.random_range(0..20) {
+            0 => String::new(),
+            1 | 2 => g.big_string(),
+            _ => g.string(20),
+        };
+        if g.rng.random_bool(0.25) {
+            // The separator inside the value: the last one is the signature's.
+            let at = g.rng.random_range(0..=value.chars().count());
+            let at = value.char_indices().nth(at).map_or(value.len(), |(i, _)| i);
+            value.insert_str(at, &sep);
+        }
+
+        let r = &mut g.rng;
+        let mut timestamp = BASE_TIME + r.random_range(0..1_000_000);
+        if r.random_bool(0.05) {
+            timestamp = *[
+                0,
+                1,
+                -1_000_000_000 - r.random_range(0..1_000_000),
+                32_503_680_000,
+            ]
+            .choose(r)
+            .unwrap();
+        }
+        let clock_nanos = [0, 0, 1, 256, 511, r.random_range(0..512)]
+            .choose(r)
+            .unwrap()
+            * NANOS_PER_512TH;
+        let at = UnixTime::from_secs_nanos(timestamp, clock_nanos).unwrap();
+        // int(time.time()) truncates towards zero.
+        let issued = if timestamp < 0 && clock_nanos > 0 {
+            timestamp + 1
+        } else {
+            timestamp
+        };
+        let signed = spec.sign(&value, signing_secret, at);
+
+        let timestamped = spec.kind != "signer";
+        let (mutation, token) = match g.rng.random_range(0..100) {
+            0..25 => {
+                let (name, token) = mutate(&mut g, &signed, &sep, timestamped);
+                (name.to_owned(), token)
+            }
+            25..40 if timestamped => {
+                // Authentic, but not a timestamp Django would write.
+                let signer = spec.plain_signer(signing_secret);
+                if g.rng.random_bool(0.15) {
+                    let bare = value.replace(&sep, "");
+                    ("no-timestamp".to_owned(), signer.sign(&bare))
+                } else {
+                    let odd = *ODD_TIMESTAMPS.choose(&mut g.rng).unwrap();
+                    let odd = odd.replace(':', &sep);
+                    (
+                        format!("odd-timestamp {odd:?}"),
+                        signer.sign(&format!("{value}{sep}{odd}")),
+                    )
+                }
+            }
+            _ => ("none".to_owned(), signed.clone()),
+        };
+
+        let r = &mut g.rng;
+        let (max_age, max_age_timedelta, now) = if timestamped {
+            let max_age: Option<f64> = *[
+                None,
+                None,
+                Some(0.0),
+                Some(1.0),
+                Some(60.0),
+                Some(3600.0),
+                Some(1_209_600.0),
+                Some(0.5),
+                Some(59.25),
+                Some(3_600.015_625),
+            ]
+            .choose(r)
+            .unwrap();
+            // The age in 1/512 s around the limit: Django compares the
+            // float time.time() - timestamp with max_age.
+            let span = (max_age.unwrap_or(10_000_000.0) * 512.0) as i64;
+            let delta = match r.random_range(0..8) {
+                0 => 0,
+                1 => span,
+                2 => span - 1,
+                3 => span + 1,
+                4 => span + 512,
+                5 => r.random_range(0..=span),
+                6 => span + r.random_range(1..10_000_000 * 512),
+                _ => -r.random_range(1..1_000_000 * 512),
+            };
+            let total = issued * 512 + delta;
+            let now = UnixTime::from_secs_nanos(
+                total.div_euclid(512),
+                u32::try_from(total.rem_euclid(512)).unwrap() * NANOS_PER_512TH,
+            )
+            .unwrap();
+            (max_age, max_age.is_some() && r.random_bool(0.3), now)
+        } else {
+            (None, false, UnixTime::from_secs(0))
+        };
+        let ours = spec.unsign(
+            &django_ring,
+            &token,
+            now,
+            max_age.map(Duration::from_secs_f64),
+        );
+        let max_age_duration = max_age.map(Duration::from_secs_f64);
+        let known = if mutation.ends_with("timestamp") || mutation.starts_with("odd-timestamp") {
+            let ring: Vec<&str> = std::iter::once(DJANGO_SECRET_KEY)
+                .chain(DJANGO_FALLBACKS)
+                .collect();
+            known_divergence(&spec, &ring, &token, &ours.verdict, now, max_age_duration)
+        } else {
+            None
+        };
+        let known = known.map(|(django, why)| json!({"django": django, "why": why}));
+        cases.push(json!({
+            "index": index,
+            "kind": spec.kind,
+            "salt": spec.salt,
+            "sep": spec.sep,
+            "algorithm": spec.algorithm,
+            "name": spec.name,
+            "legacy_signed": spec.legacy_signed,
+            "legacy_fallback": spec.legacy_fallback,
+            "verify_name": spec.verify_name,
+            "verify_salt": spec.verify_salt,
+            "value": value,
+            "signing_secret": signing_secret,
+            "signed_with": signed_with,
+            "timestamp": timestamp,
+            "clock_nanos": clock_nanos,
+            "signed": signed,
+            "mutation": mutation,
+            "token": token,
+            "django_key": DJANGO_SECRET_KEY,
+            "django_fallbacks": DJANGO_FALLBACKS,
+            "now_secs": now.as_secs(),
+            "now_nanos": u64::from(now.subsec_nanos()),
+            "max_age": max_age,
+            "max_age_timedelta": max_age_timedelta,
+            "expect": ours.verdict,
+            "value_out": ours.value,
+            "known": known,
+        }));
+        specs.push(spec);
+    }
+
+    let scratch = pyvenv::Scratch::new("rust-to-django-signers");
+    let cases_path = scratch.path.join("rust-signed.json");
+    let result_path = scratch.path.join("django-verdicts.json");
+    let doc = json!({
+        "seed": seed,
+        "django_secret_key": DJANGO_SECRET_KEY,
+        "django_fallbacks": DJANGO_FALLBACKS,
+        "cases": cases,
+    });
+    fs::write(&cases_path, serde_json::to_string(&doc).unwrap()).unwrap();
+    let generated = started.elapsed();
+    interop(&[Path::new("check-rust-signers"), &cases_path, &result_path]);
+    let result: Value = serde_json::from_slice(&fs::read(&result_path).unwrap()).unwrap();
+
+    let mut failures = Failures::new("rust->django signers");
+    for failure in result["failures"].as_array().unwrap() {
+        let index = failure["index"].as_u64().unwrap();
+        let case = &cases[usize::try_from(index).unwrap()];
+        let label = format!(
+            "{}, signed with {}, mutation {}, max_age {}, now {}.{:09}, issued {}",
+            specs[usize::try_from(index).unwrap()].label(),
+            case["signed_with"].as_str().unwrap(),
+            case["mutation"].as_str().unwrap(),
+            case["max_age"],
+            case["now_secs"],
+            case["now_nanos"],
+            case["timestamp"],
+        );
+        failures.push(
+            index,
+            &label,
+            failure["what"].as_str().unwrap(),
+            &short(failure["expected"].as_str().unwrap_or_default()),
+            &short(failure["actual"].as_str().unwrap_or_default()),
+        );
+    }
+    let counts = &result["counts"];
+    let tally = |field: &str| {
+        cases
+            .iter()
+            .fold(BTreeMap::<String, usize>::new(), |mut m, c| {
+                let key = c[field].as_str().unwrap_or("-");
+                let key = key.split(' ').next().unwrap_or(key).to_owned();
+                *m.entry(key).or_default() += 1;
+                m
+            })
+    };
+    println!(
+        "rust->django signers: made {} tokens in {generated:.1?} (kinds {:?}; signed with {:?}; \
+         mutations {:?}; our verdicts {:?})",
+        cases.len(),
+        tally("kind"),
+        tally("signed_with"),
+        tally("mutation"),
+        tally("expect"),
+    );
+    let mut known = BTreeMap::<&str, (usize, String)>::new();
+    for case in cases.iter().filter(|c| !c["known"].is_null()) {
+        let entry = known
+            .entry(case["known"]["why"].as_str().unwrap())
+            .or_insert_with(|| {
+                let example = format!(
+                    "e.g. case {}: {} {:?} -> Django {}, us {}",
+                    case["index"],
+                    case["kind"].as_str().unwrap(),
+                    short(case["token"].as_str().unwrap()),
+                    case["known"]["django"].as_str().unwrap(),
+                    case["expect"].as_str().unwrap(),
+                );
+                (0, example)
+            });
+        entry.0 += 1;
+    }
+    for (why, (count, example)) in &known {
+        println!("rust->django signers: known divergence ({count}x): {why}; {example}");
+    }
+    println!(
+        "rust->django signers: Django {} checked {} in {:.1?}: {} re-signed byte-identical, \
+         {} verdicts as expected ({} of them the known divergences above), {} identical \
+         values; {} mismatches",
+        result["django_version"].as_str().unwrap(),
+        result["checked"],
+        started.elapsed() - generated,
+        counts["resigned_identical"],
+        counts["verdicts"],
+        counts["known_divergences"],
+        counts["values"],
+        failures.list.len(),
+    );
+    assert_eq!(result["checked"].as_u64(), Some(SIGNER_CASES as u64));
+    failures.check(SIGNER_CASES, seed);
+}
+
+#[test]
+fn django_signed_values_read_and_resigned_by_rust() {
+    let seed = seed();
+    let python_seed = seed ^ 0xd1a6_5167_0000_0002;
+    println!("django->rust signers: seed {seed} (python random.Random({python_seed}))");
+    python();
+    let started = Instant::now();
+    let scratch = pyvenv::Scratch::new("django-to-rust-signers");
+    let config_path = scratch.path.join("config.json");
+    let cases_path = scratch.path.join("django-signed.json");
+    let config = json!({
+        "seed": python_seed,
+        "count": SIGNER_CASES,
+        "secret_key": DJANGO_SECRET_KEY,
+        "secret_key_fallbacks": DJANGO_FALLBACKS,
+        "other_keys": OTHER_KEYS,
+    });
+    fs::write(&config_path, serde_json::to_string(&config).unwrap()).unwrap();
+    interop(&[Path::new("make-django-signers"), &config_path, &cases_path]);
+    let made = started.elapsed();
+    let doc: Value = serde_json::from_slice(&fs::read(&cases_path).unwrap()).unwrap();
+    let cases = doc["cases"].as_array().unwrap();
+    assert_eq!(cases.len(), SIGNER_CASES);
+
+    let mut failures = Failures::new("django->rust signers");
+    let mut failed_cases = BTreeSet::new();
+    let mut counts = BTreeMap::<&str, usize>::new();
+    for case in cases {
+        let index = case["index"].as_u64().unwrap();
+        let spec = SignerSpec::from_case(case);
+        let mutation = case["mutation"].as_str();
+        let expect = case["expect"].as_str().unwrap();
+        let token = case["token"].as_str().unwrap();
+        let now = UnixTime::from_secs_nanos(
+            case["now_secs"].as_i64().unwrap(),
+            u32::try_from(case["now_nanos"].as_u64().unwrap()).unwrap(),
+        )
+        .unwrap();
+        let max_age = max_age_of(case);
+        let expected_index = case["expected_key_index"].as_u64();
+        let label = format!(
+            "{}, key index {expected_index:?}, mutation {}, max_age {}, now {}.{:09}, issued {}",
+            spec.label(),
+            mutation.unwrap_or("none"),
+            case["max_age"],
+            case["now_secs"],
+            case["now_nanos"],
+            case["issued"],
+        );
+        let before = failures.list.len();
+        let mut fail = |what: &str, expected: &str, actual: &str| {
+            failures.push(index, &label, what, expected, actual);
+        };
+
+        let mut ring = KeyRing::new(case["rust_signing"].as_str().unwrap()).unwrap();
+        for fallback in case["rust_fallbacks"].as_array().unwrap() {
+            ring = ring.with_fallback(fallback.as_str().unwrap());
+        }
+
+        // 1. Django's verdict, Django's value, the key that verified and
+        // the time it signed at.
+        let ours = spec.unsign(&ring, token, now, max_age);
+        if ours.verdict == expect {
+            *counts.entry("verdict").or_default() += 1;
+        } else {
+            fail(
+                "verdict",
+                &format!("{expect} ({})", case["detail"]),
+                &ours.verdict,
+            );
+        }
+        if expect == "ok" {
+            let want = case["value_out"].as_str().unwrap();
+            if ours.value.as_deref() == Some(want) {
+                *counts.entry("value").or_default() += 1;
+            } else {
+                fail("unsigned value", want, &format!("{:?}", ours.value));
+            }
+            if spec.kind != "signer" && mutation.is_none() {
+                if ours.key_index.map(|i| i as u64) == expected_index {
+                    *counts.entry("key index").or_default() += 1;
+                } else {
+                    fail(
+                        "key index",
+                        &format!("{expected_index:?}"),
+                        &format!("{:?}", ours.key_index),
+                    );
+                }
+                if ours.issued_at == case["issued"].as_i64() {
+                    *counts.entry("issued_at").or_default() += 1;
+                } else {
+                    fail(
+                        "issued_at",
+                        &case["issued"].to_string(),
+                        &format!("{:?}", ours.issued_at),
+                    );
+                }
+            }
+        }
+
+        // 2. The same value signed by us with Django's key at Django's
+        // (fractional) second: Django's token, byte for byte.
+        let at = UnixTime::from_secs_nanos(
+            case["timestamp"].as_i64().unwrap(),
+            u32::try_from(case["clock_nanos"].as_u64().unwrap()).unwrap(),
+        )
+        .unwrap();
+        let signed = case["signed"].as_str().unwrap();
+        let again = spec.sign(
+            case["value"].as_str().unwrap(),
+            case["signing_key"].as_str().unwrap(),
+            at,
+        );
+        if again == signed {
+            *counts.entry("re-signed").or_default() += 1;
+        } else {
+            fail("re-signed token", signed, &again);
+        }
+        if failures.list.len() > before {
+            failed_cases.insert(index);
+        }
+    }
+
+    let tally = |field: &str| {
+        cases
+            .iter()
+            .fold(BTreeMap::<String, usize>::new(), |mut m, c| {
+                let key = match &c[field] {
+                    Value::String(text) => text.clone(),
+                    Value::Bool(b) => b.to_string(),
+                    _ => "-".to_owned(),
+                };
+                *m.entry(key).or_default() += 1;
+                m
+            })
+    };
+    let legacy = cases.iter().filter(|c| c["legacy_signed"] == true).count();
+    println!(
+        "django->rust signers: Django {} made {} tokens in {made:.1?} (kinds {:?}, {legacy} \
+         cookies with the legacy salt; mutations {:?}; verdicts {:?}); checked in {:.1?}: {counts:?}",
+        doc["django_version"].as_str().unwrap(),
+        cases.len(),
+        tally("kind"),
+        tally("mutation"),
+        tally("expect"),
+        started.elapsed() - made,
+    );
+    let ok = SIGNER_CASES - failed_cases.len();
+    failures.check(SIGNER_CASES, seed);
+    println!("django->rust signers: {ok} ok");
 }

@@ -21,6 +21,33 @@
 //!   holds, check Flask's verdict, the key that verified, the tagged JSON
 //!   and the plain view, sign it again to get Flask's cookie back, and
 //!   migrate it to a native token that keeps its issue time.
+//! - **itsdangerous' own tokens, Rust → itsdangerous**: seeded random
+//!   payloads (non-ASCII strings, which itsdangerous keeps as UTF-8, nested
+//!   objects, numbers of every size, records, large repetitive lists that
+//!   compress) through [`its::UrlSafeTimedSerializer`], Flask-WTF's CSRF
+//!   tokens (a 40-hex-digit string under the salt `wtf-csrf-token`, read
+//!   with `max_age=3600`), and random strings through [`its::Signer`] and
+//!   [`its::TimestampSigner`]; random salts (the class's own, empty,
+//!   non-ASCII), separators, digests SHA-1/256/512 and key derivations
+//!   `django-concat`, `concat`, `hmac`, `none`; signed with `SECRET_KEY`, a
+//!   fallback or an unknown key. itsdangerous makes each token again with
+//!   that key at the same frozen (fractional) second and must give our
+//!   bytes; then its verdict under its key list `[fallback 1, fallback 0,
+//!   SECRET_KEY]` (oldest to newest, signing with the last: our ring is the
+//!   reverse) on the token, maybe altered or re-signed around an odd
+//!   timestamp, must be ours (ok with the same value or JSON text, bad
+//!   signature, expired, bad payload) at random ages around `max_age`.
+//!   Where itsdangerous answers otherwise by design or by accident (a
+//!   lenient base64 that takes non-canonical signatures and repairs
+//!   timestamps, 9-byte timestamps, timestamps beyond `i64` or past year
+//!   9999), its verdict is predicted, checked and printed.
+//! - **itsdangerous' own tokens, itsdangerous → Rust**: the script makes its
+//!   own random tokens the same ways, alters some, and gives its verdict
+//!   under a random key list (the signing key newest, older, or absent,
+//!   now and then the empty key, which itsdangerous holds as a key and our
+//!   ring as the signing key); we check the verdict, the value or JSON
+//!   text, the key index and the issue time, and make each token again to
+//!   get its bytes back.
 //!
 //! Flask comes from a virtualenv in `<target dir>/flask-venv`, created on
 //! first use with `pip install "flask>=3.1.1,<3.2"` (3.1.0 signed with the
@@ -50,7 +77,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 use std::{env, fs};
 
 use rand::seq::IndexedRandom;
@@ -60,6 +87,7 @@ use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
 use serde_json::value::RawValue;
 use serde_json::{Value, json};
 use session_cookie::json::tagged::{self, Bytes, HttpDate, Markup, Tuple, Uuid, Wire};
+use session_cookie::signing::{Algorithm, KeyDerivation, itsdangerous as its};
 use session_cookie::{
     DecodeError, FlaskCodec, FlaskConfig, KeyRing, Limits, MasterKey, NativeCodec, NativeConfig,
     NativeKeyRing, UnixTime, migrate_at,
@@ -355,6 +383,28 @@ impl Gen {
             for _ in 0..self.rng.random_range(0..=4) {
                 let key = self.string(8);
                 let value = self.value(depth + 1);
+                V::set(&mut map, key, value);
+            }
+            V::Obj(map)
+        }
+    }
+
+    /// A value with a JSON form only (what itsdangerous' serializers take).
+    fn plain(&mut self, depth: usize) -> V {
+        if depth >= 4 {
+            return self.scalar();
+        }
+        let pick: f64 = self.rng.random();
+        if pick < 0.55 {
+            self.scalar()
+        } else if pick < 0.75 {
+            let len = self.rng.random_range(0..=4);
+            V::Arr((0..len).map(|_| self.plain(depth + 1)).collect())
+        } else {
+            let mut map = Vec::new();
+            for _ in 0..self.rng.random_range(0..=4) {
+                let key = self.string(8);
+                let value = self.plain(depth + 1);
                 V::set(&mut map, key, value);
             }
             V::Obj(map)
@@ -799,4 +849,871 @@ fn flask_cookies_read_rewritten_and_migrated_by_rust() {
     let failed = failures.list.len();
     failures.check(CASES, seed);
     println!("flask->rust: {} ok", CASES - failed);
+}
+
+// ---------------------------------------------------------------------------
+// itsdangerous' own signers and serializers
+
+/// Cases in each direction for `URLSafeTimedSerializer`, Flask-WTF's CSRF
+/// tokens, `Signer` and `TimestampSigner`.
+const TOKEN_CASES: usize = 450;
+const TOKEN_SEPS: [&str; 5] = [":", "|", "~~", "/", "!"];
+const DIGESTS: [&str; 3] = ["sha1", "sha256", "sha512"];
+const KEY_DERIVATIONS: [&str; 4] = ["django-concat", "concat", "hmac", "none"];
+/// `None` is the class's own salt (`itsdangerous` for the serializers,
+/// `itsdangerous.Signer` for the signers); `""` is an empty salt. The same
+/// list as interop.py's.
+const TOKEN_SALTS: [Option<&str>; 9] = [
+    None,
+    None,
+    Some(""),
+    Some("itsdangerous"),
+    Some("email-confirm"),
+    Some("password-reset"),
+    Some("pr\u{e9}f\u{e9}rences \u{2713} \u{4e2d}"),
+    Some("\u{1f511}"),
+    Some(
+        "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+    ),
+];
+/// Flask-WTF's `generate_csrf`: `URLSafeTimedSerializer(SECRET_KEY,
+/// salt="wtf-csrf-token")`, checked with `max_age=3600` by default.
+const WTF_SALT: &str = "wtf-csrf-token";
+/// The characters of a signature (base64url without padding).
+const B64_ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+/// Alterations of a token (the same list as interop.py's).
+const MUTATIONS: [&str; 8] = [
+    "sig-char",
+    "sig-noncanonical",
+    "value-char",
+    "truncate",
+    "no-sep",
+    "extra-sep",
+    "empty",
+    "ts-swap",
+];
+/// Timestamps that no `TimestampSigner` writes, signed anyway (as only a
+/// key holder can), with the number itsdangerous reads from each
+/// (`bytes_to_int(base64_decode(text))`), or `None` where it raises.
+const ODD_TIMESTAMPS: [(&str, Option<u64>); 14] = [
+    ("", Some(0)),
+    ("!!", Some(0)),
+    ("AQ", Some(1)),
+    ("A", None),
+    ("AAAAAAAAAAE", Some(1)),
+    ("AAAAAAAAAAAA", None), // 9 bytes: struct.error, zeros or not
+    ("AQAAAAAAAAAA", None),
+    ("ZVPx\u{e9}AA", None), // the padding is counted with the non-ASCII bytes
+    ("ZVPxAA==", Some(1_700_000_000)),
+    ("ZVPxAA=", Some(1_700_000_000)),
+    ("Ov_0QX8", Some(253_402_300_799)), // the last second of year 9999
+    ("Ov_0QYA", Some(253_402_300_800)),
+    ("gAAAAAAAAAA", Some(1 << 63)),
+    ("__________8", Some(u64::MAX)),
+];
+
+/// Which itsdangerous object a case is about, with its options.
+#[derive(Debug, Clone)]
+struct TokenSpec {
+    /// `serializer`, `wtf` (both `URLSafeTimedSerializer`), `signer` or
+    /// `timestamp`.
+    kind: String,
+    salt: Option<String>,
+    sep: String,
+    digest: String,
+    key_derivation: String,
+}
+
+/// One side's verdict on a token.
+#[derive(Debug)]
+struct TokenVerdict {
+    verdict: String,
+    /// The string, or the payload's JSON text.
+    value: Option<String>,
+    key_index: Option<usize>,
+    issued_at: Option<i64>,
+}
+
+/// Large limits: the point is itsdangerous' format, not our size policy.
+fn token_limits() -> Limits {
+    Limits::DEFAULT
+        .with_max_cookie_len(4 << 20)
+        .with_max_inflated_len(16 << 20)
+}
+
+impl TokenSpec {
+    fn from_case(case: &Value) -> Self {
+        let text = |key: &str| case[key].as_str().unwrap().to_owned();
+        Self {
+            kind: text("kind"),
+            salt: case["salt"].as_str().map(str::to_owned),
+            sep: text("sep"),
+            digest: text("digest"),
+            key_derivation: text("key_derivation"),
+        }
+    }
+
+    fn is_serializer(&self) -> bool {
+        self.kind == "serializer" || self.kind == "wtf"
+    }
+
+    fn options(&self) -> its::Options {
+        let options = its::Options::new()
+            .with_sep(self.sep.clone())
+            .unwrap()
+            .with_digest(self.digest.parse::<Algorithm>().unwrap())
+            .with_key_derivation(self.key_derivation.parse::<KeyDerivation>().unwrap())
+            .with_limits(token_limits());
+        match &self.salt {
+            Some(salt) => options.with_salt(salt.clone()),
+            None => options,
+        }
+    }
+
+    /// A plain `Signer` under this case's salt: it makes the authentic
+    /// tokens with odd timestamps.
+    fn plain_signer(&self, secret: &str) -> its::Signer {
+        let mut spec = self.clone();
+        if self.is_serializer() && self.salt.is_none() {
+            spec.salt = Some("itsdangerous".to_owned());
+        }
+        its::Signer::new(&KeyRing::new(secret).unwrap(), &spec.options())
+    }
+
+    /// The token of `value` (a string, or a payload's JSON text) with
+    /// `secret` at `at`.
+    fn sign(&self, value: &str, secret: &str, at: UnixTime) -> String {
+        let ring = KeyRing::new(secret).unwrap();
+        match self.kind.as_str() {
+            "signer" => its::Signer::new(&ring, &self.options()).sign(value),
+            "timestamp" => its::TimestampSigner::new(&ring, &self.options()).sign_at(value, at),
+            _ => {
+                let payload = RawValue::from_string(value.to_owned()).unwrap();
+                its::UrlSafeTimedSerializer::new(&ring, &self.options())
+                    .dumps_at(&payload, at)
+                    .unwrap()
+            }
+        }
+    }
+
+    fn unsign(
+        &self,
+        ring: &KeyRing,
+        token: &str,
+        now: UnixTime,
+        max_age: Option<Duration>,
+    ) -> TokenVerdict {
+        let refused = |err: &DecodeError| TokenVerdict {
+            verdict: outcome::<()>(&Err(err.clone())),
+            value: None,
+            key_index: None,
+            issued_at: None,
+        };
+        match self.kind.as_str() {
+            "signer" => match its::Signer::new(ring, &self.options()).unsign(token) {
+                Ok(value) => TokenVerdict {
+                    verdict: "ok".to_owned(),
+                    value: Some(value.to_owned()),
+                    key_index: None,
+                    issued_at: None,
+                },
+                Err(err) => refused(&err),
+            },
+            "timestamp" => {
+                match its::TimestampSigner::new(ring, &self.options())
+                    .unsign_at(token, max_age, now)
+                {
+                    Ok(decoded) => TokenVerdict {
+                        verdict: "ok".to_owned(),
+                        key_index: Some(decoded.key_index()),
+                        issued_at: Some(decoded.issued_at().as_secs()),
+                        value: Some(decoded.into_value().to_owned()),
+                    },
+                    Err(err) => refused(&err),
+                }
+            }
+            _ => match its::UrlSafeTimedSerializer::new(ring, &self.options())
+                .loads_at::<Box<RawValue>>(token, max_age, now)
+            {
+                Ok(decoded) => TokenVerdict {
+                    verdict: "ok".to_owned(),
+                    key_index: Some(decoded.key_index()),
+                    issued_at: Some(decoded.issued_at().as_secs()),
+                    value: Some(decoded.into_value().get().to_owned()),
+                },
+                Err(err) => refused(&err),
+            },
+        }
+    }
+
+    fn label(&self) -> String {
+        format!(
+            "{} salt {:?} sep {:?} {} {}",
+            self.kind,
+            self.salt.as_deref().map(short),
+            self.sep,
+            self.digest,
+            self.key_derivation
+        )
+    }
+}
+
+/// A long text cut for a failure message.
+fn short(text: &str) -> String {
+    let mut out: String = text.chars().take(100).collect();
+    if out.len() < text.len() {
+        write!(out, "... ({} bytes)", text.len()).unwrap();
+    }
+    out
+}
+
+/// The timestamp field of an itsdangerous token made with `sep` at `at`.
+fn its_timestamp(sep: &str, at: UnixTime) -> String {
+    let token = its::TimestampSigner::new(
+        &KeyRing::new("only-for-its-timestamp").unwrap(),
+        &its::Options::new().with_sep(sep.to_owned()).unwrap(),
+    )
+    .sign_at("", at);
+    let (rest, _) = token.rsplit_once(sep).unwrap();
+    rest.strip_prefix(sep).unwrap().to_owned()
+}
+
+/// One alteration of `token` (made with `sep`): its name and the token.
+fn token_mutate(
+    g: &mut Gen,
+    token: &str,
+    sep: &str,
+    issued: i64,
+    timestamped: bool,
+) -> (&'static str, String) {
+    let choices: Vec<&str> = MUTATIONS
+        .iter()
+        .copied()
+        .filter(|m| timestamped || *m != "ts-swap")
+        .collect();
+    let mutation = *choices.choose(&mut g.rng).unwrap();
+    let (value, sig) = token.rsplit_once(sep).unwrap();
+    let mut sig = sig.as_bytes().to_vec();
+    let index_of = |c: u8| B64_ALPHABET.iter().position(|&b| b == c).unwrap();
+    let altered = match mutation {
+        "sig-char" => {
+            let at = g.rng.random_range(0..sig.len() - 1);
+            let old = sig[at];
+            sig[at] = loop {
+                let c = *B64_ALPHABET.choose(&mut g.rng).unwrap();
+                if c != old {
+                    break c;
+                }
+            };
+            format!("{value}{sep}{}", String::from_utf8(sig).unwrap())
+        }
+        "sig-noncanonical" => {
+            // The same tag to itsdangerous' lenient base64, not to ours.
+            let unused = 6 * sig.len() - 8 * (6 * sig.len() / 8);
+            let mask = (1usize << unused) - 1;
+            let last = sig.len() - 1;
+            let index = index_of(sig[last]);
+            let flip = g.rng.random_range(1..=mask);
+            sig[last] = B64_ALPHABET[(index & !mask) | ((index & mask) ^ flip)];
+            format!("{value}{sep}{}", String::from_utf8(sig).unwrap())
+        }
+        "value-char" => {
+            let mut chars: Vec<char> = value.chars().collect();
+            if chars.is_empty() {
+                format!("x{token}")
+            } else {
+                let at = g.rng.random_range(0..chars.len());
+                let old = chars[at];
+                chars[at] = loop {
+                    let c = g.char();
+                    if c != old {
+                        break c;
+                    }
+                };
+                let value: String = chars.into_iter().collect();
+                format!("{value}{sep}{}", String::from_utf8(sig).unwrap())
+            }
+        }
+        "truncate" => {
+            let mut text = token.to_owned();
+            text.pop();
+            text
+        }
+        "no-sep" => token.replace(sep, ""),
+        "extra-sep" => format!("{token}{sep}"),
+        "empty" => String::new(),
+        _ => {
+            let (rest, _) = value.rsplit_once(sep).unwrap();
+            let moved = its_timestamp(
+                sep,
+                UnixTime::from_secs(issued + g.rng.random_range(1..=1000)),
+            );
+            format!("{rest}{sep}{moved}{sep}{}", String::from_utf8(sig).unwrap())
+        }
+    };
+    (mutation, altered)
+}
+
+/// A clock fraction in whole 1/512 s: exact as a Python float and in
+/// nanoseconds.
+const NANOS_PER_512TH: u32 = 1_953_125;
+
+/// itsdangerous' verdict on an authentic token whose timestamp it reads as
+/// `reading`, at `now`: `unsign` (and `loads`, which always asks for the
+/// timestamp as a `datetime`) raise a plain `ValueError`/`OverflowError`
+/// past year 9999.
+fn its_timestamp_verdict(
+    serializer: bool,
+    reading: Option<u64>,
+    now: UnixTime,
+    max_age: Option<f64>,
+) -> &'static str {
+    let Some(timestamp) = reading else {
+        return "bad_signature";
+    };
+    let in_datetime = timestamp <= 253_402_300_799;
+    if let Some(max_age) = max_age {
+        let age = i128::from(now.as_secs()) - i128::from(timestamp);
+        if age as f64 > max_age || age < 0 {
+            return if in_datetime { "expired" } else { "error" };
+        }
+    }
+    if serializer && !in_datetime {
+        return "error";
+    }
+    "ok"
+}
+
+/// Why itsdangerous' verdict on an odd timestamp is not ours.
+fn its_divergence_reason(reading: Option<u64>, its_verdict: &str) -> &'static str {
+    match reading {
+        _ if its_verdict == "error" => {
+            "itsdangerous raises ValueError/OverflowError (not a BadSignature) for a timestamp \
+             past year 9999"
+        }
+        None => {
+            "itsdangerous refuses a timestamp of more than 8 bytes even when the extra ones are \
+             leading zeros (struct.error); we read it"
+        }
+        Some(n) if n > i64::MAX as u64 => {
+            "itsdangerous reads timestamps up to 2^64-1; ours stop at i64::MAX"
+        }
+        Some(_) => {
+            "itsdangerous' base64 skips characters outside the alphabet and repairs the padding \
+             of a timestamp; we refuse it"
+        }
+    }
+}
+
+#[test]
+fn rust_tokens_read_and_resigned_by_itsdangerous() {
+    let seed = seed() ^ 0x1d5a_0000_0000_0003;
+    println!("rust->itsdangerous: seed {seed}");
+    python();
+    let started = Instant::now();
+    let mut g = Gen::new(seed);
+    // itsdangerous' list runs from the oldest to the newest; our ring from
+    // the newest (the signing key) to the oldest.
+    let its_keys: Vec<&str> = FLASK_FALLBACKS
+        .iter()
+        .rev()
+        .copied()
+        .chain([FLASK_SECRET_KEY])
+        .collect();
+    let ring = flask_ring();
+
+    let mut cases = Vec::with_capacity(TOKEN_CASES);
+    let mut specs = Vec::with_capacity(TOKEN_CASES);
+    for index in 0..TOKEN_CASES {
+        let r = &mut g.rng;
+        let kind = match r.random_range(0..100) {
+            0..45 => "serializer",
+            45..55 => "wtf",
+            55..75 => "signer",
+            _ => "timestamp",
+        };
+        let spec = if kind == "wtf" {
+            TokenSpec {
+                kind: kind.to_owned(),
+                salt: Some(WTF_SALT.to_owned()),
+                sep: ".".to_owned(),
+                digest: "sha1".to_owned(),
+                key_derivation: "django-concat".to_owned(),
+            }
+        } else {
+            let salt = if r.random_bool(0.9) {
+                TOKEN_SALTS.choose(r).unwrap().map(str::to_owned)
+            } else {
+                Some(g.string(8))
+            };
+            let r = &mut g.rng;
+            TokenSpec {
+                kind: kind.to_owned(),
+                salt,
+                sep: if r.random_bool(0.6) {
+                    ".".to_owned()
+                } else {
+                    (*TOKEN_SEPS.choose(r).unwrap()).to_owned()
+                },
+                digest: (*DIGESTS.choose(r).unwrap()).to_owned(),
+                key_derivation: (*KEY_DERIVATIONS.choose(r).unwrap()).to_owned(),
+            }
+        };
+        let sep = spec.sep.clone();
+        let r = &mut g.rng;
+        let (signing_secret, signed_with) = match r.random_range(0..100) {
+            0..55 => (FLASK_SECRET_KEY, "secret_key"),
+            // Flask-WTF signs with SECRET_KEY alone: its old key is unknown.
+            _ if kind == "wtf" => (FLASK_FALLBACKS[0], "fallback 0"),
+            55..70 => (FLASK_FALLBACKS[0], "fallback 0"),
+            70..85 => (FLASK_FALLBACKS[1], "fallback 1"),
+            _ => (*OTHER_KEYS.choose(r).unwrap(), "unknown key"),
+        };
+        // The value: a string, or the JSON text of a payload.
+        let value = match kind {
+            "wtf" => {
+                let token: [u64; 3] = g.rng.random();
+                let hex = token.iter().fold(String::new(), |mut s, w| {
+                    write!(s, "{w:016x}").unwrap();
+                    s
+                });
+                format!("\"{}\"", &hex[..40])
+            }
+            "serializer" => {
+                let record = |g: &mut Gen| {
+                    V::Obj(vec![
+                        (
+                            "user_id".into(),
+                            V::Num(g.rng.random_range(1..1_000_000_000).to_string()),
+                        ),
+                        (
+                            "email".into(),
+                            V::Str(format!("{}@example.com", g.string(10))),
+                        ),
+                    ])
+                };
+                let payload = match g.rng.random_range(0..20) {
+                    0..15 => g.plain(0),
+                    15..18 => record(&mut g),
+                    // Large and repetitive: compressed.
+                    _ => V::Arr(
+                        (0..g.rng.random_range(20..120))
+                            .map(|_| record(&mut g))
+                            .collect(),
+                    ),
+                };
+                serde_json::to_string(&payload).unwrap()
+            }
+            _ => {
+                let mut value = match g.rng.random_range(0..20) {
+                    0 => String::new(),
+                    1 | 2 => "lorem ipsum ".repeat(g.rng.random_range(20..200)),
+                    _ => g.string(20),
+                };
+                if g.rng.random_bool(0.25) {
+                    let at = g.rng.random_range(0..=value.chars().count());
+                    let at = value.char_indices().nth(at).map_or(value.len(), |(i, _)| i);
+                    value.insert_str(at, &sep);
+                }
+                value
+            }
+        };
+        let r = &mut g.rng;
+        let timestamp = BASE_TIME + r.random_range(0..1_000_000);
+        let clock_nanos = [0, 0, 1, 256, 511, r.random_range(0..512)]
+            .choose(r)
+            .unwrap()
+            * NANOS_PER_512TH;
+        let at = UnixTime::from_secs_nanos(timestamp, clock_nanos).unwrap();
+        let signed = spec.sign(&value, signing_secret, at);
+        // The payload text as our token carries it.
+        let (json_text, value_text) = if spec.is_serializer() {
+            let text = spec
+                .unsign(&KeyRing::new(signing_secret).unwrap(), &signed, at, None)
+                .value
+                .unwrap();
+            (Some(text), None)
+        } else {
+            (None, Some(value.clone()))
+        };
+
+        let timestamped = spec.kind != "signer";
+        let mut odd = None;
+        let (mutation, token) = match g.rng.random_range(0..100) {
+            0..25 => {
+                let (name, token) = token_mutate(&mut g, &signed, &sep, timestamp, timestamped);
+                (name.to_owned(), token)
+            }
+            25..40 if timestamped => {
+                // Authentic, but not a timestamp itsdangerous would write.
+                let (text, reading) = *ODD_TIMESTAMPS.choose(&mut g.rng).unwrap();
+                odd = Some(reading);
+                let (body, _) = signed.rsplit_once(&*sep).unwrap();
+                let (body, _) = body.rsplit_once(&*sep).unwrap();
+                let token = spec
+                    .plain_signer(signing_secret)
+                    .sign(&format!("{body}{sep}{text}"));
+                (format!("odd-timestamp {text:?}"), token)
+            }
+            _ => ("none".to_owned(), signed.clone()),
+        };
+
+        let r = &mut g.rng;
+        let max_age: Option<f64> = match kind {
+            "signer" => None,
+            "wtf" => Some(3600.0),
+            _ => *[
+                None,
+                None,
+                Some(0.0),
+                Some(1.0),
+                Some(60.0),
+                Some(3600.0),
+                Some(86400.0),
+                Some(59.5),
+            ]
+            .choose(r)
+            .unwrap(),
+        };
+        let span = (max_age.unwrap_or(10_000_000.0) * 512.0) as i64;
+        let delta = match r.random_range(0..10) {
+            0 => 0,
+            1 => span,
+            2 => span - 1,
+            3 => span + 1,
+            4 => span + 512,
+            5 => r.random_range(0..=span),
+            6 => -1,
+            7 => -512,
+            8 => span + r.random_range(1..10_000_000 * 512),
+            _ => -r.random_range(1..1_000_000 * 512),
+        };
+        let total = timestamp * 512 + delta;
+        let now = UnixTime::from_secs_nanos(
+            total.div_euclid(512),
+            u32::try_from(total.rem_euclid(512)).unwrap() * NANOS_PER_512TH,
+        )
+        .unwrap();
+        let max_age_duration = max_age.map(Duration::from_secs_f64);
+        let (case_ring, case_keys) = if kind == "wtf" {
+            (
+                KeyRing::new(FLASK_SECRET_KEY).unwrap(),
+                vec![FLASK_SECRET_KEY],
+            )
+        } else {
+            (ring.clone(), its_keys.clone())
+        };
+        let ours = spec.unsign(&case_ring, &token, now, max_age_duration);
+        // Where itsdangerous is known to answer otherwise.
+        let holds_key = case_keys.contains(&signing_secret);
+        let known = match odd {
+            Some(reading) if holds_key => {
+                let its = its_timestamp_verdict(spec.is_serializer(), reading, now, max_age);
+                (its != ours.verdict).then(|| (its.to_owned(), its_divergence_reason(reading, its)))
+            }
+            _ if mutation == "sig-noncanonical" => {
+                // The same tag for itsdangerous: its verdict on the token
+                // before the change (which we agree on).
+                let before = spec
+                    .unsign(&case_ring, &signed, now, max_age_duration)
+                    .verdict;
+                (before != ours.verdict).then_some((
+                    before,
+                    "itsdangerous' base64 ignores the unused low bits of a signature's last \
+                     character; we take only the canonical text of a tag",
+                ))
+            }
+            _ => None,
+        };
+        let known = known.map(|(its, why)| json!({"its": its, "why": why}));
+        cases.push(json!({
+            "index": index,
+            "kind": spec.kind,
+            "salt": spec.salt,
+            "sep": spec.sep,
+            "digest": spec.digest,
+            "key_derivation": spec.key_derivation,
+            "json": json_text,
+            "value": value_text,
+            "signing_secret": signing_secret,
+            "signed_with": signed_with,
+            "its_keys": case_keys,
+            "timestamp": timestamp,
+            "clock_nanos": clock_nanos,
+            "signed": signed,
+            "mutation": mutation,
+            "token": token,
+            "now_secs": now.as_secs(),
+            "now_nanos": now.subsec_nanos(),
+            "max_age": max_age,
+            "expect": ours.verdict,
+            "value_out": ours.value,
+            "known": known,
+        }));
+        specs.push(spec);
+    }
+
+    let scratch = pyvenv::Scratch::new("rust-to-itsdangerous");
+    let cases_path = scratch.path.join("rust-tokens.json");
+    let result_path = scratch.path.join("itsdangerous-verdicts.json");
+    fs::write(
+        &cases_path,
+        serde_json::to_string(&json!({"seed": seed, "cases": cases})).unwrap(),
+    )
+    .unwrap();
+    let generated = started.elapsed();
+    interop(&[Path::new("check-rust-tokens"), &cases_path, &result_path]);
+    let result: Value = serde_json::from_slice(&fs::read(&result_path).unwrap()).unwrap();
+
+    let mut failures = Failures::new("rust->itsdangerous");
+    for failure in result["failures"].as_array().unwrap() {
+        let index = usize::try_from(failure["index"].as_u64().unwrap()).unwrap();
+        let case = &cases[index];
+        let label = format!(
+            "{}, signed with {}, mutation {}, max_age {}, now {}.{:09}, signed at {}.{:09}",
+            specs[index].label(),
+            case["signed_with"].as_str().unwrap(),
+            case["mutation"].as_str().unwrap(),
+            case["max_age"],
+            case["now_secs"],
+            case["now_nanos"],
+            case["timestamp"],
+            case["clock_nanos"],
+        );
+        failures.push(
+            index as u64,
+            &label,
+            failure["what"].as_str().unwrap(),
+            &short(failure["expected"].as_str().unwrap_or_default()),
+            &short(failure["actual"].as_str().unwrap_or_default()),
+        );
+    }
+    let tally = |field: &str| {
+        cases
+            .iter()
+            .fold(BTreeMap::<String, usize>::new(), |mut m, c| {
+                let key = c[field].as_str().unwrap_or("-");
+                let key = key.split(' ').next().unwrap_or(key).to_owned();
+                *m.entry(key).or_default() += 1;
+                m
+            })
+    };
+    let compressed = cases
+        .iter()
+        .filter(|c| c["json"].is_string() && c["signed"].as_str().unwrap().starts_with('.'))
+        .count();
+    let mut known = BTreeMap::<&str, (usize, String)>::new();
+    for case in cases.iter().filter(|c| !c["known"].is_null()) {
+        let entry = known
+            .entry(case["known"]["why"].as_str().unwrap())
+            .or_insert_with(|| {
+                let example = format!(
+                    "e.g. case {}: {} {:?} -> itsdangerous {}, us {}",
+                    case["index"],
+                    case["kind"].as_str().unwrap(),
+                    short(case["token"].as_str().unwrap()),
+                    case["known"]["its"].as_str().unwrap(),
+                    case["expect"].as_str().unwrap(),
+                );
+                (0, example)
+            });
+        entry.0 += 1;
+    }
+    println!(
+        "rust->itsdangerous: made {} tokens in {generated:.1?} (kinds {:?}, {compressed} \
+         compressed; signed with {:?}; mutations {:?}; our verdicts {:?})",
+        cases.len(),
+        tally("kind"),
+        tally("signed_with"),
+        tally("mutation"),
+        tally("expect"),
+    );
+    for (why, (count, example)) in &known {
+        println!("rust->itsdangerous: known divergence ({count}x): {why}; {example}");
+    }
+    let counts = &result["counts"];
+    println!(
+        "rust->itsdangerous: itsdangerous {} checked {} in {:.1?}: {} re-made byte-identical, {} \
+         verdicts as expected ({} of them the known divergences above), {} identical values; {} \
+         mismatches",
+        result["itsdangerous_version"].as_str().unwrap(),
+        result["checked"],
+        started.elapsed() - generated,
+        counts["resigned_identical"],
+        counts["verdicts"],
+        counts["known"],
+        counts["values"],
+        failures.list.len(),
+    );
+    assert_eq!(result["checked"].as_u64(), Some(TOKEN_CASES as u64));
+    failures.check(TOKEN_CASES, seed);
+}
+
+#[test]
+fn itsdangerous_tokens_read_and_resigned_by_rust() {
+    let seed = seed();
+    let python_seed = seed ^ 0x1d5a_0000_0000_0004;
+    println!("itsdangerous->rust: seed {seed} (python random.Random({python_seed}))");
+    python();
+    let started = Instant::now();
+    let scratch = pyvenv::Scratch::new("itsdangerous-to-rust");
+    let config_path = scratch.path.join("config.json");
+    let cases_path = scratch.path.join("its-tokens.json");
+    let config = json!({
+        "seed": python_seed,
+        "count": TOKEN_CASES,
+        "secret_key": FLASK_SECRET_KEY,
+        "secret_key_fallbacks": FLASK_FALLBACKS,
+        "other_keys": OTHER_KEYS,
+    });
+    fs::write(&config_path, serde_json::to_string(&config).unwrap()).unwrap();
+    interop(&[Path::new("make-itsdangerous"), &config_path, &cases_path]);
+    let made = started.elapsed();
+    let doc: Value = serde_json::from_slice(&fs::read(&cases_path).unwrap()).unwrap();
+    let cases = doc["cases"].as_array().unwrap();
+    assert_eq!(cases.len(), TOKEN_CASES);
+
+    let mut failures = Failures::new("itsdangerous->rust");
+    let mut failed = 0;
+    let mut counts = BTreeMap::<&str, usize>::new();
+    for case in cases {
+        let index = case["index"].as_u64().unwrap();
+        let spec = TokenSpec::from_case(case);
+        let mutation = case["mutation"].as_str();
+        let expect = case["expect"].as_str().unwrap();
+        let token = case["token"].as_str().unwrap();
+        let signing_key = case["signing_key"].as_str().unwrap();
+        let now = UnixTime::from_secs_nanos(
+            case["now_secs"].as_i64().unwrap(),
+            u32::try_from(case["now_nanos"].as_u64().unwrap()).unwrap(),
+        )
+        .unwrap();
+        let max_age = case["max_age"].as_f64().map(Duration::from_secs_f64);
+        let expected_index = case["expected_key_index"].as_u64();
+        let label = format!(
+            "{}, key index {expected_index:?}, mutation {}, max_age {}, now {}.{:09}, signed at {}",
+            spec.label(),
+            mutation.unwrap_or("none"),
+            case["max_age"],
+            case["now_secs"],
+            case["now_nanos"],
+            case["timestamp"],
+        );
+        let before = failures.list.len();
+        let mut fail = |what: &str, expected: &str, actual: &str| {
+            failures.push(index, &label, what, &short(expected), &short(actual));
+        };
+        let keys: Vec<&str> = case["rust_ring"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|k| k.as_str().unwrap())
+            .collect();
+        let ring = keys[1..]
+            .iter()
+            .fold(KeyRing::new(keys[0]).unwrap(), |ring, k| {
+                ring.with_fallback(*k)
+            });
+
+        // 1. itsdangerous' verdict and value, the key and the time.
+        let ours = spec.unsign(&ring, token, now, max_age);
+        // Where we answer otherwise on purpose (see the report above).
+        let known = if expect == "bad_signature" {
+            None
+        } else if mutation == Some("sig-noncanonical") {
+            Some("a signature that is not the canonical text of its tag")
+        } else if signing_key.is_empty() {
+            Some("signed with the empty key, which itsdangerous holds; our ring cannot")
+        } else {
+            None
+        };
+        match known {
+            Some(why) if ours.verdict == "bad_signature" => {
+                *counts.entry("known divergences").or_default() += 1;
+                *counts.entry(why).or_default() += 1;
+            }
+            Some(why) => fail(why, "bad_signature", &ours.verdict),
+            None if ours.verdict == expect => *counts.entry("verdict").or_default() += 1,
+            None => fail(
+                "verdict",
+                &format!("{expect} ({})", case["detail"]),
+                &ours.verdict,
+            ),
+        }
+        if expect == "ok" && known.is_none() {
+            let want = case["value_out"].as_str().unwrap();
+            if ours.value.as_deref() == Some(want) {
+                *counts.entry("value").or_default() += 1;
+            } else {
+                fail("value", want, &format!("{:?}", ours.value));
+            }
+            if spec.kind != "signer" && mutation.is_none() {
+                if ours.key_index.map(|i| i as u64) == expected_index
+                    && ours.issued_at == case["timestamp"].as_i64()
+                {
+                    *counts.entry("key index and issue time").or_default() += 1;
+                } else {
+                    fail(
+                        "key index, issue time",
+                        &format!("{expected_index:?}, {}", case["timestamp"]),
+                        &format!("{:?}, {:?}", ours.key_index, ours.issued_at),
+                    );
+                }
+            }
+        }
+
+        // 2. The same value by us with itsdangerous' key at its (fractional)
+        // second: its token, byte for byte.
+        if signing_key.is_empty() {
+            *counts.entry("not re-signed (empty key)").or_default() += 1;
+        } else {
+            let at = UnixTime::from_secs_nanos(
+                case["timestamp"].as_i64().unwrap(),
+                u32::try_from(case["clock_nanos"].as_u64().unwrap()).unwrap(),
+            )
+            .unwrap();
+            let value = case["json"].as_str().or(case["value"].as_str()).unwrap();
+            let signed = case["signed"].as_str().unwrap();
+            let again = spec.sign(value, signing_key, at);
+            if again == signed {
+                *counts.entry("re-signed").or_default() += 1;
+            } else {
+                fail("re-signed token", signed, &again);
+            }
+        }
+        if failures.list.len() > before {
+            failed += 1;
+        }
+    }
+
+    let tally = |field: &str| {
+        cases
+            .iter()
+            .fold(BTreeMap::<String, usize>::new(), |mut m, c| {
+                let key = c[field].as_str().unwrap_or("-").to_owned();
+                *m.entry(key).or_default() += 1;
+                m
+            })
+    };
+    let compressed = cases
+        .iter()
+        .filter(|c| c["json"].is_string() && c["signed"].as_str().unwrap().starts_with('.'))
+        .count();
+    let fallback = cases
+        .iter()
+        .filter(|c| c["expected_key_index"].as_u64().is_some_and(|i| i > 0))
+        .count();
+    println!(
+        "itsdangerous->rust: itsdangerous {} made {} tokens in {made:.1?} (kinds {:?}, \
+         {compressed} compressed, {fallback} signed with a key the list holds as a fallback; \
+         mutations {:?}; verdicts {:?}); checked in {:.1?}: {counts:?}",
+        doc["itsdangerous_version"].as_str().unwrap(),
+        cases.len(),
+        tally("kind"),
+        tally("mutation"),
+        tally("expect"),
+        started.elapsed() - made,
+    );
+    failures.check(TOKEN_CASES, seed);
+    println!("itsdangerous->rust: {} ok", TOKEN_CASES - failed);
 }

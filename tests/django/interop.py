@@ -16,6 +16,20 @@ Django: every verdict and every expected text comes from Django itself
         "seed", "cases": [...]} to OUT_JSON, one case per cookie that Django
         signed.
 
+    interop.py check-rust-signers CASES_JSON RESULT_JSON
+        Checks Rust-signed strings (`Signer`, `TimestampSigner`, signed
+        cookies) against Django: each is signed again by Django at the same
+        frozen second and must come out byte for byte, and Django's verdict
+        on the (maybe altered) token must be the Rust side's. Writes
+        {"django_version", "checked", "counts", "failures": [...]}.
+
+    interop.py make-django-signers CONFIG_JSON OUT_JSON
+        CONFIG_JSON as for make-django. Django signs random strings with
+        `Signer`, `TimestampSigner`, `HttpResponse.set_signed_cookie` and the
+        legacy `get_cookie_signer(salt=name + salt)`, sometimes alters them,
+        and gives its verdict (`unsign`, `HttpRequest.get_signed_cookie`)
+        under a random key ring. Writes {"django_version", "seed", "cases"}.
+
 Exit status: 0 when the run completed (failures are reported in the result
 file, not by the exit status), 2 on a usage or set-up error.
 """
@@ -532,12 +546,355 @@ def make_django(config_path, out_path):
             indent=1,
         )
 
+# --------------------------------------------------------------------------
+# Signers and signed cookies: check-rust-signers and make-django-signers
+
+# What signature characters are made of (base64url, no padding).
+B64_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+SIGNER_SEPS = [":", "/", "|", "~~"]
+ALGORITHMS = ["sha1", "sha256", "sha512"]
+# Salts for Signer and TimestampSigner; "" is the class path on both sides.
+SIGNER_SALTS = [
+    "",
+    "",
+    "django.core.signing",
+    "my.app.unsubscribe",
+    "pr\u00e9f\u00e9rences \u2713 \u4e2d",
+    "colon:in:salt",
+    "slash/pipe|tilde~~",
+    "\U0001F511",
+    "x" * 100,
+]
+# What SimpleCookie accepts in a cookie name.
+COOKIE_NAME_CHARS = (
+    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+    "!#$%&'*+-.^_`|~:"
+)
+COOKIE_NAMES = ["sessionid", "csrftoken", "theme", "a", "ab", "remember_me"]
+# Alterations of a signed token; each side has the same list.
+MUTATIONS = [
+    "sig-char",
+    "sig-noncanonical",
+    "value-char",
+    "truncate",
+    "no-sep",
+    "extra-sep",
+    "empty",
+    "ts-swap",
+]
+
+
+def verdict_of(call):
+    """Django's verdict on one unsign: (verdict, value or detail).
+
+    BadSignature (which Django also raises for a missing separator) and
+    SignatureExpired are Django's; anything else escaping Django (a
+    ValueError from an authentic but unreadable timestamp) is "malformed".
+    """
+    from django.core import signing
+
+    try:
+        value = call()
+    except signing.SignatureExpired as exc:
+        return "expired", str(exc)
+    except signing.BadSignature as exc:
+        return "bad_signature", str(exc)
+    except Exception as exc:  # noqa: BLE001 - whatever escapes Django
+        return "malformed", "%s: %s" % (type(exc).__name__, exc)
+    return "ok", value
+
+
+def plain_signer(case, key, fallbacks):
+    from django.core import signing
+
+    cls = signing.TimestampSigner if case["kind"] == "timestamp" else signing.Signer
+    return cls(
+        key=key,
+        fallback_keys=list(fallbacks),
+        salt=case["salt"],
+        sep=case["sep"],
+        algorithm=case["algorithm"],
+    )
+
+
+def max_age_of(case):
+    from datetime import timedelta
+
+    max_age = case["max_age"]
+    if max_age is not None and case["max_age_timedelta"]:
+        return timedelta(seconds=max_age)
+    return max_age
+
+
+def now_of(case):
+    # Exact: the nanoseconds are a multiple of 1/512 s.
+    return case["now_secs"] + case["now_nanos"] / 1e9
+
+
+def sign_case(case, key, clock):
+    """What Django signs for the case's value with `key` at `clock`."""
+    from django.core import signing
+    from django.http import HttpResponse
+    from django.test.utils import override_settings
+
+    CLOCK.now = clock
+    if case["kind"] != "cookie":
+        return plain_signer(case, key, []).sign(case["value"])
+    name, salt, value = case["name"], case["salt"], case["value"]
+    with override_settings(SECRET_KEY=key, SECRET_KEY_FALLBACKS=[]):
+        if case["legacy_signed"]:
+            # What Django before 5.2.15 set: the salt is name + salt.
+            return signing.get_cookie_signer(salt=name + salt).sign(value)
+        response = HttpResponse()
+        response.set_signed_cookie(name, value, salt=salt)
+        return response.cookies[name].value
+
+
+def unsign_case(case, token, key, fallbacks):
+    """Django's verdict on `token` under `key` and `fallbacks`."""
+    from django.http import HttpRequest
+    from django.test.utils import override_settings
+
+    CLOCK.now = now_of(case) if case["kind"] != "signer" else 0.0
+    max_age = max_age_of(case)
+    if case["kind"] == "signer":
+        return verdict_of(lambda: plain_signer(case, key, fallbacks).unsign(token))
+    if case["kind"] == "timestamp":
+        return verdict_of(
+            lambda: plain_signer(case, key, fallbacks).unsign(token, max_age=max_age)
+        )
+    name = case["verify_name"]
+    with override_settings(
+        SECRET_KEY=key,
+        SECRET_KEY_FALLBACKS=list(fallbacks),
+        SIGNED_COOKIE_LEGACY_SALT_FALLBACK=case["legacy_fallback"],
+    ):
+        request = HttpRequest()
+        request.COOKIES[name] = token
+        return verdict_of(
+            lambda: request.get_signed_cookie(
+                name, salt=case["verify_salt"], max_age=max_age
+            )
+        )
+
+
+def check_rust_signers(cases_path, result_path):
+    with open(cases_path, encoding="utf-8") as f:
+        doc = json.load(f)
+    setup_django(doc["django_secret_key"], doc["django_fallbacks"])
+
+    failures = []
+    counts = {
+        "cases": 0,
+        "resigned_identical": 0,
+        "verdicts": 0,
+        "values": 0,
+        "known_divergences": 0,
+    }
+
+    def fail(case, what, expected, actual):
+        failures.append(
+            {"index": case["index"], "what": what, "expected": expected, "actual": actual}
+        )
+
+    for case in doc["cases"]:
+        counts["cases"] += 1
+        # 1. Django signs the same value with the same key at the same
+        # (fractional) second: the same bytes.
+        clock = case["timestamp"] + case["clock_nanos"] / 1e9 if case["kind"] != "signer" else 0.0
+        ours = sign_case(case, case["signing_secret"], clock)
+        if ours == case["signed"]:
+            counts["resigned_identical"] += 1
+        else:
+            fail(case, "Django's signature of the same value", case["signed"], ours)
+
+        # 2. Django's verdict on the token, with the ring the Rust side
+        # decided with.
+        verdict, value = unsign_case(
+            case, case["token"], case["django_key"], case["django_fallbacks"]
+        )
+        known = case.get("known")
+        expected = known["django"] if known else case["expect"]
+        if verdict != expected:
+            fail(case, "verdict", expected, "%s (%s)" % (verdict, value))
+            continue
+        counts["verdicts"] += 1
+        if known:
+            counts["known_divergences"] += 1
+        if verdict == "ok" and not known:
+            if value != case["value_out"]:
+                fail(case, "unsigned value", case["value_out"], value)
+                continue
+            counts["values"] += 1
+
+    with open(result_path, "w", encoding="utf-8") as f:
+        json.dump(
+            {
+                "django_version": django.get_version(),
+                "checked": counts["cases"],
+                "counts": counts,
+                "failures": failures,
+            },
+            f,
+            indent=1,
+        )
+
+
+def mutate(r, g, token, sep, timestamped):
+    """One alteration of `token` (which the signer made): (name, token)."""
+    from django.core import signing
+
+    choices = [m for m in MUTATIONS if timestamped or m != "ts-swap"]
+    mutation = r.choice(choices)
+    value, sig = token.rsplit(sep, 1)
+    if mutation == "sig-char":
+        i = r.randrange(len(sig) - 1)
+        c = r.choice([x for x in B64_ALPHABET if x != sig[i]])
+        return mutation, value + sep + sig[:i] + c + sig[i + 1 :]
+    if mutation == "sig-noncanonical":
+        # The last character's unused low bits: the same tag to a lenient
+        # base64 decoder, another text to Django's string comparison.
+        unused = 6 * len(sig) - 8 * (6 * len(sig) // 8)
+        mask = (1 << unused) - 1
+        index = B64_ALPHABET.index(sig[-1])
+        index = (index & ~mask) | ((index & mask) ^ r.randint(1, mask))
+        return mutation, value + sep + sig[:-1] + B64_ALPHABET[index]
+    if mutation == "value-char":
+        if not value:
+            return mutation, "x" + token
+        i = r.randrange(len(value))
+        c = g.char()
+        while c == value[i]:
+            c = g.char()
+        return mutation, value[:i] + c + value[i + 1 :] + sep + sig
+    if mutation == "truncate":
+        return mutation, token[:-1]
+    if mutation == "no-sep":
+        return mutation, token.replace(sep, "")
+    if mutation == "extra-sep":
+        return mutation, token + sep
+    if mutation == "empty":
+        return mutation, ""
+    # ts-swap: another well-formed timestamp under the old signature.
+    rest, ts = value.rsplit(sep, 1)
+    ts = signing.b62_encode(signing.b62_decode(ts) + r.randint(1, 1000))
+    return mutation, rest + sep + ts + sep + sig
+
+
+def make_django_signers(config_path, out_path):
+    with open(config_path, encoding="utf-8") as f:
+        config = json.load(f)
+    secret_key = config["secret_key"]
+    fallbacks = config["secret_key_fallbacks"]
+    setup_django(secret_key, fallbacks)
+
+    g = Gen(config["seed"])
+    r = g.r
+    pool = [secret_key, *fallbacks, *config["other_keys"]]
+    base_time = 1_760_000_000
+    cases = []
+    for index in range(config["count"]):
+        kind = r.choices(["signer", "timestamp", "cookie"], weights=[30, 35, 35])[0]
+        case = {"index": index, "kind": kind}
+        if kind == "cookie":
+            sep = ":"
+            case["algorithm"] = "sha256"
+            case["salt"] = r.choice(["", "", *SIGNER_SALTS, g.string(8)])
+            if r.random() < 0.3:
+                case["name"] = r.choice(COOKIE_NAMES)
+            else:
+                case["name"] = "".join(
+                    r.choice(COOKIE_NAME_CHARS) for _ in range(r.randint(1, 12))
+                )
+            case["legacy_signed"] = r.random() < 0.35
+            case["legacy_fallback"] = r.random() < 0.6
+            case["verify_name"], case["verify_salt"] = case["name"], case["salt"]
+            if case["salt"] and r.random() < 0.1:
+                # The same legacy salt (name + salt) under another pair.
+                case["verify_name"] = case["name"] + case["salt"][0]
+                case["verify_salt"] = case["salt"][1:]
+        else:
+            sep = r.choice(SIGNER_SEPS)
+            case["algorithm"] = r.choice(ALGORITHMS)
+            case["salt"] = r.choice([*SIGNER_SALTS, g.string(8)])
+        case["sep"] = sep
+        pick = r.randrange(20)
+        value = "" if pick == 0 else g.big_string() if pick < 3 else g.string(20)
+        if r.random() < 0.25:
+            # The separator inside the value: the last one is the signature's.
+            i = r.randint(0, len(value))
+            value = value[:i] + sep + value[i:]
+        case["value"] = value
+        signing_key = r.choice(pool)
+        case["signing_key"] = signing_key
+
+        timestamp = base_time + r.randint(0, 10**6)
+        if r.random() < 0.05:
+            timestamp = r.choice([0, 1, -(10**9) - r.randint(0, 10**6), 32_503_680_000])
+        clock_nanos = r.choice([0, 0, 1, 256, 511, r.randint(0, 511)]) * 1953125
+        case["timestamp"] = timestamp
+        case["clock_nanos"] = clock_nanos
+        signed = sign_case(case, signing_key, timestamp + clock_nanos / 1e9)
+        # int(time.time()) truncates towards zero.
+        issued = int(timestamp + clock_nanos / 1e9)
+        case["issued"] = issued
+        case["signed"] = signed
+        if r.random() < 0.3:
+            case["mutation"], case["token"] = mutate(r, g, signed, sep, kind != "signer")
+        else:
+            case["mutation"], case["token"] = None, signed
+
+        # The ring: the signing key first, as a fallback, or absent.
+        others = [k for k in pool if k != signing_key]
+        r.shuffle(others)
+        position = r.choices([0, 1, 2, None], weights=[50, 25, 17, 8])[0]
+        if position is None:
+            ring = others[: r.randint(1, 3)]
+        else:
+            ring = others[:position] + [signing_key] + others[position : position + r.randint(0, 2)]
+        case["rust_signing"] = ring[0]
+        case["rust_fallbacks"] = ring[1:]
+        case["expected_key_index"] = position
+
+        if kind == "signer":
+            case["max_age"], case["max_age_timedelta"] = None, False
+            case["now_secs"], case["now_nanos"] = 0, 0
+        else:
+            max_age = r.choice([None, None, 0, 1, 60, 3600, 1209600, 0.5, 59.25, 3600.015625])
+            case["max_age"] = max_age
+            case["max_age_timedelta"] = max_age is not None and r.random() < 0.3
+            # The age in 1/512 s around the limit: Django compares the
+            # float time.time() - timestamp with max_age.
+            span = int((max_age if max_age is not None else 10**7) * 512)
+            delta = r.choice(
+                [0, span, span - 1, span + 1, span + 512, r.randint(0, span),
+                 span + r.randint(1, 10**7 * 512), -r.randint(1, 10**6 * 512)]
+            )
+            now_secs, rest = divmod(issued * 512 + delta, 512)
+            case["now_secs"], case["now_nanos"] = now_secs, rest * 1953125
+        verdict, value = unsign_case(case, case["token"], ring[0], ring[1:])
+        case["expect"] = verdict
+        case["detail"] = None if verdict == "ok" else value
+        case["value_out"] = value if verdict == "ok" else None
+        cases.append(case)
+
+    with open(out_path, "w", encoding="utf-8") as f:
+        json.dump(
+            {"django_version": django.get_version(), "seed": config["seed"], "cases": cases},
+            f,
+            indent=1,
+        )
+
 
 def main(argv):
     if len(argv) == 4 and argv[1] == "check-rust":
         check_rust(argv[2], argv[3])
     elif len(argv) == 4 and argv[1] == "make-django":
         make_django(argv[2], argv[3])
+    elif len(argv) == 4 and argv[1] == "check-rust-signers":
+        check_rust_signers(argv[2], argv[3])
+    elif len(argv) == 4 and argv[1] == "make-django-signers":
+        make_django_signers(argv[2], argv[3])
     else:
         sys.stderr.write(__doc__)
         return 2

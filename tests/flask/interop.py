@@ -17,6 +17,20 @@ app context and through real test-client requests (`open_session` and
         "secret_key_fallbacks", "other_keys"}. Writes {"flask_version",
         "seed", "cases": [...]}, one case per cookie that Flask signed.
 
+    interop.py check-rust-tokens CASES_JSON RESULT_JSON
+        Checks Rust-made itsdangerous tokens (`URLSafeTimedSerializer`,
+        Flask-WTF's CSRF tokens, `Signer`, `TimestampSigner`): itsdangerous
+        makes each again with the same key at the same frozen second and
+        must give the same bytes, and its verdict on the (maybe altered)
+        token under its own key list must be the Rust side's. Writes
+        {"itsdangerous_version", "checked", "counts", "failures": [...]}.
+
+    interop.py make-itsdangerous CONFIG_JSON OUT_JSON
+        CONFIG_JSON as for make-flask. itsdangerous signs random payloads
+        and strings with random options and keys, alters some, and gives its
+        verdict under a random key list (oldest to newest). Writes
+        {"itsdangerous_version", "seed", "cases": [...]}.
+
 Exit status: 0 when the run completed (failures are reported in the result
 file, not by the exit status), 2 on a usage or set-up error.
 """
@@ -396,6 +410,32 @@ class Gen:
             return [self.value(depth + 1) for _ in range(r.randint(0, 4))]
         return {self.string(8): self.value(depth + 1) for _ in range(r.randint(0, 4))}
 
+    def plain(self, depth):
+        """A value with a JSON form only (what json.dumps takes as it is)."""
+        r = self.r
+        if depth >= 4:
+            return self.scalar()
+        pick = r.random()
+        if pick < 0.55:
+            return self.scalar()
+        if pick < 0.75:
+            return [self.plain(depth + 1) for _ in range(r.randint(0, 4))]
+        out = {}
+        for _ in range(r.randint(0, 4)):
+            # Now and then a key that reads like a number.
+            key = str(r.randint(-5, 5)) if r.random() < 0.1 else self.string(8)
+            out[key] = self.plain(depth + 1)
+        return out
+
+    def record(self):
+        """What reset and confirmation links carry."""
+        r = self.r
+        return {
+            "user_id": r.randint(1, 10**9),
+            "email": self.string(10) + "@example.com",
+            "next": r.choice(["/", "/account", "/café?x=1&y=中"]),
+        }
+
     def session(self):
         r = self.r
         out = {}
@@ -509,12 +549,315 @@ def make_flask(config_path, out_path):
             indent=1,
         )
 
+# --------------------------------------------------------------------------
+# itsdangerous' own signers and serializers: check-rust-tokens and
+# make-itsdangerous
+
+B64_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+TOKEN_SEPS = [":", "|", "~~", "/", "!"]
+DIGESTS = ["sha1", "sha256", "sha512"]
+KEY_DERIVATIONS = ["django-concat", "concat", "hmac", "none"]
+# None is the class's default salt (b"itsdangerous" for the serializers,
+# b"itsdangerous.Signer" for the signers); "" is an empty salt.
+TOKEN_SALTS = [
+    None,
+    None,
+    "",
+    "itsdangerous",
+    "email-confirm",
+    "password-reset",
+    "pr\u00e9f\u00e9rences \u2713 \u4e2d",
+    "\U0001F511",
+    "x" * 100,
+]
+WTF_SALT = "wtf-csrf-token"
+MUTATIONS = [
+    "sig-char",
+    "sig-noncanonical",
+    "value-char",
+    "truncate",
+    "no-sep",
+    "extra-sep",
+    "empty",
+    "ts-swap",
+]
+
+
+def token_object(case, keys):
+    """The itsdangerous object a case is about, over `keys` (a str, or a
+    list from the oldest to the newest)."""
+    import hashlib
+
+    kind, salt = case["kind"], case["salt"]
+    if kind == "wtf":
+        # Flask-WTF's generate_csrf / validate_csrf.
+        return itsdangerous.URLSafeTimedSerializer(keys, salt=WTF_SALT)
+    kwargs = {
+        "key_derivation": case["key_derivation"],
+        "digest_method": getattr(hashlib, case["digest"]),
+        "sep": case["sep"],
+    }
+    if kind == "serializer":
+        if salt is None:
+            return itsdangerous.URLSafeTimedSerializer(keys, signer_kwargs=kwargs)
+        return itsdangerous.URLSafeTimedSerializer(keys, salt=salt, signer_kwargs=kwargs)
+    cls = itsdangerous.TimestampSigner if kind == "timestamp" else itsdangerous.Signer
+    if salt is None:
+        return cls(keys, **kwargs)
+    return cls(keys, salt=salt, **kwargs)
+
+
+def is_serializer(case):
+    return case["kind"] in ("serializer", "wtf")
+
+
+def token_sign(case, key, clock):
+    CLOCK.now = clock
+    obj = token_object(case, key)
+    if is_serializer(case):
+        return obj.dumps(json.loads(case["json"]))
+    return obj.sign(case["value"]).decode("utf-8")
+
+
+def token_verdict(case, token, keys):
+    """itsdangerous' verdict: (verdict, value text or detail)."""
+    from itsdangerous._json import _CompactJSON
+
+    CLOCK.now = case["now_secs"] + case["now_nanos"] / 1e9
+    obj = token_object(case, keys)
+    try:
+        if is_serializer(case):
+            value = _CompactJSON.dumps(obj.loads(token, max_age=case["max_age"]))
+        elif case["kind"] == "timestamp":
+            value = obj.unsign(token, max_age=case["max_age"]).decode("utf-8")
+        else:
+            value = obj.unsign(token).decode("utf-8")
+    except itsdangerous.SignatureExpired as exc:
+        return "expired", str(exc)
+    except itsdangerous.BadPayload as exc:
+        return "bad_payload", str(exc)
+    except itsdangerous.BadSignature as exc:
+        return "bad_signature", str(exc)
+    except Exception as exc:  # noqa: BLE001 - whatever escapes itsdangerous
+        return "error", "%s: %s" % (type(exc).__name__, exc)
+    return "ok", value
+
+
+def check_rust_tokens(cases_path, result_path):
+    with open(cases_path, encoding="utf-8") as f:
+        doc = json.load(f)
+    failures = []
+    counts = {"cases": 0, "resigned_identical": 0, "verdicts": 0, "values": 0, "known": 0}
+
+    def fail(case, what, expected, actual):
+        failures.append(
+            {"index": case["index"], "what": what, "expected": expected, "actual": actual}
+        )
+
+    for case in doc["cases"]:
+        counts["cases"] += 1
+        # 1. itsdangerous makes the same token with the same key at the same
+        # (fractional) second: the same bytes.
+        clock = case["timestamp"] + case["clock_nanos"] / 1e9
+        again = token_sign(case, case["signing_secret"], clock)
+        if again == case["signed"]:
+            counts["resigned_identical"] += 1
+        else:
+            fail(case, "itsdangerous' token for the same value", case["signed"], again)
+
+        # 2. Its verdict under its key list (oldest to newest).
+        verdict, value = token_verdict(case, case["token"], case["its_keys"])
+        known = case.get("known")
+        expected = known["its"] if known else case["expect"]
+        if verdict != expected:
+            fail(case, "verdict", expected, "%s (%s)" % (verdict, value))
+            continue
+        counts["verdicts"] += 1
+        counts["known"] += 1 if known else 0
+        if verdict == "ok" and not known:
+            if value != case["value_out"]:
+                fail(case, "value", case["value_out"], value)
+                continue
+            counts["values"] += 1
+
+    with open(result_path, "w", encoding="utf-8") as f:
+        json.dump(
+            {
+                "itsdangerous_version": version("itsdangerous"),
+                "checked": counts["cases"],
+                "counts": counts,
+                "failures": failures,
+            },
+            f,
+            indent=1,
+        )
+
+
+def token_mutate(r, g, token, sep, timestamped):
+    """One alteration of `token`: (name, token)."""
+    from itsdangerous.encoding import base64_decode, base64_encode, bytes_to_int, int_to_bytes
+
+    mutation = r.choice([m for m in MUTATIONS if timestamped or m != "ts-swap"])
+    value, sig = token.rsplit(sep, 1)
+    if mutation == "sig-char":
+        i = r.randrange(len(sig) - 1)
+        c = r.choice([x for x in B64_ALPHABET if x != sig[i]])
+        return mutation, value + sep + sig[:i] + c + sig[i + 1 :]
+    if mutation == "sig-noncanonical":
+        # The same tag to itsdangerous' lenient base64, not to ours.
+        unused = 6 * len(sig) - 8 * (6 * len(sig) // 8)
+        mask = (1 << unused) - 1
+        index = B64_ALPHABET.index(sig[-1])
+        index = (index & ~mask) | ((index & mask) ^ r.randint(1, mask))
+        return mutation, value + sep + sig[:-1] + B64_ALPHABET[index]
+    if mutation == "value-char":
+        if not value:
+            return mutation, "x" + token
+        i = r.randrange(len(value))
+        c = g.char()
+        while c == value[i]:
+            c = g.char()
+        return mutation, value[:i] + c + value[i + 1 :] + sep + sig
+    if mutation == "truncate":
+        return mutation, token[:-1]
+    if mutation == "no-sep":
+        return mutation, token.replace(sep, "")
+    if mutation == "extra-sep":
+        return mutation, token + sep
+    if mutation == "empty":
+        return mutation, ""
+    rest, ts = value.rsplit(sep, 1)
+    moved = bytes_to_int(base64_decode(ts)) + r.randint(1, 1000)
+    return mutation, rest + sep + base64_encode(int_to_bytes(moved)).decode() + sep + sig
+
+
+def make_itsdangerous(config_path, out_path):
+    import hashlib
+
+    from itsdangerous._json import _CompactJSON
+
+    with open(config_path, encoding="utf-8") as f:
+        config = json.load(f)
+    secret_key = config["secret_key"]
+    fallbacks = config["secret_key_fallbacks"]
+    g = Gen(config["seed"])
+    r = g.r
+    pool = [secret_key, *fallbacks, *config["other_keys"]]
+    base_time = 1_760_000_000
+    cases = []
+    for index in range(config["count"]):
+        kind = r.choices(["serializer", "wtf", "signer", "timestamp"], weights=[45, 10, 20, 25])[0]
+        case = {"index": index, "kind": kind}
+        if kind == "wtf":
+            case.update(salt=WTF_SALT, sep=".", digest="sha1", key_derivation="django-concat")
+        else:
+            case["salt"] = r.choice([*TOKEN_SALTS, g.string(8)])
+            case["sep"] = "." if r.random() < 0.6 else r.choice(TOKEN_SEPS)
+            case["digest"] = r.choice(DIGESTS)
+            case["key_derivation"] = r.choice(KEY_DERIVATIONS)
+        sep = case["sep"]
+        if kind == "wtf":
+            payload = hashlib.sha1(r.getrandbits(512).to_bytes(64, "big")).hexdigest()
+            case["json"], case["value"] = _CompactJSON.dumps(payload), None
+        elif kind == "serializer":
+            pick = r.randrange(20)
+            if pick < 15:
+                payload = g.plain(0)
+            elif pick < 18:
+                payload = g.record()
+            else:
+                # Large and repetitive: compressed.
+                payload = [g.record() for _ in range(r.randint(20, 120))]
+            case["json"], case["value"] = _CompactJSON.dumps(payload), None
+        else:
+            pick = r.randrange(20)
+            value = "" if pick == 0 else "lorem ipsum " * r.randint(20, 200) if pick < 3 else g.string(20)
+            if r.random() < 0.25:
+                i = r.randint(0, len(value))
+                value = value[:i] + sep + value[i:]
+            case["json"], case["value"] = None, value
+
+        # The signing key; rarely the empty key, which itsdangerous takes
+        # as a key like any other.
+        if kind == "wtf":
+            signing_key = secret_key if r.random() < 0.85 else r.choice(pool)
+        elif r.random() < 0.03:
+            signing_key = ""
+        else:
+            signing_key = r.choice(pool)
+        case["signing_key"] = signing_key
+        timestamp = base_time + r.randint(0, 10**6)
+        clock_nanos = r.choice([0, 0, 1, 256, 511, r.randint(0, 511)]) * 1953125
+        case["timestamp"], case["clock_nanos"] = timestamp, clock_nanos
+        signed = token_sign(case, signing_key, timestamp + clock_nanos / 1e9)
+        case["signed"] = signed
+        if r.random() < 0.3:
+            case["mutation"], case["token"] = token_mutate(r, g, signed, sep, kind != "signer")
+        else:
+            case["mutation"], case["token"] = None, signed
+
+        # The list itsdangerous holds, newest first here (as our ring):
+        # the signing key first, as a fallback, or absent; never the empty
+        # key first (a ring cannot sign with it).
+        if kind == "wtf":
+            ring = [secret_key]
+        else:
+            extra = [""] if r.random() < 0.1 or signing_key == "" else []
+            others = [k for k in pool + extra if k != signing_key]
+            r.shuffle(others)
+            position = r.choices([0, 1, 2, None], weights=[50, 25, 17, 8])[0]
+            if position is None:
+                ring = others[: r.randint(1, 3)]
+            else:
+                ring = others[:position] + [signing_key] + others[position : position + r.randint(0, 2)]
+            if ring[0] == "":
+                ring = ring[1:] + [""] if len(ring) > 1 else [secret_key, ""]
+        case["rust_ring"] = ring
+        case["its_keys"] = list(reversed(ring))
+        case["expected_key_index"] = ring.index(signing_key) if signing_key in ring else None
+
+        # itsdangerous counts whole seconds: int(time.time()) - timestamp.
+        if kind == "signer":
+            max_age = None
+        elif kind == "wtf":
+            max_age = 3600
+        else:
+            max_age = r.choice([None, None, 0, 1, 60, 3600, 86400, 59.5])
+        case["max_age"] = max_age
+        span = int((max_age if max_age is not None else 10**7) * 512)
+        delta = r.choice(
+            [0, span, span - 1, span + 1, span + 512, r.randint(0, span), -1, -512,
+             span + r.randint(1, 10**7 * 512), -r.randint(1, 10**6 * 512)]
+        )
+        now_secs, rest = divmod(timestamp * 512 + delta, 512)
+        case["now_secs"], case["now_nanos"] = now_secs, rest * 1953125
+        verdict, value = token_verdict(case, case["token"], case["its_keys"])
+        case["expect"] = verdict
+        case["detail"] = None if verdict == "ok" else value
+        case["value_out"] = value if verdict == "ok" else None
+        cases.append(case)
+
+    with open(out_path, "w", encoding="utf-8") as f:
+        json.dump(
+            {
+                "itsdangerous_version": version("itsdangerous"),
+                "seed": config["seed"],
+                "cases": cases,
+            },
+            f,
+            indent=1,
+        )
+
 
 def main(argv):
     if len(argv) == 4 and argv[1] == "check-rust":
         check_rust(argv[2], argv[3])
     elif len(argv) == 4 and argv[1] == "make-flask":
         make_flask(argv[2], argv[3])
+    elif len(argv) == 4 and argv[1] == "check-rust-tokens":
+        check_rust_tokens(argv[2], argv[3])
+    elif len(argv) == 4 and argv[1] == "make-itsdangerous":
+        make_itsdangerous(argv[2], argv[3])
     else:
         sys.stderr.write(__doc__)
         return 2
