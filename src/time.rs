@@ -244,12 +244,14 @@ pub(crate) fn push_base62(out: &mut String, value: i64) {
     }
 }
 
-/// Whether `text` has the shape of a base 62 number: an optional `-` and at
-/// least one digit of the alphabet. Checked before the signature, so a
-/// malformed timestamp is reported as structure rather than content.
+/// Whether `text` has the shape of a base 62 number: an optional `-` and
+/// digits of the alphabet (at least one without the `-`). Checked before
+/// the signature, so a malformed timestamp is reported as structure rather
+/// than content.
 pub(crate) fn is_base62(text: &str) -> bool {
     let digits = text.strip_prefix('-').unwrap_or(text);
-    !digits.is_empty() && digits.bytes().all(|b| base62_digit(b).is_some())
+    (digits.len() < text.len() || !digits.is_empty())
+        && digits.bytes().all(|b| base62_digit(b).is_some())
 }
 
 /// The value of one base 62 digit: the inverse of [`BASE62`].
@@ -262,28 +264,42 @@ const fn base62_digit(byte: u8) -> Option<u8> {
     }
 }
 
-/// Reads a base 62 number as Django does (leading zeros accepted); `None`
-/// when it has no digits, a character outside the alphabet, or does not fit
-/// in 64 bits.
+/// Reads a base 62 number as Django's `b62_decode` does: leading zeros
+/// accepted, and a lone `-` is 0. Python's integers have no bound; a
+/// number beyond 64 bits is read as the nearest end of `i64`, which gives
+/// every age check Django's answer (a time beyond 2^63 seconds is in the
+/// future, one below -2^63 older than any maximum age). `None` when there
+/// are no digits or a character is outside the alphabet.
 pub(crate) fn parse_base62(text: &str) -> Option<i64> {
     let (negative, digits) = match text.strip_prefix('-') {
         Some(rest) => (true, rest),
         None => (false, text),
     };
-    if digits.is_empty() {
+    if digits.is_empty() && !negative {
         return None;
     }
+    let saturated = if negative { i64::MIN } else { i64::MAX };
     // Accumulate downwards: i64 has room for -2^63 but not for +2^63, and
     // Django writes i64::MIN's timestamp like any other.
     let mut value: i64 = 0;
+    let mut overflowed = false;
     for byte in digits.bytes() {
         let digit = base62_digit(byte)?;
-        value = value.checked_mul(62)?.checked_sub(i64::from(digit))?;
+        match value
+            .checked_mul(62)
+            .and_then(|v| v.checked_sub(i64::from(digit)))
+        {
+            Some(next) => value = next,
+            None => overflowed = true,
+        }
+    }
+    if overflowed {
+        return Some(saturated);
     }
     if negative {
         Some(value)
     } else {
-        value.checked_neg()
+        Some(value.checked_neg().unwrap_or(saturated))
     }
 }
 
@@ -323,10 +339,15 @@ mod tests {
         for n in [i64::MAX, i64::MIN, i64::MIN + 1, -62, 1, 0] {
             assert_eq!(parse_base62(&b62(n)), Some(n));
         }
-        assert_eq!(parse_base62("AzL8n0Y58m8"), None, "2^63 does not fit");
-        assert_eq!(parse_base62("zzzzzzzzzzzz"), None);
+        // Beyond 64 bits: the nearest end, as every age check needs it.
+        assert_eq!(parse_base62("AzL8n0Y58m8"), Some(i64::MAX), "2^63");
+        assert_eq!(parse_base62("zzzzzzzzzzzz"), Some(i64::MAX));
+        assert_eq!(parse_base62("-AzL8n0Y58m9"), Some(i64::MIN), "-2^63 - 1");
+        assert_eq!(parse_base62(&"1".repeat(1000)), Some(i64::MAX));
         assert_eq!(parse_base62(""), None);
-        assert_eq!(parse_base62("-"), None);
+        // Django's `b62_decode("-")` is 0.
+        assert_eq!(parse_base62("-"), Some(0));
+        assert!(is_base62("-") && !is_base62(""));
         assert_eq!(parse_base62("1r3$eq"), None);
     }
 

@@ -269,12 +269,16 @@ fn parse_http_date(text: &str) -> Option<UnixTime> {
     };
     let month = MONTHS.iter().position(|&m| m == month)?;
     let month = Month::try_from(u8::try_from(month + 1).ok()?).ok()?;
-    let date = Date::from_calendar_date(
-        i32::from(number(year, 4)?),
-        month,
-        u8::try_from(number(day, 2)?).ok()?,
-    )
-    .ok()?;
+    // `email.utils` reads any year below 100 as a two-digit one: 69 to 99
+    // are 1969 to 1999, 0 to 68 are 2000 to 2068 (so `0010` is 2010).
+    let year = match number(year, 4)? {
+        year @ 69..=99 => year + 1900,
+        year @ 0..=68 => year + 2000,
+        year => year,
+    };
+    let date =
+        Date::from_calendar_date(i32::from(year), month, u8::try_from(number(day, 2)?).ok()?)
+            .ok()?;
     let mut hms = clock.split(':');
     let (Some(h), Some(m), Some(s), None) = (hms.next(), hms.next(), hms.next(), hms.next()) else {
         return None;
@@ -710,13 +714,36 @@ mod tests {
             (1_700_000_000, "Tue, 14 Nov 2023 22:13:20 GMT"),
             (1_709_208_000, "Thu, 29 Feb 2024 12:00:00 GMT"),
             (0, "Thu, 01 Jan 1970 00:00:00 GMT"),
-            (-62_135_596_800, "Mon, 01 Jan 0001 00:00:00 GMT"),
+            (-59_011_459_200, "Fri, 01 Jan 0100 00:00:00 GMT"),
         ] {
             assert_eq!(format_http_date(UnixTime::from_secs(secs)).unwrap(), text);
             assert_eq!(parse_http_date(text), Some(UnixTime::from_secs(secs)));
         }
+        // Year 1 is written as Python writes it, and read back, as Python
+        // reads it, as 2001.
+        let first = format_http_date(UnixTime::from_secs(-62_135_596_800)).unwrap();
+        assert_eq!(first, "Mon, 01 Jan 0001 00:00:00 GMT");
+        assert_eq!(
+            parse_http_date(&first),
+            Some(UnixTime::from_secs(978_307_200))
+        );
         assert!(format_http_date(UnixTime::from_secs(-62_135_596_801)).is_none());
         assert!(parse_http_date("Tue, 14 Nov 2023 22:13:20 +0000").is_none());
+        // Python's `email.utils`: a year below 100 is a two-digit year.
+        for (year, read) in [
+            ("0010", "2010"),
+            ("0068", "2068"),
+            ("0069", "1969"),
+            ("0099", "1999"),
+            ("0100", "0100"),
+        ] {
+            let text = format!("Sat, 23 Jan {year} 06:52:04 GMT");
+            let at = parse_http_date(&text).unwrap();
+            assert!(
+                format_http_date(at).unwrap().contains(&format!(" {read} ")),
+                "{year}"
+            );
+        }
     }
 
     /// No data can pose as a helper: the old process-nonce marker shape, or

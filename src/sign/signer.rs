@@ -293,13 +293,10 @@ impl Clock {
                     return None;
                 }
                 let len = LENIENT_B64.decode_slice(text, &mut buffer).ok()?;
-                // Left-pad to eight bytes, as `int.from_bytes` reads them.
-                let digits = buffer.get(..len)?;
-                let zeros = digits.iter().take_while(|&&b| b == 0).count();
-                let digits = digits.get(zeros..)?;
-                if digits.len() > 8 {
-                    return None;
-                }
+                // At most eight bytes, left-padded: `struct.unpack(">Q",
+                // b.rjust(8, b"\0"))`, which refuses nine even when the
+                // first is zero.
+                let digits = buffer.get(..len).filter(|d| d.len() <= 8)?;
                 let mut bytes = [0u8; 8];
                 for (to, from) in bytes.iter_mut().skip(8 - digits.len()).zip(digits) {
                     *to = *from;
@@ -501,6 +498,7 @@ mod tests {
             "2^63 saturates"
         );
         assert_eq!(Clock::Bytes.parse("AQAAAAAAAAAA"), None, "nine bytes");
+        assert_eq!(Clock::Bytes.parse("AAAAAAAAAAAA"), None, "nine zero bytes");
         assert_eq!(Clock::Bytes.parse("A"), None);
     }
 }

@@ -6,7 +6,7 @@ use std::borrow::Cow;
 use std::time::Duration;
 
 use crate::codec::Decoded;
-use crate::error::{DecodeError, KeyError};
+use crate::error::{DecodeError, KeyError, Malformed};
 use crate::key::{KeyRing, Secret};
 use crate::sign::mac::{Algorithm, KeyDerivation, MacKey};
 use crate::sign::signer::{self, Clock, Timestamped};
@@ -386,7 +386,8 @@ impl CookieSigner {
 
     /// What `get_signed_cookie` returns at `now`: the current salt, then
     /// (when the current salt did not verify, and the legacy salt is on) the
-    /// legacy one. A cookie that verified and expired is not tried again.
+    /// legacy one. A cookie that verified under the current salt (expired,
+    /// or with an unreadable timestamp) is not tried again.
     ///
     /// # Errors
     ///
@@ -400,10 +401,17 @@ impl CookieSigner {
     ) -> Result<Decoded<&'a str>, DecodeError> {
         match (self.current.verify_at(signed, now, max_age), &self.legacy) {
             (Ok(stamped), _) => Ok(Decoded::from_stamped(stamped)),
-            (Err(err @ DecodeError::Expired { .. }), _) | (Err(err), None) => Err(err),
-            (Err(_), Some(legacy)) => legacy
+            // Django's `BadSignature` (no separator, or no key verifies):
+            // the legacy salt may still verify.
+            (
+                Err(DecodeError::BadSignature | DecodeError::Malformed(Malformed::Separators)),
+                Some(legacy),
+            ) => legacy
                 .verify_at(signed, now, max_age)
                 .map(Decoded::from_stamped),
+            // Expired, or authentic with an unreadable timestamp (Django
+            // raises there): the legacy salt is not tried.
+            (Err(err), _) => Err(err),
         }
     }
 }
