@@ -8,7 +8,7 @@
 
 use serde_json::{Map, Value};
 use session_cookie::{
-    DjangoCodec, DjangoConfig, KeyRing, MasterKey, NativeCodec, NativeConfig, NativeKeyRing,
+    DjangoCodec, DjangoConfig, MasterKey, NativeCodec, NativeConfig, NativeKeyRing, SecretKeys,
     Session, UnixTime,
 };
 
@@ -36,7 +36,8 @@ fn count<T>(label: &str, mut f: impl FnMut() -> T) {
 fn main() {
     let _profiler = dhat::Profiler::builder().testing().build();
     let now = UnixTime::from_secs(1_700_000_000);
-    let ring = KeyRing::new("django-insecure-benchmark-secret-key-0123456789abcdef").expect("ring");
+    let ring =
+        SecretKeys::new("django-insecure-benchmark-secret-key-0123456789abcdef").expect("ring");
     let django = DjangoCodec::new(&ring, DjangoConfig::SESSIONS.with_compress(false));
     let key = MasterKey::new(
         "k0",

@@ -17,8 +17,8 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use hmac::{Hmac, Mac};
 use serde_json::{Map, Value};
 use session_cookie::{
-    DjangoCodec, DjangoConfig, KeyRing, KeyState, MasterKey, NativeCodec, NativeConfig,
-    NativeKeyRing, Session, UnixTime,
+    DjangoCodec, DjangoConfig, KeyState, MasterKey, NativeCodec, NativeConfig, NativeKeyRing,
+    SecretKeys, Session, UnixTime,
 };
 use sha2::Sha256;
 
@@ -47,7 +47,7 @@ fn session(value: &Value) -> Session {
 
 /// Ours: every format and mode, encode and decode, per payload size.
 fn codecs(c: &mut Criterion) {
-    let ring = KeyRing::new(SECRET).expect("ring");
+    let ring = SecretKeys::new(SECRET).expect("ring");
     let plain = DjangoCodec::new(&ring, DjangoConfig::SESSIONS.with_compress(false));
     let zlib = DjangoCodec::sessions(&ring);
     let signed = native(NativeConfig::SIGNED);
@@ -113,7 +113,7 @@ fn codecs(c: &mut Criterion) {
 /// The floor: the primitives a decode or encode cannot avoid, on the same
 /// bytes (the payload of the uncompressed Django cookie).
 fn floor(c: &mut Criterion) {
-    let ring = KeyRing::new(SECRET).expect("ring");
+    let ring = SecretKeys::new(SECRET).expect("ring");
     let plain = DjangoCodec::new(&ring, DjangoConfig::SESSIONS.with_compress(false));
     let mac = <Hmac<Sha256> as KeyInit>::new_from_slice(&[7u8; 32]).expect("hmac");
     let aes = Aes256Gcm::new(&[9u8; 32].into());
@@ -168,7 +168,7 @@ fn floor(c: &mut Criterion) {
 /// Peers: the `cookie` crate's signed and private jars, add + get of the
 /// same JSON text; ours: encode + decode of the same session.
 fn round_trips(c: &mut Criterion) {
-    let ring = KeyRing::new(SECRET).expect("ring");
+    let ring = SecretKeys::new(SECRET).expect("ring");
     let plain = DjangoCodec::new(&ring, DjangoConfig::SESSIONS.with_compress(false));
     let signed = native(NativeConfig::SIGNED);
     let encrypted = native(NativeConfig::ENCRYPTED);
@@ -220,7 +220,7 @@ fn round_trips(c: &mut Criterion) {
 /// The reject path: a forged cookie must cost no more than finding out
 /// that it is forged (base64 of the tag and one HMAC).
 fn forgeries(c: &mut Criterion) {
-    let ring = KeyRing::new(SECRET).expect("ring");
+    let ring = SecretKeys::new(SECRET).expect("ring");
     let codec = DjangoCodec::new(&ring, DjangoConfig::SESSIONS.with_compress(false));
     let cookie = codec.encode_at(&payloads::small(), NOW).expect("encode");
     let forged = format!("{}A", &cookie[..cookie.len() - 1]);
@@ -253,13 +253,13 @@ fn key_rings(c: &mut Criterion) {
     let value = payloads::small();
     let session = session(&value);
     for fallbacks in [1u8, 8] {
-        let mut ring = KeyRing::new(SECRET).expect("ring");
+        let mut ring = SecretKeys::new(SECRET).expect("ring");
         for i in 0..fallbacks {
             ring = ring.with_fallback(format!("{SECRET}-old-{i}"));
         }
         let last = ring.fallbacks().last().expect("a fallback").clone();
         let signer = DjangoCodec::new(
-            &KeyRing::new(last).expect("ring"),
+            &SecretKeys::new(last).expect("ring"),
             DjangoConfig::SESSIONS.with_compress(false),
         );
         let cookie = signer.encode_at(&session, NOW).expect("encode");

@@ -34,7 +34,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha20Rng;
 use session_cookie::{
-    DecodeError, DjangoCodec, KeyRing, MasterKey, NativeCodec, NativeConfig, NativeKeyRing,
+    DecodeError, DjangoCodec, MasterKey, NativeCodec, NativeConfig, NativeKeyRing, SecretKeys,
     UnixTime,
 };
 
@@ -162,7 +162,7 @@ fn with_wrong_byte(tag: &[u8], index: usize) -> Vec<u8> {
 }
 
 fn django_classes() -> (DjangoCodec, [String; 2]) {
-    let codec = DjangoCodec::sessions(&KeyRing::new("constant-time-bench-secret").unwrap());
+    let codec = DjangoCodec::sessions(&SecretKeys::new("constant-time-bench-secret").unwrap());
     let cookie = codec
         .encode_at(
             &serde_json::json!({"user_id": 42, "csrf": "0123456789abcdef"}),

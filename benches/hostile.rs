@@ -29,7 +29,7 @@ use criterion::{Criterion, criterion_group};
 use hmac::{Hmac, KeyInit, Mac};
 use serde_json::json;
 use session_cookie::{
-    DjangoCodec, KeyRing, MasterKey, NativeCodec, NativeConfig, NativeKeyRing, Session, UnixTime,
+    DjangoCodec, MasterKey, NativeCodec, NativeConfig, NativeKeyRing, SecretKeys, Session, UnixTime,
 };
 use sha2::{Digest, Sha256};
 
@@ -54,7 +54,7 @@ struct Codecs {
 
 impl Codecs {
     fn new() -> Self {
-        let ring = KeyRing::new(SECRET)
+        let ring = SecretKeys::new(SECRET)
             .unwrap()
             .with_fallback("old-key-1")
             .with_fallback("old-key-2");

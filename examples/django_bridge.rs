@@ -34,14 +34,14 @@ use session_cookie::django::csrf::{
 };
 use session_cookie::django::password::check_password;
 use session_cookie::http::{SessionConfig, SessionHandle, SessionLayer};
-use session_cookie::{DjangoCodec, KeyRing};
+use session_cookie::{DjangoCodec, SecretKeys};
 
 /// `CSRF_COOKIE_AGE`: one year (52 weeks), Django's default.
 const CSRF_COOKIE_AGE: u64 = 31_449_600;
 
 /// What the bridge is started with.
 struct Settings {
-    ring: KeyRing,
+    ring: SecretKeys,
     db: PathBuf,
     csrf: CsrfConfig,
     port: u16,
@@ -52,7 +52,7 @@ fn settings() -> Result<Settings, String> {
     let key = std::env::var("DJANGO_SECRET_KEY")
         .map_err(|_| "DJANGO_SECRET_KEY is not set (the Django site's SECRET_KEY)".to_owned())?;
     let mut ring =
-        KeyRing::new(key).map_err(|err| format!("DJANGO_SECRET_KEY is not usable: {err}"))?;
+        SecretKeys::new(key).map_err(|err| format!("DJANGO_SECRET_KEY is not usable: {err}"))?;
     if let Ok(text) = std::env::var("DJANGO_SECRET_KEY_FALLBACKS") {
         let fallbacks: Vec<String> = serde_json::from_str(&text)
             .map_err(|_| "DJANGO_SECRET_KEY_FALLBACKS is not a JSON array of strings".to_owned())?;

@@ -18,9 +18,9 @@ use core::fmt;
 /// # Examples
 ///
 /// ```
-/// use session_cookie::{DecodeError, DjangoCodec, KeyRing};
+/// use session_cookie::{DecodeError, DjangoCodec, SecretKeys};
 ///
-/// let codec = DjangoCodec::sessions(&KeyRing::new("secret")?);
+/// let codec = DjangoCodec::sessions(&SecretKeys::new("secret")?);
 /// let err = codec.decode_session("not-a-cookie").unwrap_err();
 /// assert!(matches!(err, DecodeError::Malformed(_)));
 /// assert_eq!(err.kind(), "malformed");
@@ -120,9 +120,9 @@ impl std::error::Error for PayloadError {}
 /// # Examples
 ///
 /// ```
-/// use session_cookie::{DecodeError, DjangoCodec, KeyRing, Malformed};
+/// use session_cookie::{DecodeError, DjangoCodec, SecretKeys, Malformed};
 ///
-/// let codec = DjangoCodec::sessions(&KeyRing::new("secret")?);
+/// let codec = DjangoCodec::sessions(&SecretKeys::new("secret")?);
 /// let err = codec.decode_session("").unwrap_err();
 /// assert_eq!(err, DecodeError::Malformed(Malformed::Empty));
 /// # Ok::<(), session_cookie::KeyError>(())
@@ -286,9 +286,9 @@ impl fmt::Display for PayloadError {
 ///
 /// ```
 /// use std::collections::HashMap;
-/// use session_cookie::{DjangoCodec, EncodeError, KeyRing};
+/// use session_cookie::{DjangoCodec, EncodeError, SecretKeys};
 ///
-/// let codec = DjangoCodec::sessions(&KeyRing::new("secret")?);
+/// let codec = DjangoCodec::sessions(&SecretKeys::new("secret")?);
 /// // JSON objects need string keys.
 /// let bad: HashMap<Vec<u8>, u8> = HashMap::from([(vec![1], 1)]);
 /// assert!(matches!(codec.encode(&bad), Err(EncodeError::Serialize(_))));
@@ -355,9 +355,9 @@ impl std::error::Error for EncodeError {
 /// # Examples
 ///
 /// ```
-/// use session_cookie::{KeyError, KeyRing};
+/// use session_cookie::{KeyError, SecretKeys};
 ///
-/// assert_eq!(KeyRing::new("").unwrap_err(), KeyError::Empty);
+/// assert_eq!(SecretKeys::new("").unwrap_err(), KeyError::Empty);
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -388,6 +388,11 @@ pub enum KeyError {
     /// or made only of base64url characters and `=` (Django), or a part of
     /// the base64 alphabet (itsdangerous).
     UnsafeSeparator,
+    /// Not the name of a digest: `sha1`, `sha256` or `sha512`.
+    UnknownAlgorithm,
+    /// Not the name of a key derivation: `django-concat`, `concat`, `hmac`
+    /// or `none`.
+    UnknownKeyDerivation,
     /// A key ring's environment variable or file cannot be read, or is not
     /// UTF-8 text.
     Unreadable {
@@ -419,6 +424,10 @@ impl fmt::Display for KeyError {
             }
             Self::UnsafeSeparator => {
                 f.write_str("the separator cannot be empty or made of base64url characters and '='")
+            }
+            Self::UnknownAlgorithm => f.write_str("expected sha1, sha256 or sha512"),
+            Self::UnknownKeyDerivation => {
+                f.write_str("expected django-concat, concat, hmac or none")
             }
         }
     }

@@ -61,9 +61,9 @@ impl Format {
 /// # Examples
 ///
 /// ```
-/// use session_cookie::{DjangoCodec, Format, KeyRing, Limits, UnixTime, inspect};
+/// use session_cookie::{DjangoCodec, Format, SecretKeys, Limits, UnixTime, inspect};
 ///
-/// let codec = DjangoCodec::sessions(&KeyRing::new("k")?);
+/// let codec = DjangoCodec::sessions(&SecretKeys::new("k")?);
 /// let cookie = codec.encode_at(&serde_json::json!({"user_id": 7}), UnixTime::from_secs(1_700_000_000))?;
 /// let seen = inspect(&cookie, Limits::DEFAULT)?;
 /// assert_eq!(seen.format(), Format::Django);
@@ -315,7 +315,7 @@ fn inspect_native(cookie: &str, limits: Limits) -> Result<Inspection, Malformed>
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{DjangoCodec, KeyRing};
+    use crate::{DjangoCodec, SecretKeys};
 
     /// Regression: the unverified payload went through a
     /// `serde_json::Value`, which rounded integers beyond 64 bits (and
@@ -324,7 +324,7 @@ mod tests {
     fn payload_is_exact() {
         let text = r#"{"z":12345678901234567890123,"a":1e400,"f":2.9041626523654343e-83}"#;
         let raw = RawValue::from_string(text.to_owned()).unwrap();
-        let codec = DjangoCodec::sessions(&KeyRing::new("k").unwrap());
+        let codec = DjangoCodec::sessions(&SecretKeys::new("k").unwrap());
         let cookie = codec.encode_at(&raw, UnixTime::from_secs(1)).unwrap();
         let seen = inspect(&cookie, Limits::DEFAULT).unwrap();
         assert_eq!(seen.payload_unverified().unwrap().get(), text);

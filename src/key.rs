@@ -2,7 +2,7 @@
 //!
 //! A [`Secret`] is the raw bytes of one key (Django's `SECRET_KEY`, or a
 //! native master key). It zeroizes its bytes on drop, compares in constant
-//! time, and its `Debug` prints nothing but its type. A [`KeyRing`] holds the
+//! time, and its `Debug` prints nothing but its type. A [`SecretKeys`] holds the
 //! one key that signs and the fallback keys that are still accepted, in the
 //! order in which verification tries them.
 
@@ -120,10 +120,13 @@ impl PartialEq for Secret {
 
 impl Eq for Secret {}
 
-/// One signing key and the fallback keys that are still accepted.
+/// The secret keys of the Django and itsdangerous family: one signing key
+/// and the fallback keys that are still accepted.
 ///
-/// This is Django's `SECRET_KEY` with `SECRET_KEY_FALLBACKS`: only the
-/// signing key ever signs; verification tries the signing key first and then
+/// This is Django's (and Flask's) `SECRET_KEY` with `SECRET_KEY_FALLBACKS`,
+/// and itsdangerous' `secret_key` list; the native format has its own ring
+/// of master keys, [`NativeKeyRing`]. Only the signing key ever signs;
+/// verification tries the signing key first and then
 /// each fallback in the order given. Rotate by making a new key the signing
 /// key and moving the old one to the front of the fallbacks; drop it from the
 /// fallbacks once every cookie it signed has expired.
@@ -136,19 +139,19 @@ impl Eq for Secret {}
 /// # Examples
 ///
 /// ```
-/// use session_cookie::KeyRing;
+/// use session_cookie::SecretKeys;
 ///
-/// let ring = KeyRing::new("new-secret-key")?
+/// let ring = SecretKeys::new("new-secret-key")?
 ///     .with_fallback("old-secret-key");
 /// assert_eq!(ring.len(), 2);
 /// # Ok::<(), session_cookie::KeyError>(())
 /// ```
 #[derive(Clone, Debug)]
-pub struct KeyRing {
+pub struct SecretKeys {
     keys: Vec<Secret>,
 }
 
-impl KeyRing {
+impl SecretKeys {
     /// A ring with one signing key and no fallbacks.
     ///
     /// # Errors
@@ -159,10 +162,10 @@ impl KeyRing {
     /// # Examples
     ///
     /// ```
-    /// use session_cookie::KeyRing;
+    /// use session_cookie::SecretKeys;
     ///
-    /// assert!(KeyRing::new("").is_err());
-    /// assert!(KeyRing::new("a-long-random-secret").is_ok());
+    /// assert!(SecretKeys::new("").is_err());
+    /// assert!(SecretKeys::new("a-long-random-secret").is_ok());
     /// ```
     pub fn new(signing: impl Into<Secret>) -> Result<Self, KeyError> {
         let signing = signing.into();
@@ -182,9 +185,9 @@ impl KeyRing {
     /// # Examples
     ///
     /// ```
-    /// use session_cookie::KeyRing;
+    /// use session_cookie::SecretKeys;
     ///
-    /// let ring = KeyRing::new("k3")?.with_fallback("k2").with_fallback("k1");
+    /// let ring = SecretKeys::new("k3")?.with_fallback("k2").with_fallback("k1");
     /// assert_eq!(ring.len(), 3);
     /// # Ok::<(), session_cookie::KeyError>(())
     /// ```
@@ -205,9 +208,9 @@ impl KeyRing {
     /// # Examples
     ///
     /// ```
-    /// use session_cookie::{KeyRing, Secret};
+    /// use session_cookie::{SecretKeys, Secret};
     ///
-    /// let ring = KeyRing::new("current")?.with_fallback("old");
+    /// let ring = SecretKeys::new("current")?.with_fallback("old");
     /// assert_eq!(ring.signing(), &Secret::from("current"));
     /// # Ok::<(), session_cookie::KeyError>(())
     /// ```
@@ -223,9 +226,9 @@ impl KeyRing {
     /// # Examples
     ///
     /// ```
-    /// use session_cookie::KeyRing;
+    /// use session_cookie::SecretKeys;
     ///
-    /// let ring = KeyRing::new("current")?.with_fallback("old");
+    /// let ring = SecretKeys::new("current")?.with_fallback("old");
     /// assert_eq!(ring.keys().len(), 2);
     /// # Ok::<(), session_cookie::KeyError>(())
     /// ```
@@ -239,9 +242,9 @@ impl KeyRing {
     /// # Examples
     ///
     /// ```
-    /// use session_cookie::KeyRing;
+    /// use session_cookie::SecretKeys;
     ///
-    /// let ring = KeyRing::new("current")?.with_fallback("old");
+    /// let ring = SecretKeys::new("current")?.with_fallback("old");
     /// assert_eq!(ring.fallbacks().len(), 1);
     /// # Ok::<(), session_cookie::KeyError>(())
     /// ```
@@ -255,7 +258,7 @@ impl KeyRing {
     /// # Examples
     ///
     /// ```
-    /// assert_eq!(session_cookie::KeyRing::new("k")?.len(), 1);
+    /// assert_eq!(session_cookie::SecretKeys::new("k")?.len(), 1);
     /// # Ok::<(), session_cookie::KeyError>(())
     /// ```
     #[must_use]
@@ -271,7 +274,7 @@ mod tests {
 
     #[test]
     fn debug_never_prints_key_bytes() {
-        let ring = KeyRing::new("top-secret-value")
+        let ring = SecretKeys::new("top-secret-value")
             .unwrap()
             .with_fallback("older-secret-value");
         let shown = format!("{ring:?} {:?}", ring.signing());
@@ -289,12 +292,12 @@ mod tests {
 
     #[test]
     fn empty_fallback_stands_for_the_signing_key() {
-        let ring = KeyRing::new("primary").unwrap().with_fallback("");
+        let ring = SecretKeys::new("primary").unwrap().with_fallback("");
         assert_eq!(ring.keys()[1], Secret::from("primary"));
     }
 
     #[test]
     fn empty_signing_key_is_refused() {
-        assert!(matches!(KeyRing::new(""), Err(KeyError::Empty)));
+        assert!(matches!(SecretKeys::new(""), Err(KeyError::Empty)));
     }
 }

@@ -31,7 +31,7 @@ pub use codec::{
 pub use error::{DecodeError, EncodeError, KeyError, Malformed, PayloadError, SizeLimit, WeakKey};
 pub use inspect::{Format, Inspection, NativeHeader, inspect};
 pub use key::{
-    KeyId, KeyRing, KeyState, MAX_KEY_ID_LEN, MIN_KEY_LEN, MasterKey, NativeKeyRing, Secret,
+    KeyId, KeyState, MAX_KEY_ID_LEN, MIN_KEY_LEN, MasterKey, NativeKeyRing, Secret, SecretKeys,
 };
 pub use session::{EXPIRY_KEY, Expiry, Session};
 pub use time::UnixTime;

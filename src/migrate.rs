@@ -133,9 +133,9 @@ impl std::error::Error for MigrateError {
 /// # Examples
 ///
 /// ```
-/// use session_cookie::{DjangoCodec, KeyRing, MasterKey, NativeCodec, NativeConfig, NativeKeyRing, migrate};
+/// use session_cookie::{DjangoCodec, SecretKeys, MasterKey, NativeCodec, NativeConfig, NativeKeyRing, migrate};
 ///
-/// let django = DjangoCodec::sessions(&KeyRing::new("django-secret")?);
+/// let django = DjangoCodec::sessions(&SecretKeys::new("django-secret")?);
 /// let old = django.encode(&serde_json::json!({"_auth_user_id": "7"}))?;
 /// let native = NativeCodec::new(&NativeKeyRing::new(MasterKey::generate("k1")?), NativeConfig::SIGNED)?;
 /// let moved = migrate(&old, &django, &native)?;
@@ -174,10 +174,10 @@ pub fn migrate<Old: Codec + ?Sized>(
 ///
 /// ```
 /// use session_cookie::{
-///     DjangoCodec, KeyRing, MasterKey, NativeCodec, NativeConfig, NativeKeyRing, UnixTime, migrate_at,
+///     DjangoCodec, SecretKeys, MasterKey, NativeCodec, NativeConfig, NativeKeyRing, UnixTime, migrate_at,
 /// };
 ///
-/// let django = DjangoCodec::sessions(&KeyRing::new("django-secret")?);
+/// let django = DjangoCodec::sessions(&SecretKeys::new("django-secret")?);
 /// let signed = UnixTime::from_secs(1_700_000_000);
 /// let old = django.encode_at(&serde_json::json!({"user_id": 42}), signed)?;
 ///
@@ -217,7 +217,7 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::{DjangoCodec, KeyRing, MasterKey, NativeConfig, NativeKeyRing};
+    use crate::{DjangoCodec, MasterKey, NativeConfig, NativeKeyRing, SecretKeys};
 
     fn native(config: NativeConfig) -> NativeCodec {
         let key = MasterKey::new("k1", vec![0x5a; 16].into_iter().chain(1..=16).collect()).unwrap();
@@ -226,7 +226,7 @@ mod tests {
 
     #[test]
     fn keeps_the_issue_time_and_refuses_what_django_refuses() {
-        let django = DjangoCodec::sessions(&KeyRing::new("s").unwrap());
+        let django = DjangoCodec::sessions(&SecretKeys::new("s").unwrap());
         let signed = UnixTime::from_secs(1_000_000);
         let old = django.encode_at(&json!({"a": 1}), signed).unwrap();
         let to = native(NativeConfig::SIGNED.with_max_lifetime(Some(100)));
@@ -261,7 +261,7 @@ mod tests {
     #[test]
     fn numbers_move_exactly() {
         let text = r#"{"big":123456789012345678901234567890,"f":2.9041626523654343e-83,"huge":1e400,"neg":-18446744073709551617}"#;
-        let django = DjangoCodec::sessions(&KeyRing::new("s").unwrap());
+        let django = DjangoCodec::sessions(&SecretKeys::new("s").unwrap());
         let now = UnixTime::from_secs(1_000_000);
         let raw = RawValue::from_string(text.to_owned()).unwrap();
         let old = django.encode_at(&raw, now).unwrap();

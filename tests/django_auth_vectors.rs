@@ -27,7 +27,7 @@ use serde_json::Value;
 use session_cookie::django::auth::{DjangoAuth, HashCheck, Outcome, UserRecord, logout};
 use session_cookie::django::csrf::{CsrfConfig, CsrfError, CsrfRequest, CsrfSecret};
 use session_cookie::django::password::{PasswordError, check_password, make_password_with};
-use session_cookie::{DjangoCodec, KeyRing, Session};
+use session_cookie::{DjangoCodec, SecretKeys, Session};
 
 fn vectors() -> Value {
     serde_json::from_str(include_str!("vectors/django_auth.json")).expect("vector file parses")
@@ -63,18 +63,18 @@ fn session_auth_hashes_match_django() {
             text(&case["secret"]),
             text(&case["hash"]),
         );
-        let auth = DjangoAuth::new(&KeyRing::new(key).unwrap());
+        let auth = DjangoAuth::new(&SecretKeys::new(key).unwrap());
         assert_eq!(auth.session_auth_hash(password_hash), hash, "{case}");
         assert_eq!(
             auth.check_session_auth_hash(password_hash, hash),
             HashCheck::Current
         );
-        let rotated = DjangoAuth::new(&KeyRing::new("a-newer-key").unwrap().with_fallback(key));
+        let rotated = DjangoAuth::new(&SecretKeys::new("a-newer-key").unwrap().with_fallback(key));
         assert_eq!(
             rotated.check_session_auth_hash(password_hash, hash),
             HashCheck::Fallback
         );
-        let other = DjangoAuth::new(&KeyRing::new("a-newer-key").unwrap());
+        let other = DjangoAuth::new(&SecretKeys::new("a-newer-key").unwrap());
         assert_eq!(
             other.check_session_auth_hash(password_hash, hash),
             HashCheck::Mismatch
@@ -288,8 +288,8 @@ impl AuthVectors {
         }
     }
 
-    fn ring(&self) -> KeyRing {
-        let mut ring = KeyRing::new(text(&self.v["secret_key"])).unwrap();
+    fn ring(&self) -> SecretKeys {
+        let mut ring = SecretKeys::new(text(&self.v["secret_key"])).unwrap();
         for key in self.v["fallback_keys"].as_array().unwrap() {
             ring = ring.with_fallback(text(key));
         }

@@ -88,8 +88,8 @@ use serde_json::value::RawValue;
 use serde_json::{Value, json};
 use session_cookie::signing::{Algorithm, django as dj};
 use session_cookie::{
-    DJANGO_SESSION_COOKIE_AGE, DecodeError, Decoded, DjangoCodec, DjangoConfig, KeyRing, Limits,
-    Malformed, PayloadError, Session, UnixTime,
+    DJANGO_SESSION_COOKIE_AGE, DecodeError, Decoded, DjangoCodec, DjangoConfig, Limits, Malformed,
+    PayloadError, SecretKeys, Session, UnixTime,
 };
 
 /// The pinned seed; `DJANGO_LIVE_SEED` overrides it to explore.
@@ -512,7 +512,7 @@ fn rust_cookies_read_and_rewritten_by_django() {
     let python = python();
     let started = Instant::now();
     let mut g = Gen::new(seed);
-    let ring_of = |secret: &str| KeyRing::new(secret).unwrap();
+    let ring_of = |secret: &str| SecretKeys::new(secret).unwrap();
 
     let mut cases = Vec::with_capacity(CASES);
     for index in 0..CASES {
@@ -746,7 +746,7 @@ fn django_cookies_read_and_rewritten_by_rust() {
             failures.push(index, &label, what, &short(expected), &short(actual));
         };
 
-        let mut ring = KeyRing::new(case["rust_signing"].as_str().unwrap()).unwrap();
+        let mut ring = SecretKeys::new(case["rust_signing"].as_str().unwrap()).unwrap();
         for fallback in case["rust_fallbacks"].as_array().unwrap() {
             ring = ring.with_fallback(fallback.as_str().unwrap());
         }
@@ -815,7 +815,7 @@ fn django_cookies_read_and_rewritten_by_rust() {
 
         // 2. Signed again by us, at the same second and with the same key:
         // Django's cookie, byte for byte.
-        let signer = KeyRing::new(case["signing_key"].as_str().unwrap()).unwrap();
+        let signer = SecretKeys::new(case["signing_key"].as_str().unwrap()).unwrap();
         let again = DjangoCodec::new(&signer, config.clone())
             .encode_at(decoded.value(), decoded.issued_at())
             .unwrap();
@@ -1058,12 +1058,12 @@ impl SignerSpec {
             .with_sep(self.sep.clone())
             .unwrap()
             .with_algorithm(self.algorithm.parse::<Algorithm>().unwrap());
-        dj::Signer::new(&KeyRing::new(secret).unwrap(), &options)
+        dj::Signer::new(&SecretKeys::new(secret).unwrap(), &options)
     }
 
     /// What this case's signer makes of `value` with `secret` at `at`.
     fn sign(&self, value: &str, secret: &str, at: UnixTime) -> String {
-        let ring = KeyRing::new(secret).unwrap();
+        let ring = SecretKeys::new(secret).unwrap();
         match self.kind.as_str() {
             "signer" => dj::Signer::new(&ring, &self.options()).sign(value),
             "timestamp" => dj::TimestampSigner::new(&ring, &self.options()).sign_at(value, at),
@@ -1072,7 +1072,7 @@ impl SignerSpec {
                 // "django.http.cookies" + secret under the salt name + salt.
                 let (salt, secret) = self.plain_salt_and_secret(secret);
                 dj::TimestampSigner::new(
-                    &KeyRing::new(secret).unwrap(),
+                    &SecretKeys::new(secret).unwrap(),
                     &dj::Options::new().with_salt(salt),
                 )
                 .sign_at(value, at)
@@ -1084,7 +1084,7 @@ impl SignerSpec {
     /// Our verdict on `token` under `ring`.
     fn unsign(
         &self,
-        ring: &KeyRing,
+        ring: &SecretKeys,
         token: &str,
         now: UnixTime,
         max_age: Option<Duration>,
@@ -1312,7 +1312,7 @@ fn rust_signed_values_read_and_resigned_by_django() {
     let mut g = Gen::new(seed);
     let django_ring = DJANGO_FALLBACKS
         .iter()
-        .fold(KeyRing::new(DJANGO_SECRET_KEY).unwrap(), |ring, key| {
+        .fold(SecretKeys::new(DJANGO_SECRET_KEY).unwrap(), |ring, key| {
             ring.with_fallback(*key)
         });
 
@@ -1639,7 +1639,7 @@ fn django_signed_values_read_and_resigned_by_rust() {
             failures.push(index, &label, what, expected, actual);
         };
 
-        let mut ring = KeyRing::new(case["rust_signing"].as_str().unwrap()).unwrap();
+        let mut ring = SecretKeys::new(case["rust_signing"].as_str().unwrap()).unwrap();
         for fallback in case["rust_fallbacks"].as_array().unwrap() {
             ring = ring.with_fallback(fallback.as_str().unwrap());
         }

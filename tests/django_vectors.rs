@@ -19,7 +19,7 @@ mod support {
 }
 
 use serde_json::value::RawValue;
-use session_cookie::{DecodeError, DjangoCodec, DjangoConfig, KeyRing, UnixTime, json};
+use session_cookie::{DecodeError, DjangoCodec, DjangoConfig, SecretKeys, UnixTime, json};
 use support::exact::J;
 
 fn cases() -> Vec<J> {
@@ -27,8 +27,8 @@ fn cases() -> Vec<J> {
     serde_json::from_str(text).expect("vector file parses")
 }
 
-fn ring(case: &J) -> KeyRing {
-    let mut ring = KeyRing::new(case["secret_key"].as_str().unwrap()).unwrap();
+fn ring(case: &J) -> SecretKeys {
+    let mut ring = SecretKeys::new(case["secret_key"].as_str().unwrap()).unwrap();
     for fallback in case["fallback_keys"].as_array().unwrap() {
         ring = ring.with_fallback(fallback.as_str().unwrap());
     }

@@ -89,8 +89,8 @@ use serde_json::{Value, json};
 use session_cookie::json::tagged::{self, Bytes, HttpDate, Markup, Tuple, Uuid, Wire};
 use session_cookie::signing::{Algorithm, KeyDerivation, itsdangerous as its};
 use session_cookie::{
-    DecodeError, FlaskCodec, FlaskConfig, KeyRing, Limits, MasterKey, NativeCodec, NativeConfig,
-    NativeKeyRing, PayloadError, UnixTime, migrate_at,
+    DecodeError, FlaskCodec, FlaskConfig, Limits, MasterKey, NativeCodec, NativeConfig,
+    NativeKeyRing, PayloadError, SecretKeys, UnixTime, migrate_at,
 };
 use support::exact::J;
 
@@ -143,10 +143,10 @@ fn interop(args: &[&Path]) {
 }
 
 /// Flask's key ring, in Flask's order: `SECRET_KEY`, then the fallback list.
-fn flask_ring() -> KeyRing {
+fn flask_ring() -> SecretKeys {
     FLASK_FALLBACKS
         .iter()
-        .fold(KeyRing::new(FLASK_SECRET_KEY).unwrap(), |ring, key| {
+        .fold(SecretKeys::new(FLASK_SECRET_KEY).unwrap(), |ring, key| {
             ring.with_fallback(*key)
         })
 }
@@ -538,7 +538,7 @@ fn rust_cookies_read_and_rewritten_by_flask() {
             _ => (*OTHER_KEYS.choose(r).unwrap(), "unknown key"),
         };
         // Our ring signs with its first key; the rest only verifies.
-        let mut ring = KeyRing::new(signing_secret).unwrap();
+        let mut ring = SecretKeys::new(signing_secret).unwrap();
         for _ in 0..r.random_range(0..=2) {
             ring = ring.with_fallback(*OTHER_KEYS.choose(r).unwrap());
         }
@@ -798,7 +798,7 @@ fn flask_cookies_read_rewritten_and_migrated_by_rust() {
         // 2. Signed again by us with the key Flask used, at the same second:
         // Flask's cookie, byte for byte.
         let signer =
-            FlaskCodec::sessions(&KeyRing::new(case["signing_key"].as_str().unwrap()).unwrap());
+            FlaskCodec::sessions(&SecretKeys::new(case["signing_key"].as_str().unwrap()).unwrap());
         let again = signer.encode_at(wire, decoded.issued_at()).unwrap();
         if again != cookie {
             fail("re-encoded cookie", cookie, &again);
@@ -987,13 +987,13 @@ impl TokenSpec {
         if self.is_serializer() && self.salt.is_none() {
             spec.salt = Some("itsdangerous".to_owned());
         }
-        its::Signer::new(&KeyRing::new(secret).unwrap(), &spec.options())
+        its::Signer::new(&SecretKeys::new(secret).unwrap(), &spec.options())
     }
 
     /// The token of `value` (a string, or a payload's JSON text) with
     /// `secret` at `at`.
     fn sign(&self, value: &str, secret: &str, at: UnixTime) -> String {
-        let ring = KeyRing::new(secret).unwrap();
+        let ring = SecretKeys::new(secret).unwrap();
         match self.kind.as_str() {
             "signer" => its::Signer::new(&ring, &self.options()).sign(value),
             "timestamp" => its::TimestampSigner::new(&ring, &self.options()).sign_at(value, at),
@@ -1008,7 +1008,7 @@ impl TokenSpec {
 
     fn unsign(
         &self,
-        ring: &KeyRing,
+        ring: &SecretKeys,
         token: &str,
         now: UnixTime,
         max_age: Option<Duration>,
@@ -1080,7 +1080,7 @@ fn short(text: &str) -> String {
 /// The timestamp field of an itsdangerous token made with `sep` at `at`.
 fn its_timestamp(sep: &str, at: UnixTime) -> String {
     let token = its::TimestampSigner::new(
-        &KeyRing::new("only-for-its-timestamp").unwrap(),
+        &SecretKeys::new("only-for-its-timestamp").unwrap(),
         &its::Options::new().with_sep(sep.to_owned()).unwrap(),
     )
     .sign_at("", at);
@@ -1332,7 +1332,7 @@ fn rust_tokens_read_and_resigned_by_itsdangerous() {
         // The payload text as our token carries it.
         let (json_text, value_text) = if spec.is_serializer() {
             let text = spec
-                .unsign(&KeyRing::new(signing_secret).unwrap(), &signed, at, None)
+                .unsign(&SecretKeys::new(signing_secret).unwrap(), &signed, at, None)
                 .value
                 .unwrap();
             (Some(text), None)
@@ -1400,7 +1400,7 @@ fn rust_tokens_read_and_resigned_by_itsdangerous() {
         let max_age_duration = max_age.map(Duration::from_secs_f64);
         let (case_ring, case_keys) = if kind == "wtf" {
             (
-                KeyRing::new(FLASK_SECRET_KEY).unwrap(),
+                SecretKeys::new(FLASK_SECRET_KEY).unwrap(),
                 vec![FLASK_SECRET_KEY],
             )
         } else {
@@ -1614,7 +1614,7 @@ fn itsdangerous_tokens_read_and_resigned_by_rust() {
             .collect();
         let ring = keys[1..]
             .iter()
-            .fold(KeyRing::new(keys[0]).unwrap(), |ring, k| {
+            .fold(SecretKeys::new(keys[0]).unwrap(), |ring, k| {
                 ring.with_fallback(*k)
             });
 

@@ -36,7 +36,7 @@ mod support {
 
 use serde_json::value::RawValue;
 use session_cookie::json::tagged::{self, Wire};
-use session_cookie::{DecodeError, FlaskCodec, FlaskConfig, KeyRing, Malformed, UnixTime, json};
+use session_cookie::{DecodeError, FlaskCodec, FlaskConfig, Malformed, SecretKeys, UnixTime, json};
 use support::exact::J;
 
 /// The vector file's cases, read exactly (every number's text, every
@@ -59,8 +59,8 @@ fn wire_payload(case: &J) -> Wire {
     Wire::parse(&case["payload"].to_text()).unwrap()
 }
 
-fn ring(case: &J) -> KeyRing {
-    let mut ring = KeyRing::new(case["secret_key"].as_str().unwrap()).unwrap();
+fn ring(case: &J) -> SecretKeys {
+    let mut ring = SecretKeys::new(case["secret_key"].as_str().unwrap()).unwrap();
     for fallback in case["fallback_keys"].as_array().unwrap() {
         ring = ring.with_fallback(fallback.as_str().unwrap());
     }
@@ -300,7 +300,7 @@ mod totality {
     use proptest::prelude::*;
     use serde_json::value::RawValue;
     use session_cookie::json::tagged::Wire;
-    use session_cookie::{FlaskCodec, KeyRing, UnixTime};
+    use session_cookie::{FlaskCodec, SecretKeys, UnixTime};
 
     use super::support::exact::J;
 
@@ -356,7 +356,7 @@ mod totality {
         /// decodes to the same wire form.
         #[test]
         fn signed_tag_soup_is_total_and_canonical(value in tree()) {
-            let codec = FlaskCodec::sessions(&KeyRing::new("k").unwrap());
+            let codec = FlaskCodec::sessions(&SecretKeys::new("k").unwrap());
             let now = UnixTime::from_secs(1_700_000_000);
             let cookie = codec.encode_at(&Wire::parse(&value.to_text()).unwrap(), now).unwrap();
             let plain = codec.decode_at::<Box<RawValue>>(&cookie, now);
@@ -374,7 +374,7 @@ mod totality {
         /// Any text is a cookie or a typed error, never a panic.
         #[test]
         fn any_text_is_total(text in "[A-Za-z0-9_.=+/!-]{0,80}") {
-            let codec = FlaskCodec::sessions(&KeyRing::new("k").unwrap());
+            let codec = FlaskCodec::sessions(&SecretKeys::new("k").unwrap());
             let _ = codec.decode_at::<Box<RawValue>>(&text, UnixTime::from_secs(0));
             let _ = session_cookie::inspect(&text, session_cookie::Limits::DEFAULT);
         }
@@ -389,7 +389,7 @@ mod tags_by_type {
     use serde_json::value::RawValue;
     use session_cookie::json::tagged::{Bytes, HttpDate, Markup, Tuple, Uuid, Wire};
     use session_cookie::{
-        DjangoCodec, FlaskCodec, KeyRing, MasterKey, NativeCodec, NativeConfig, NativeKeyRing,
+        DjangoCodec, FlaskCodec, MasterKey, NativeCodec, NativeConfig, NativeKeyRing, SecretKeys,
         Session, UnixTime, json,
     };
 
@@ -400,7 +400,7 @@ mod tags_by_type {
     }
 
     fn flask() -> FlaskCodec {
-        FlaskCodec::sessions(&KeyRing::new("k").unwrap())
+        FlaskCodec::sessions(&SecretKeys::new("k").unwrap())
     }
 
     /// Objects that look like Flask tags, like the old in-band marker of
@@ -535,7 +535,7 @@ mod tags_by_type {
     /// Flask tag.
     #[test]
     fn django_and_native_never_write_a_flask_tag() {
-        let django = DjangoCodec::sessions(&KeyRing::new("k").unwrap());
+        let django = DjangoCodec::sessions(&SecretKeys::new("k").unwrap());
         let key = MasterKey::new("k1", (1..=32).collect()).unwrap();
         let native = NativeCodec::new(&NativeKeyRing::new(key), NativeConfig::SIGNED).unwrap();
         let t = typed();
@@ -581,7 +581,7 @@ mod tags_by_type {
     /// crate's one exact writer, which knows a `Wire` by its type).
     #[test]
     fn django_and_native_refuse_a_wire_value() {
-        let django = DjangoCodec::sessions(&KeyRing::new("k").unwrap());
+        let django = DjangoCodec::sessions(&SecretKeys::new("k").unwrap());
         let key = MasterKey::new("k1", (1..=32).collect()).unwrap();
         let native = NativeCodec::new(&NativeKeyRing::new(key), NativeConfig::SIGNED).unwrap();
         let wire = Wire::parse(r#"{"pair":{" t":[1,2]}}"#).unwrap();

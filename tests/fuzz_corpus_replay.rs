@@ -144,8 +144,8 @@ fn key_lines_corpus() {
 #[test]
 fn seeds_are_valid_cookies() {
     use fuzz_logic::common::SECRETS;
-    use session_cookie::{DjangoCodec, KeyRing, UnixTime};
-    let codec = DjangoCodec::sessions(&KeyRing::new(SECRETS[0]).unwrap());
+    use session_cookie::{DjangoCodec, SecretKeys, UnixTime};
+    let codec = DjangoCodec::sessions(&SecretKeys::new(SECRETS[0]).unwrap());
     let now = UnixTime::from_secs(1_700_000_000);
     let first = &decode_django::seeds()[0];
     let cookie = std::str::from_utf8(&first[21..]).unwrap();

@@ -29,8 +29,8 @@ use exact::J;
 use serde_json::json;
 use serde_json::value::RawValue;
 use session_cookie::{
-    DecodeError, DjangoCodec, KeyRing, KeyState, Limits, Malformed, MasterKey, NativeCodec,
-    NativeConfig, NativeKeyRing, PayloadError, SizeLimit, UnixTime,
+    DecodeError, DjangoCodec, KeyState, Limits, Malformed, MasterKey, NativeCodec, NativeConfig,
+    NativeKeyRing, PayloadError, SecretKeys, SizeLimit, UnixTime,
 };
 
 use common::{
@@ -95,7 +95,7 @@ fn ring() -> NativeKeyRing {
 
 impl Codecs {
     fn new() -> Self {
-        let keys = KeyRing::new(SECRET).unwrap();
+        let keys = SecretKeys::new(SECRET).unwrap();
         Self {
             django: DjangoCodec::sessions(&keys),
             signing: DjangoCodec::signing(&keys),
@@ -1889,12 +1889,14 @@ fn sessions_refuse_what_values_refuse() {
 mod findings {
     use serde_json::json;
     use serde_json::value::RawValue;
-    use session_cookie::{DecodeError, DjangoCodec, EncodeError, KeyRing, PayloadError, UnixTime};
+    use session_cookie::{
+        DecodeError, DjangoCodec, EncodeError, PayloadError, SecretKeys, UnixTime,
+    };
 
     use super::{J, NOW, NOW_B62, SECRET, django_json, exact, j};
 
     fn codec() -> DjangoCodec {
-        DjangoCodec::sessions(&KeyRing::new(SECRET).unwrap())
+        DjangoCodec::sessions(&SecretKeys::new(SECRET).unwrap())
     }
 
     fn round_trip<T: serde::Serialize>(value: &T) -> J {
@@ -1994,7 +1996,8 @@ mod flask {
     use serde_json::json;
     use serde_json::value::RawValue;
     use session_cookie::{
-        DecodeError, FlaskCodec, FlaskConfig, KeyRing, Malformed, PayloadError, SizeLimit, UnixTime,
+        DecodeError, FlaskCodec, FlaskConfig, Malformed, PayloadError, SecretKeys, SizeLimit,
+        UnixTime,
     };
     use sha1::Sha1;
 
@@ -2212,7 +2215,7 @@ mod flask {
 
     #[test]
     fn every_hostile_flask_cookie_gets_its_typed_error() {
-        let codec = FlaskCodec::new(&KeyRing::new(SECRET).unwrap(), FlaskConfig::SESSIONS);
+        let codec = FlaskCodec::new(&SecretKeys::new(SECRET).unwrap(), FlaskConfig::SESSIONS);
         let now = UnixTime::from_secs(NOW);
         let valid = codec
             .encode_at(&json!({"_user_id": "1", "csrf_token": "abc"}), now)

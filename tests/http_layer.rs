@@ -31,8 +31,8 @@ use session_cookie::http::{
     SessionLayer, SessionWriteError,
 };
 use session_cookie::{
-    Codec, DecodeError, Decoded, DjangoConfig, EncodeError, Expiry, KeyRing, KeyState, MasterKey,
-    NativeCodec, NativeConfig, NativeKeyRing, Session, UnixTime,
+    Codec, DecodeError, Decoded, DjangoConfig, EncodeError, Expiry, KeyState, MasterKey,
+    NativeCodec, NativeConfig, NativeKeyRing, SecretKeys, Session, UnixTime,
 };
 use tower::ServiceExt as _;
 
@@ -249,7 +249,7 @@ fn layer_with(
             SessionLayer::native(&native_ring(&key(active), old.as_ref()), mode, config).unwrap()
         }
         Format::Django => {
-            let mut ring = KeyRing::new(format!("django-secret-{active}")).unwrap();
+            let mut ring = SecretKeys::new(format!("django-secret-{active}")).unwrap();
             if let Some(old) = old {
                 ring = ring.with_fallback(format!("django-secret-{old}"));
             }

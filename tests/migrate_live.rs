@@ -30,8 +30,8 @@ use std::path::Path;
 
 use serde_json::{Value, json};
 use session_cookie::{
-    DecodeError, DjangoCodec, DjangoConfig, KeyRing, Limits, MasterKey, MigrateError, NativeCodec,
-    NativeConfig, NativeKeyRing, UnixTime, migrate_at,
+    DecodeError, DjangoCodec, DjangoConfig, Limits, MasterKey, MigrateError, NativeCodec,
+    NativeConfig, NativeKeyRing, SecretKeys, UnixTime, migrate_at,
 };
 
 const DJANGO: pyvenv::Framework = pyvenv::Framework {
@@ -104,7 +104,7 @@ fn django_cookies_migrate_to_native_keeping_their_issue_time() {
         let cookie = case["cookie"].as_str().unwrap();
         let now = UnixTime::from_secs(case["now"].as_i64().unwrap());
         let timestamp = case["timestamp"].as_i64().unwrap();
-        let mut ring = KeyRing::new(case["rust_signing"].as_str().unwrap()).unwrap();
+        let mut ring = SecretKeys::new(case["rust_signing"].as_str().unwrap()).unwrap();
         for fallback in case["rust_fallbacks"].as_array().unwrap() {
             ring = ring.with_fallback(fallback.as_str().unwrap());
         }

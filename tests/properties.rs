@@ -45,8 +45,8 @@ use serde_json::value::RawValue;
 use sha2::{Digest, Sha256};
 
 use session_cookie::{
-    DecodeError, DjangoCodec, DjangoConfig, KeyRing, Malformed, PayloadError, Session, SizeLimit,
-    UnixTime, json,
+    DecodeError, DjangoCodec, DjangoConfig, Malformed, PayloadError, SecretKeys, Session,
+    SizeLimit, UnixTime, json,
 };
 
 mod support {
@@ -285,8 +285,8 @@ struct Keys {
 
 impl Keys {
     /// What the server verifies with: every key, in ring order.
-    fn verifying_ring(&self) -> KeyRing {
-        let mut ring = KeyRing::new(self.secrets[0].clone()).unwrap();
+    fn verifying_ring(&self) -> SecretKeys {
+        let mut ring = SecretKeys::new(self.secrets[0].clone()).unwrap();
         for fallback in &self.secrets[1..] {
             ring = ring.with_fallback(fallback.clone());
         }
@@ -295,8 +295,8 @@ impl Keys {
 
     /// What signed the cookie: the server at a time when `signer` was the
     /// signing key.
-    fn signing_ring(&self) -> KeyRing {
-        KeyRing::new(self.secrets[self.signer].clone()).unwrap()
+    fn signing_ring(&self) -> SecretKeys {
+        SecretKeys::new(self.secrets[self.signer].clone()).unwrap()
     }
 
     fn signer_secret(&self) -> &[u8] {
@@ -514,7 +514,7 @@ proptest! {
 /// must read its own cookie back; Django's `b62_decode` reads it too.
 #[test]
 fn encode_at_i64_min_round_trips() {
-    let codec = DjangoCodec::signing(&KeyRing::new("k").unwrap());
+    let codec = DjangoCodec::signing(&SecretKeys::new("k").unwrap());
     let now = UnixTime::from_secs(i64::MIN);
     let cookie = codec.encode_at(&(), now).unwrap();
     assert_eq!(
@@ -706,7 +706,7 @@ proptest! {
 const SECRET: &[u8] = b"django-insecure-properties";
 
 fn codecs() -> [DjangoCodec; 3] {
-    let ring = KeyRing::new(SECRET.to_vec()).unwrap();
+    let ring = SecretKeys::new(SECRET.to_vec()).unwrap();
     [
         DjangoCodec::sessions(&ring),
         DjangoCodec::signing(&ring),
@@ -1050,7 +1050,7 @@ proptest! {
             entries: loaded.as_object().unwrap().clone(),
             ..Model::default()
         };
-        let codec = DjangoCodec::sessions(&KeyRing::new(SECRET.to_vec()).unwrap());
+        let codec = DjangoCodec::sessions(&SecretKeys::new(SECRET.to_vec()).unwrap());
         let now = UnixTime::from_secs(1_700_000_000);
         let mut session = codec
             .decode_session_at(&codec.encode_at(&loaded, now).unwrap(), now)

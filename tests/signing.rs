@@ -20,7 +20,7 @@ use exact::J;
 use serde_json::Value;
 use serde_json::value::RawValue;
 use session_cookie::signing::{Algorithm, KeyDerivation, django, itsdangerous};
-use session_cookie::{DecodeError, KeyRing, UnixTime};
+use session_cookie::{DecodeError, SecretKeys, UnixTime};
 
 fn vectors() -> Vec<Value> {
     let text = std::fs::read_to_string(concat!(
@@ -47,8 +47,8 @@ fn time_of(case: &Value) -> UnixTime {
     UnixTime::from_secs_nanos(whole.parse().unwrap(), nanos).unwrap()
 }
 
-fn ring(options: &Value) -> KeyRing {
-    let mut ring = KeyRing::new(options["secret"].as_str().unwrap()).unwrap();
+fn ring(options: &Value) -> SecretKeys {
+    let mut ring = SecretKeys::new(options["secret"].as_str().unwrap()).unwrap();
     for fallback in options["fallback"].as_array().into_iter().flatten() {
         ring = ring.with_fallback(fallback.as_str().unwrap());
     }
@@ -247,8 +247,9 @@ fn every_vector_made_by_django_and_itsdangerous() {
 /// One dialect, as the conformance harness drives it.
 trait Dialect {
     fn name(&self) -> String;
-    fn sign(&self, keys: &KeyRing, value: &str, now: UnixTime) -> String;
-    fn unsign(&self, keys: &KeyRing, signed: &str, now: UnixTime) -> Result<String, DecodeError>;
+    fn sign(&self, keys: &SecretKeys, value: &str, now: UnixTime) -> String;
+    fn unsign(&self, keys: &SecretKeys, signed: &str, now: UnixTime)
+    -> Result<String, DecodeError>;
     fn sep(&self) -> &str;
     /// `None` for untimed dialects; `Some(true)` for itsdangerous' age rule.
     fn timed_its(&self) -> Option<bool> {
@@ -265,14 +266,14 @@ impl Dialect for Plain {
     fn name(&self) -> String {
         format!("plain {:?} {:?}", self.django, self.its)
     }
-    fn sign(&self, keys: &KeyRing, value: &str, _: UnixTime) -> String {
+    fn sign(&self, keys: &SecretKeys, value: &str, _: UnixTime) -> String {
         match (&self.django, &self.its) {
             (Some(options), _) => django::Signer::new(keys, options).sign(value),
             (_, Some(options)) => itsdangerous::Signer::new(keys, options).sign(value),
             _ => unreachable!(),
         }
     }
-    fn unsign(&self, keys: &KeyRing, signed: &str, _: UnixTime) -> Result<String, DecodeError> {
+    fn unsign(&self, keys: &SecretKeys, signed: &str, _: UnixTime) -> Result<String, DecodeError> {
         match (&self.django, &self.its) {
             (Some(options), _) => django::Signer::new(keys, options)
                 .unsign(signed)
@@ -299,7 +300,7 @@ impl Dialect for Timed {
     fn name(&self) -> String {
         format!("timed {}", self.0.name())
     }
-    fn sign(&self, keys: &KeyRing, value: &str, now: UnixTime) -> String {
+    fn sign(&self, keys: &SecretKeys, value: &str, now: UnixTime) -> String {
         match (&self.0.django, &self.0.its) {
             (Some(options), _) => django::TimestampSigner::new(keys, options).sign_at(value, now),
             (_, Some(options)) => {
@@ -308,7 +309,12 @@ impl Dialect for Timed {
             _ => unreachable!(),
         }
     }
-    fn unsign(&self, keys: &KeyRing, signed: &str, now: UnixTime) -> Result<String, DecodeError> {
+    fn unsign(
+        &self,
+        keys: &SecretKeys,
+        signed: &str,
+        now: UnixTime,
+    ) -> Result<String, DecodeError> {
         match (&self.0.django, &self.0.its) {
             (Some(options), _) => django::TimestampSigner::new(keys, options)
                 .unsign_at(signed, MAX_AGE, now)
@@ -333,10 +339,15 @@ impl Dialect for Cookie {
     fn name(&self) -> String {
         "django signed cookie".to_owned()
     }
-    fn sign(&self, keys: &KeyRing, value: &str, now: UnixTime) -> String {
+    fn sign(&self, keys: &SecretKeys, value: &str, now: UnixTime) -> String {
         django::CookieSigner::new(keys, "name", "salt").sign_at(value, now)
     }
-    fn unsign(&self, keys: &KeyRing, signed: &str, now: UnixTime) -> Result<String, DecodeError> {
+    fn unsign(
+        &self,
+        keys: &SecretKeys,
+        signed: &str,
+        now: UnixTime,
+    ) -> Result<String, DecodeError> {
         django::CookieSigner::new(keys, "name", "salt")
             .unsign_at(signed, MAX_AGE, now)
             .map(|d| d.into_value().to_owned())
@@ -396,9 +407,11 @@ fn dialects() -> Vec<Box<dyn Dialect>> {
 #[test]
 fn every_dialect_passes_the_same_conformance_suite() {
     let now = UnixTime::from_secs(1_700_000_000);
-    let keys = KeyRing::new("current").unwrap().with_fallback("previous");
-    let old = KeyRing::new("previous").unwrap();
-    let stranger = KeyRing::new("stranger").unwrap();
+    let keys = SecretKeys::new("current")
+        .unwrap()
+        .with_fallback("previous");
+    let old = SecretKeys::new("previous").unwrap();
+    let stranger = SecretKeys::new("stranger").unwrap();
     for dialect in dialects() {
         let name = dialect.name();
         for value in [
@@ -468,7 +481,7 @@ fn every_dialect_passes_the_same_conformance_suite() {
 #[test]
 fn timed_dialects_check_the_age_after_the_signature() {
     let issued = UnixTime::from_secs(1_700_000_000);
-    let keys = KeyRing::new("current").unwrap();
+    let keys = SecretKeys::new("current").unwrap();
     let at =
         |secs: i64, nanos: u32| UnixTime::from_secs_nanos(1_700_000_000 + secs, nanos).unwrap();
     for dialect in dialects() {

@@ -5,7 +5,7 @@ use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
 use clap::Args;
-use session_cookie::{KeyRing, NativeConfig, NativeKeyRing, Secret};
+use session_cookie::{NativeConfig, NativeKeyRing, Secret, SecretKeys};
 use zeroize::Zeroizing;
 
 use crate::failure::Failure;
@@ -52,7 +52,7 @@ impl DjangoKeys {
             || !self.fallback_file.is_empty()
     }
 
-    pub(crate) fn ring(&self) -> Result<KeyRing, Failure> {
+    pub(crate) fn ring(&self) -> Result<SecretKeys, Failure> {
         let signing = match (&self.secret, &self.secret_env, &self.secret_file) {
             (Some(secret), _, _) => Secret::from(secret.as_str()),
             (_, Some(var), _) => Secret::new(from_env(var)?.to_vec()),
@@ -61,7 +61,7 @@ impl DjangoKeys {
                 "--format django and flask need --secret, --secret-env or --secret-file",
             ),
         };
-        let mut ring = KeyRing::new(signing).map_err(Failure::from)?;
+        let mut ring = SecretKeys::new(signing).map_err(Failure::from)?;
         for fallback in &self.fallback {
             ring = ring.with_fallback(fallback.as_str());
         }

@@ -4,7 +4,7 @@
 
 use clap::{Args, ValueEnum};
 use session_cookie::signing::{Algorithm, KeyDerivation, django, itsdangerous};
-use session_cookie::{DecodeError, KeyRing, UnixTime};
+use session_cookie::{DecodeError, SecretKeys, UnixTime};
 
 use crate::failure::Failure;
 use crate::input::{Now, Seconds, read_arg_or_stdin};
@@ -130,7 +130,7 @@ impl SignArgs {
         } else if self.name.is_some() || self.no_legacy_salt {
             usage("--name and --no-legacy-salt apply to --format django-cookie");
         }
-        let ring: KeyRing = self.keys.ring()?;
+        let ring: SecretKeys = self.keys.ring()?;
         let salt = self.salt.clone();
         Ok(match format {
             SignFormat::DjangoSigner => {

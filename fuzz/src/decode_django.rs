@@ -15,7 +15,8 @@
 
 use serde_json::value::RawValue;
 use session_cookie::{
-    DecodeError, DjangoCodec, DjangoConfig, Format, KeyRing, Limits, SizeLimit, UnixTime, inspect,
+    DecodeError, DjangoCodec, DjangoConfig, Format, Limits, SecretKeys, SizeLimit, UnixTime,
+    inspect,
 };
 
 use super::common::{
@@ -46,7 +47,7 @@ pub fn run(data: &[u8]) {
     let (age_sel, age_raw) = (r.u8(), r.u64());
     let cookie = String::from_utf8_lossy(r.rest()).into_owned();
 
-    let Ok(mut ring) = KeyRing::new(secret.clone()) else {
+    let Ok(mut ring) = SecretKeys::new(secret.clone()) else {
         return;
     };
     for fallback in &fallbacks {
@@ -206,7 +207,7 @@ pub fn seeds() -> Vec<Vec<u8>> {
     for (salt_index, salt) in SALTS.iter().enumerate() {
         for (i, value) in values.iter().enumerate() {
             let compress = i % 2 == 1 || salt_index == 0;
-            let Ok(ring) = KeyRing::new(SECRETS[0]) else {
+            let Ok(ring) = SecretKeys::new(SECRETS[0]) else {
                 continue;
             };
             let config = DjangoConfig::SIGNING

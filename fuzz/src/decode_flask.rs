@@ -20,7 +20,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use hmac::{Hmac, KeyInit, Mac};
 use serde_json::value::RawValue;
 use session_cookie::{
-    DecodeError, FlaskCodec, FlaskConfig, Format, KeyRing, Limits, SizeLimit, UnixTime, inspect,
+    DecodeError, FlaskCodec, FlaskConfig, Format, Limits, SecretKeys, SizeLimit, UnixTime, inspect,
 };
 use sha1::Sha1;
 
@@ -62,7 +62,7 @@ pub fn run(data: &[u8]) {
     let (age_sel, age_raw) = (r.u8(), r.u64());
     let cookie = String::from_utf8_lossy(r.rest()).into_owned();
 
-    let Ok(mut ring) = KeyRing::new(secret.clone()) else {
+    let Ok(mut ring) = SecretKeys::new(secret.clone()) else {
         return;
     };
     for fallback in &fallbacks {
@@ -188,7 +188,7 @@ pub fn seeds() -> Vec<Vec<u8>> {
     ];
     for (salt_index, salt) in SALTS.iter().enumerate().take(3) {
         for value in &values {
-            let Ok(ring) = KeyRing::new(SECRETS[0]) else {
+            let Ok(ring) = SecretKeys::new(SECRETS[0]) else {
                 continue;
             };
             let codec = FlaskCodec::new(&ring, FlaskConfig::SESSIONS.with_salt(*salt));

@@ -7,8 +7,8 @@
 use arbitrary::{Arbitrary, Unstructured};
 use serde_json::value::RawValue;
 use session_cookie::{
-    DjangoCodec, DjangoConfig, EncodeError, KeyRing, MasterKey, NativeCodec, NativeConfig,
-    NativeKeyRing, Session, UnixTime,
+    DjangoCodec, DjangoConfig, EncodeError, MasterKey, NativeCodec, NativeConfig, NativeKeyRing,
+    SecretKeys, Session, UnixTime,
 };
 
 use super::common::{
@@ -60,7 +60,7 @@ pub fn run(data: &[u8]) {
     let (cookie, decoded) = if which >= 8 {
         flask(which, &session, now)
     } else if which < 4 {
-        let Ok(ring) = KeyRing::new(SECRETS[usize::from(which % 2)]) else {
+        let Ok(ring) = SecretKeys::new(SECRETS[usize::from(which % 2)]) else {
             return;
         };
         let config = match which {
@@ -152,7 +152,7 @@ fn flask(
     Result<session_cookie::Decoded<Box<RawValue>>, session_cookie::DecodeError>,
 ) {
     use session_cookie::{FlaskCodec, FlaskConfig};
-    let Ok(ring) = KeyRing::new(SECRETS[usize::from(which % 2)]) else {
+    let Ok(ring) = SecretKeys::new(SECRETS[usize::from(which % 2)]) else {
         return (
             String::new(),
             Err(session_cookie::DecodeError::BadSignature),

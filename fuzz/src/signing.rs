@@ -21,7 +21,7 @@ use std::time::Duration;
 
 use serde_json::value::RawValue;
 use session_cookie::signing::{Algorithm, KeyDerivation, django, itsdangerous};
-use session_cookie::{DecodeError, KeyRing, Limits, UnixTime};
+use session_cookie::{DecodeError, Limits, SecretKeys, UnixTime};
 
 use super::common::{Reader, SECRETS, pick_max_age, pick_time};
 
@@ -55,7 +55,7 @@ pub fn run(data: &[u8]) {
     } else {
         Limits::DEFAULT
     };
-    let keys = KeyRing::new(secret)
+    let keys = SecretKeys::new(secret)
         .expect("the fixed secrets are not empty")
         .with_fallback(SECRETS[(usize::from(bits) + 1) % SECRETS.len()]);
     let now = UnixTime::from_secs(pick_time(now_sel, now_raw));

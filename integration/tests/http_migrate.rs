@@ -13,8 +13,8 @@ use axum::routing::get;
 use session_cookie::Migrating;
 use session_cookie::http::{SessionConfig, SessionHandle, SessionLayer};
 use session_cookie::{
-    DjangoCodec, FlaskCodec, FlaskConfig, KeyRing, Limits, MasterKey, NativeCodec, NativeConfig,
-    NativeKeyRing, UnixTime, inspect,
+    DjangoCodec, FlaskCodec, FlaskConfig, Limits, MasterKey, NativeCodec, NativeConfig,
+    NativeKeyRing, SecretKeys, UnixTime, inspect,
 };
 use tower::ServiceExt as _;
 
@@ -60,7 +60,7 @@ fn native(ring: &NativeKeyRing) -> NativeCodec {
 #[tokio::test]
 async fn a_django_user_comes_back_and_leaves_with_a_native_cookie() {
     let issued = UnixTime::now().as_secs() - 3_600;
-    let django = DjangoCodec::sessions(&KeyRing::new("the-old-django-secret-key").unwrap());
+    let django = DjangoCodec::sessions(&SecretKeys::new("the-old-django-secret-key").unwrap());
     let old_cookie = django
         .encode_at(
             &serde_json::json!({"user_id": 42}),
@@ -98,7 +98,7 @@ async fn a_django_user_comes_back_and_leaves_with_a_native_cookie() {
 #[tokio::test]
 async fn a_flask_user_comes_back_too_and_forgeries_stay_anonymous() {
     let flask = FlaskCodec::new(
-        &KeyRing::new("the-old-flask-secret-key").unwrap(),
+        &SecretKeys::new("the-old-flask-secret-key").unwrap(),
         FlaskConfig::SESSIONS,
     );
     let old_cookie = flask

@@ -11,7 +11,7 @@ use super::{Decoded, Limits, with_scratch};
 use crate::error::{DecodeError, EncodeError};
 use crate::format::django;
 use crate::json;
-use crate::key::KeyRing;
+use crate::key::SecretKeys;
 use crate::session::Session;
 use crate::sign::signer::{Timestamped, payload};
 use crate::time::UnixTime;
@@ -126,9 +126,9 @@ impl DjangoConfig {
 /// # Examples
 ///
 /// ```
-/// use session_cookie::{DjangoCodec, KeyRing, Session};
+/// use session_cookie::{DjangoCodec, SecretKeys, Session};
 ///
-/// let codec = DjangoCodec::sessions(&KeyRing::new("django-insecure-example")?);
+/// let codec = DjangoCodec::sessions(&SecretKeys::new("django-insecure-example")?);
 /// let mut session = Session::new();
 /// session.insert("user_id", 42)?;
 /// let cookie = codec.encode(&session)?;
@@ -157,14 +157,14 @@ impl DjangoCodec {
     /// # Examples
     ///
     /// ```
-    /// use session_cookie::{DjangoCodec, DjangoConfig, KeyRing};
+    /// use session_cookie::{DjangoCodec, DjangoConfig, SecretKeys};
     ///
-    /// let codec = DjangoCodec::new(&KeyRing::new("k")?, DjangoConfig::SIGNING.with_salt("app"));
+    /// let codec = DjangoCodec::new(&SecretKeys::new("k")?, DjangoConfig::SIGNING.with_salt("app"));
     /// assert_eq!(codec.config().salt(), "app");
     /// # Ok::<(), session_cookie::KeyError>(())
     /// ```
     #[must_use]
-    pub fn new(ring: &KeyRing, config: DjangoConfig) -> Self {
+    pub fn new(ring: &SecretKeys, config: DjangoConfig) -> Self {
         Self {
             signer: django::signer(&config.salt, ring),
             config,
@@ -177,12 +177,12 @@ impl DjangoCodec {
     /// # Examples
     ///
     /// ```
-    /// let codec = session_cookie::DjangoCodec::sessions(&session_cookie::KeyRing::new("k")?);
+    /// let codec = session_cookie::DjangoCodec::sessions(&session_cookie::SecretKeys::new("k")?);
     /// assert!(codec.config().compress());
     /// # Ok::<(), session_cookie::KeyError>(())
     /// ```
     #[must_use]
-    pub fn sessions(ring: &KeyRing) -> Self {
+    pub fn sessions(ring: &SecretKeys) -> Self {
         Self::new(ring, DjangoConfig::SESSIONS)
     }
 
@@ -192,12 +192,12 @@ impl DjangoCodec {
     /// # Examples
     ///
     /// ```
-    /// let codec = session_cookie::DjangoCodec::signing(&session_cookie::KeyRing::new("k")?);
+    /// let codec = session_cookie::DjangoCodec::signing(&session_cookie::SecretKeys::new("k")?);
     /// assert_eq!(codec.config().max_age(), None);
     /// # Ok::<(), session_cookie::KeyError>(())
     /// ```
     #[must_use]
-    pub fn signing(ring: &KeyRing) -> Self {
+    pub fn signing(ring: &SecretKeys) -> Self {
         Self::new(ring, DjangoConfig::SIGNING)
     }
 
@@ -216,7 +216,7 @@ impl DjangoCodec {
     /// # Examples
     ///
     /// ```
-    /// let codec = session_cookie::DjangoCodec::signing(&session_cookie::KeyRing::new("k")?);
+    /// let codec = session_cookie::DjangoCodec::signing(&session_cookie::SecretKeys::new("k")?);
     /// let cookie = codec.encode(&[1, 2, 3])?;
     /// assert_eq!(cookie.split(':').count(), 3);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -235,9 +235,9 @@ impl DjangoCodec {
     /// # Examples
     ///
     /// ```
-    /// use session_cookie::{DjangoCodec, KeyRing, UnixTime};
+    /// use session_cookie::{DjangoCodec, SecretKeys, UnixTime};
     ///
-    /// let ring = KeyRing::new("django-insecure-pub-7c1f0e9a2b4d4c6e8f0a1b3c5d7e9f11-vectors")?;
+    /// let ring = SecretKeys::new("django-insecure-pub-7c1f0e9a2b4d4c6e8f0a1b3c5d7e9f11-vectors")?;
     /// let cookie = DjangoCodec::signing(&ring)
     ///     .encode_at(&serde_json::json!({}), UnixTime::from_secs(1_700_000_000))?;
     /// assert_eq!(cookie, "e30:1r31eq:TMBbhb4teavI4BHqfCbpRbnHe5KBuvfcnIIsqMgitk0");
@@ -264,9 +264,9 @@ impl DjangoCodec {
     /// # Examples
     ///
     /// ```
-    /// use session_cookie::{DjangoCodec, KeyRing, UnixTime};
+    /// use session_cookie::{DjangoCodec, SecretKeys, UnixTime};
     ///
-    /// let codec = DjangoCodec::signing(&KeyRing::new("k")?);
+    /// let codec = DjangoCodec::signing(&SecretKeys::new("k")?);
     /// let mut buffer = String::new();
     /// codec.encode_into(&1, UnixTime::from_secs(0), &mut buffer)?;
     /// assert!(buffer.starts_with("MQ:0:"));
@@ -297,7 +297,7 @@ impl DjangoCodec {
     /// # Examples
     ///
     /// ```
-    /// let codec = session_cookie::DjangoCodec::signing(&session_cookie::KeyRing::new("k")?);
+    /// let codec = session_cookie::DjangoCodec::signing(&session_cookie::SecretKeys::new("k")?);
     /// let cookie = codec.encode(&"hello")?;
     /// assert_eq!(codec.decode::<String>(&cookie)?.into_value(), "hello");
     /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -330,9 +330,9 @@ impl DjangoCodec {
     /// # Examples
     ///
     /// ```
-    /// use session_cookie::{DecodeError, DjangoCodec, KeyRing, UnixTime};
+    /// use session_cookie::{DecodeError, DjangoCodec, SecretKeys, UnixTime};
     ///
-    /// let codec = DjangoCodec::sessions(&KeyRing::new("k")?);
+    /// let codec = DjangoCodec::sessions(&SecretKeys::new("k")?);
     /// let cookie = codec.encode_at(&serde_json::json!({"a": 1}), UnixTime::from_secs(0))?;
     /// let later = UnixTime::from_secs(1_209_601);
     /// assert!(matches!(
@@ -380,9 +380,9 @@ impl DjangoCodec {
     /// # Examples
     ///
     /// ```
-    /// use session_cookie::{DjangoCodec, KeyRing, Session};
+    /// use session_cookie::{DjangoCodec, SecretKeys, Session};
     ///
-    /// let codec = DjangoCodec::sessions(&KeyRing::new("k")?);
+    /// let codec = DjangoCodec::sessions(&SecretKeys::new("k")?);
     /// let cookie = codec.encode(&Session::new())?;
     /// assert!(codec.decode_session(&cookie)?.value().is_empty());
     /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -402,9 +402,9 @@ impl DjangoCodec {
     /// # Examples
     ///
     /// ```
-    /// use session_cookie::{DjangoCodec, KeyRing, UnixTime};
+    /// use session_cookie::{DjangoCodec, SecretKeys, UnixTime};
     ///
-    /// let codec = DjangoCodec::sessions(&KeyRing::new("k")?);
+    /// let codec = DjangoCodec::sessions(&SecretKeys::new("k")?);
     /// let now = UnixTime::from_secs(1_700_000_000);
     /// let cookie = codec.encode_at(&serde_json::json!({"user_id": 5}), now)?;
     /// let session = codec.decode_session_at(&cookie, now)?.into_value();

@@ -13,7 +13,7 @@ use crate::format::flask;
 use crate::json;
 use crate::json::py::{Py, Style, to_py};
 use crate::json::tagged::{Wire, untag_scan};
-use crate::key::KeyRing;
+use crate::key::SecretKeys;
 use crate::session::Session;
 use crate::sign::signer::{Timestamped, payload};
 use crate::time::UnixTime;
@@ -105,8 +105,8 @@ impl Default for FlaskConfig {
 /// Reads and writes Flask session cookies (`SecureCookieSessionInterface`,
 /// itsdangerous 2.x), byte for byte.
 ///
-/// The key ring is Flask's `SECRET_KEY` ([`KeyRing::new`]) and
-/// `SECRET_KEY_FALLBACKS` ([`KeyRing::with_fallback`], in the order of
+/// The key ring is Flask's `SECRET_KEY` ([`SecretKeys::new`]) and
+/// `SECRET_KEY_FALLBACKS` ([`SecretKeys::with_fallback`], in the order of
 /// Flask's list). As in Flask 3.1.1 and later, `SECRET_KEY` signs, and
 /// verification tries it first and then the fallbacks **from the last to the
 /// first**. [`Decoded::key_index`] is the key's position in the ring (0 for
@@ -123,9 +123,9 @@ impl Default for FlaskConfig {
 /// # Examples
 ///
 /// ```
-/// use session_cookie::{FlaskCodec, KeyRing, Session};
+/// use session_cookie::{FlaskCodec, SecretKeys, Session};
 ///
-/// let codec = FlaskCodec::sessions(&KeyRing::new("dev-secret")?);
+/// let codec = FlaskCodec::sessions(&SecretKeys::new("dev-secret")?);
 /// let mut session = Session::new();
 /// session.insert("user_id", 42)?;
 /// let cookie = codec.encode(&session)?;
@@ -161,15 +161,15 @@ impl FlaskCodec {
     /// # Examples
     ///
     /// ```
-    /// use session_cookie::{FlaskCodec, FlaskConfig, KeyRing};
+    /// use session_cookie::{FlaskCodec, FlaskConfig, SecretKeys};
     ///
-    /// let ring = KeyRing::new("new")?.with_fallback("old1").with_fallback("old2");
+    /// let ring = SecretKeys::new("new")?.with_fallback("old1").with_fallback("old2");
     /// let codec = FlaskCodec::new(&ring, FlaskConfig::SESSIONS.with_salt("my-app"));
     /// assert_eq!(codec.config().salt(), "my-app");
     /// # Ok::<(), session_cookie::KeyError>(())
     /// ```
     #[must_use]
-    pub fn new(ring: &KeyRing, config: FlaskConfig) -> Self {
+    pub fn new(ring: &SecretKeys, config: FlaskConfig) -> Self {
         Self {
             signer: flask::signer(&config.salt, ring),
             config,
@@ -181,12 +181,12 @@ impl FlaskCodec {
     /// # Examples
     ///
     /// ```
-    /// let codec = session_cookie::FlaskCodec::sessions(&session_cookie::KeyRing::new("k")?);
+    /// let codec = session_cookie::FlaskCodec::sessions(&session_cookie::SecretKeys::new("k")?);
     /// assert_eq!(codec.config().max_age(), Some(2_678_400));
     /// # Ok::<(), session_cookie::KeyError>(())
     /// ```
     #[must_use]
-    pub fn sessions(ring: &KeyRing) -> Self {
+    pub fn sessions(ring: &SecretKeys) -> Self {
         Self::new(ring, FlaskConfig::SESSIONS)
     }
 
@@ -205,7 +205,7 @@ impl FlaskCodec {
     /// # Examples
     ///
     /// ```
-    /// let codec = session_cookie::FlaskCodec::sessions(&session_cookie::KeyRing::new("k")?);
+    /// let codec = session_cookie::FlaskCodec::sessions(&session_cookie::SecretKeys::new("k")?);
     /// let cookie = codec.encode(&serde_json::json!({"user_id": 1}))?;
     /// assert_eq!(cookie.split('.').count(), 3);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -230,10 +230,10 @@ impl FlaskCodec {
     /// # Examples
     ///
     /// ```
-    /// use session_cookie::{FlaskCodec, KeyRing, UnixTime};
+    /// use session_cookie::{FlaskCodec, SecretKeys, UnixTime};
     ///
     /// // Worked example A of the Flask notes.
-    /// let codec = FlaskCodec::sessions(&KeyRing::new("dev-secret")?);
+    /// let codec = FlaskCodec::sessions(&SecretKeys::new("dev-secret")?);
     /// let cookie = codec.encode_at(&serde_json::json!({"user_id": 42}), UnixTime::from_secs(1_700_000_000))?;
     /// assert_eq!(cookie, "eyJ1c2VyX2lkIjo0Mn0.ZVPxAA.LIr3YcHFjdrdtQSuFvBzSarrgwM");
     /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -259,9 +259,9 @@ impl FlaskCodec {
     /// # Examples
     ///
     /// ```
-    /// use session_cookie::{FlaskCodec, KeyRing, UnixTime};
+    /// use session_cookie::{FlaskCodec, SecretKeys, UnixTime};
     ///
-    /// let codec = FlaskCodec::sessions(&KeyRing::new("k")?);
+    /// let codec = FlaskCodec::sessions(&SecretKeys::new("k")?);
     /// let mut buffer = String::new();
     /// codec.encode_into(&serde_json::json!({}), UnixTime::from_secs(0), &mut buffer)?;
     /// assert!(buffer.starts_with("e30.."));
@@ -300,7 +300,7 @@ impl FlaskCodec {
     /// # Examples
     ///
     /// ```
-    /// let codec = session_cookie::FlaskCodec::sessions(&session_cookie::KeyRing::new("k")?);
+    /// let codec = session_cookie::FlaskCodec::sessions(&session_cookie::SecretKeys::new("k")?);
     /// let cookie = codec.encode(&serde_json::json!({"a": "b"}))?;
     /// assert_eq!(codec.decode::<serde_json::Value>(&cookie)?.into_value()["a"], "b");
     /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -342,9 +342,9 @@ impl FlaskCodec {
     /// # Examples
     ///
     /// ```
-    /// use session_cookie::{DecodeError, FlaskCodec, KeyRing, UnixTime};
+    /// use session_cookie::{DecodeError, FlaskCodec, SecretKeys, UnixTime};
     ///
-    /// let codec = FlaskCodec::sessions(&KeyRing::new("dev-secret")?);
+    /// let codec = FlaskCodec::sessions(&SecretKeys::new("dev-secret")?);
     /// let cookie = "eyJ1c2VyX2lkIjo0Mn0.ZVPxAA.LIr3YcHFjdrdtQSuFvBzSarrgwM";
     /// let at_limit = UnixTime::from_secs(1_702_678_400);
     /// assert_eq!(codec.decode_at::<serde_json::Value>(cookie, at_limit)?.into_value()["user_id"], 42);
@@ -385,9 +385,9 @@ impl FlaskCodec {
     /// # Examples
     ///
     /// ```
-    /// use session_cookie::{FlaskCodec, KeyRing, UnixTime};
+    /// use session_cookie::{FlaskCodec, SecretKeys, UnixTime};
     ///
-    /// let codec = FlaskCodec::sessions(&KeyRing::new("public-test-secret-key")?);
+    /// let codec = FlaskCodec::sessions(&SecretKeys::new("public-test-secret-key")?);
     /// let cookie = "eyJwYWlyIjp7IiB0IjpbMSwidHdvIl19LCJ1c2VyIjoieCJ9.ZVPxAA.5bX4scF6Jz57F4w8H0znXHgS3T8";
     /// let now = UnixTime::from_secs(1_700_000_000);
     /// let decoded = codec.decode_wire_at(cookie, now)?;
@@ -421,9 +421,9 @@ impl FlaskCodec {
     /// # Examples
     ///
     /// ```
-    /// use session_cookie::{FlaskCodec, KeyRing, Session};
+    /// use session_cookie::{FlaskCodec, SecretKeys, Session};
     ///
-    /// let codec = FlaskCodec::sessions(&KeyRing::new("k")?);
+    /// let codec = FlaskCodec::sessions(&SecretKeys::new("k")?);
     /// let cookie = codec.encode(&Session::new())?;
     /// assert!(codec.decode_session(&cookie)?.value().is_empty());
     /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -442,9 +442,9 @@ impl FlaskCodec {
     /// # Examples
     ///
     /// ```
-    /// use session_cookie::{FlaskCodec, KeyRing, UnixTime};
+    /// use session_cookie::{FlaskCodec, SecretKeys, UnixTime};
     ///
-    /// let codec = FlaskCodec::sessions(&KeyRing::new("k")?);
+    /// let codec = FlaskCodec::sessions(&SecretKeys::new("k")?);
     /// let now = UnixTime::from_secs(1_700_000_000);
     /// let cookie = codec.encode_at(&serde_json::json!({"_permanent": true, "user_id": 5}), now)?;
     /// let session = codec.decode_session_at(&cookie, now)?.into_value();
@@ -521,7 +521,7 @@ mod tests {
     /// Worked examples B and C of `shared/specs/flask-session.md` §7.
     #[test]
     fn worked_examples() {
-        let codec = FlaskCodec::sessions(&KeyRing::new("dev-secret").unwrap());
+        let codec = FlaskCodec::sessions(&SecretKeys::new("dev-secret").unwrap());
         assert_eq!(
             codec
                 .encode_at(&json!({"user": "Zoë", "cart": [1, 2, 3]}), now())
@@ -540,19 +540,19 @@ mod tests {
     /// Worked example E: fallbacks never sign, and are tried last to first.
     #[test]
     fn rotation_order() {
-        let ring = KeyRing::new("new")
+        let ring = SecretKeys::new("new")
             .unwrap()
             .with_fallback("old1")
             .with_fallback("old2");
         let codec = FlaskCodec::sessions(&ring);
-        let alone = FlaskCodec::sessions(&KeyRing::new("new").unwrap());
+        let alone = FlaskCodec::sessions(&SecretKeys::new("new").unwrap());
         let value = json!({"a": 1});
         assert_eq!(
             codec.encode_at(&value, now()).unwrap(),
             alone.encode_at(&value, now()).unwrap()
         );
         for (index, key) in [(1, "old1"), (2, "old2")] {
-            let cookie = FlaskCodec::sessions(&KeyRing::new(key).unwrap())
+            let cookie = FlaskCodec::sessions(&SecretKeys::new(key).unwrap())
                 .encode_at(&value, now())
                 .unwrap();
             let decoded = codec.decode_at::<Value>(&cookie, now()).unwrap();
@@ -561,12 +561,12 @@ mod tests {
         }
         // The same key twice: the later one in Flask's list is tried first.
         let twice = FlaskCodec::sessions(
-            &KeyRing::new("new")
+            &SecretKeys::new("new")
                 .unwrap()
                 .with_fallback("dup")
                 .with_fallback("dup"),
         );
-        let cookie = FlaskCodec::sessions(&KeyRing::new("dup").unwrap())
+        let cookie = FlaskCodec::sessions(&SecretKeys::new("dup").unwrap())
             .encode_at(&value, now())
             .unwrap();
         assert_eq!(
@@ -580,7 +580,7 @@ mod tests {
 
     #[test]
     fn helpers_round_trip_through_a_cookie() {
-        let codec = FlaskCodec::sessions(&KeyRing::new("k").unwrap());
+        let codec = FlaskCodec::sessions(&SecretKeys::new("k").unwrap());
         let mut value = Session::new();
         value
             .insert("t", Tuple(vec![json!(1), json!({" b": "x"})]))
@@ -628,7 +628,7 @@ mod tests {
         fn shareable<T: Send + Sync + Clone>() {}
         shareable::<FlaskCodec>();
         let codec = FlaskCodec::sessions(
-            &KeyRing::new("top-secret-flask-key")
+            &SecretKeys::new("top-secret-flask-key")
                 .unwrap()
                 .with_fallback("older-flask-key"),
         );
@@ -642,7 +642,7 @@ mod tests {
 
     #[test]
     fn future_and_far_timestamps() {
-        let codec = FlaskCodec::sessions(&KeyRing::new("k").unwrap());
+        let codec = FlaskCodec::sessions(&SecretKeys::new("k").unwrap());
         let far = codec
             .encode_at(&json!({}), UnixTime::from_secs(i64::MAX))
             .unwrap();
@@ -651,7 +651,7 @@ mod tests {
             Err(DecodeError::Expired { age, .. }) if age < 0
         ));
         let timeless = FlaskCodec::new(
-            &KeyRing::new("k").unwrap(),
+            &SecretKeys::new("k").unwrap(),
             FlaskConfig::SESSIONS.with_max_age(None),
         );
         assert!(timeless.decode_at::<Value>(&far, now()).is_ok());
@@ -664,7 +664,7 @@ mod tests {
 
     #[test]
     fn signed_non_objects_are_bad_payload_for_sessions() {
-        let codec = FlaskCodec::sessions(&KeyRing::new("k").unwrap());
+        let codec = FlaskCodec::sessions(&SecretKeys::new("k").unwrap());
         let cookie = codec.encode_at(&json!([1, 2]), now()).unwrap();
         assert!(codec.decode_at::<Value>(&cookie, now()).is_ok());
         assert!(matches!(

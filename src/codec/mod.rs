@@ -146,13 +146,13 @@ impl Default for Limits {
 /// # Examples
 ///
 /// ```
-/// use session_cookie::{DjangoCodec, KeyRing, UnixTime};
+/// use session_cookie::{DjangoCodec, SecretKeys, UnixTime};
 ///
-/// let old = DjangoCodec::sessions(&KeyRing::new("old-key")?);
+/// let old = DjangoCodec::sessions(&SecretKeys::new("old-key")?);
 /// let now = UnixTime::from_secs(1_700_000_000);
 /// let cookie = old.encode_at(&serde_json::json!({"user_id": 1}), now)?;
 ///
-/// let rotated = DjangoCodec::sessions(&KeyRing::new("new-key")?.with_fallback("old-key"));
+/// let rotated = DjangoCodec::sessions(&SecretKeys::new("new-key")?.with_fallback("old-key"));
 /// let decoded = rotated.decode_session_at(&cookie, now)?;
 /// assert!(decoded.used_fallback()); // re-issue it under the new key
 /// assert_eq!(decoded.issued_at(), now);

@@ -24,9 +24,9 @@ use crate::time::{AgeRule, UnixTime};
 /// # Examples
 ///
 /// ```
-/// use session_cookie::{Codec, DjangoCodec, KeyRing, Session, UnixTime};
+/// use session_cookie::{Codec, DjangoCodec, SecretKeys, Session, UnixTime};
 ///
-/// let codec = DjangoCodec::sessions(&KeyRing::new("example-secret")?);
+/// let codec = DjangoCodec::sessions(&SecretKeys::new("example-secret")?);
 /// let now = UnixTime::from_secs(1_700_000_000);
 /// let mut session = Session::new();
 /// session.insert("user_id", 7)?;
@@ -239,9 +239,9 @@ impl Codec for crate::codec::FlaskCodec {
 /// # Examples
 ///
 /// ```
-/// use session_cookie::{Codec, DjangoCodec, KeyRing, MasterKey, Migrating, NativeCodec, NativeConfig, NativeKeyRing, UnixTime};
+/// use session_cookie::{Codec, DjangoCodec, SecretKeys, MasterKey, Migrating, NativeCodec, NativeConfig, NativeKeyRing, UnixTime};
 ///
-/// let django = DjangoCodec::sessions(&KeyRing::new("the-old-django-secret")?);
+/// let django = DjangoCodec::sessions(&SecretKeys::new("the-old-django-secret")?);
 /// let t0 = UnixTime::from_secs(1_700_000_000);
 /// let old_cookie = django.encode_at(&serde_json::json!({"user_id": 7}), t0)?;
 ///
@@ -334,7 +334,7 @@ impl<New: Codec, Old: Codec> Codec for Migrating<New, Old> {
 mod tests {
     use super::*;
     use crate::codec::NativeConfig;
-    use crate::key::{KeyRing, MasterKey, NativeKeyRing};
+    use crate::key::{MasterKey, NativeKeyRing, SecretKeys};
 
     #[test]
     fn native_keeps_the_first_issue_time_and_measures_exactly() {
@@ -351,7 +351,7 @@ mod tests {
 
     #[test]
     fn django_measures_by_encoding() {
-        let codec = DjangoCodec::sessions(&KeyRing::new("example-secret").unwrap());
+        let codec = DjangoCodec::sessions(&SecretKeys::new("example-secret").unwrap());
         let session = Session::new();
         let value = Codec::encode_at(&codec, &session, None, UnixTime::now()).unwrap();
         assert_eq!(Codec::encoded_len(&codec, &session).unwrap(), value.len());
@@ -362,7 +362,7 @@ mod tests {
     /// format's absolute lifetime: expired, not moved over.
     #[test]
     fn old_cookies_past_the_absolute_lifetime_are_expired() {
-        let django = DjangoCodec::sessions(&KeyRing::new("s").unwrap());
+        let django = DjangoCodec::sessions(&SecretKeys::new("s").unwrap());
         let signed = UnixTime::from_secs(1_000_000);
         let old = django
             .encode_at(&serde_json::json!({"a": 1}), signed)
@@ -394,7 +394,7 @@ mod tests {
             NativeConfig::ENCRYPTED,
         )
         .unwrap();
-        let django = DjangoCodec::sessions(&KeyRing::new("k").unwrap());
+        let django = DjangoCodec::sessions(&SecretKeys::new("k").unwrap());
         let codecs: [&dyn Codec; 2] = [&native, &django];
         for codec in codecs {
             let cookie = codec.encode_at(&session, None, now).unwrap();

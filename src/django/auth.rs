@@ -21,10 +21,10 @@
 //!
 //! ```
 //! use session_cookie::django::auth::{DjangoAuth, Outcome, UserRecord};
-//! use session_cookie::{KeyRing, Session};
+//! use session_cookie::{SecretKeys, Session};
 //!
-//! let auth = DjangoAuth::new(&KeyRing::new("new-key")?.with_fallback("old-key"));
-//! let old = DjangoAuth::new(&KeyRing::new("old-key")?);
+//! let auth = DjangoAuth::new(&SecretKeys::new("new-key")?.with_fallback("old-key"));
+//! let old = DjangoAuth::new(&SecretKeys::new("old-key")?);
 //! let password_hash = "pbkdf2_sha256$1000000$salt$hash";
 //!
 //! // A session that a Django site logged in before SECRET_KEY was rotated:
@@ -56,7 +56,7 @@ use zeroize::Zeroizing;
 
 use super::csrf::CsrfSecret;
 use crate::error::EncodeError;
-use crate::key::KeyRing;
+use crate::key::SecretKeys;
 use crate::session::Session;
 use crate::sign::HmacKey;
 
@@ -116,12 +116,12 @@ pub enum HashCheck {
 ///
 /// ```
 /// use session_cookie::django::auth::DjangoAuth;
-/// use session_cookie::{KeyRing, Session};
+/// use session_cookie::{SecretKeys, Session};
 ///
 /// let mut session = Session::new();
 /// session.insert("_auth_user_id", "42")?;
 /// session.insert("_auth_user_backend", "django.contrib.auth.backends.ModelBackend")?;
-/// let claimed = DjangoAuth::new(&KeyRing::new("k")?).read(&session).expect("claimed");
+/// let claimed = DjangoAuth::new(&SecretKeys::new("k")?).read(&session).expect("claimed");
 /// assert_eq!(claimed.user_id(), "42");
 /// assert_eq!(claimed.backend(), "django.contrib.auth.backends.ModelBackend");
 /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -237,10 +237,10 @@ pub enum Outcome {
 /// # Examples
 ///
 /// ```
-/// use session_cookie::KeyRing;
+/// use session_cookie::SecretKeys;
 /// use session_cookie::django::auth::DjangoAuth;
 ///
-/// let auth = DjangoAuth::new(&KeyRing::new("secret")?)
+/// let auth = DjangoAuth::new(&SecretKeys::new("secret")?)
 ///     .with_backends(["myapp.backends.EmailBackend", "django.contrib.auth.backends.ModelBackend"]);
 /// assert!(!format!("{auth:?}").contains("secret"));
 /// # Ok::<(), session_cookie::KeyError>(())
@@ -257,21 +257,21 @@ impl DjangoAuth {
     /// `["django.contrib.auth.backends.ModelBackend"]`.
     ///
     /// An empty string in Django's `SECRET_KEY_FALLBACKS` would make a hash
-    /// with the empty secret; a [`KeyRing`] replaces it with the signing
+    /// with the empty secret; a [`SecretKeys`] replaces it with the signing
     /// key, so such a hash is not accepted here.
     ///
     /// # Examples
     ///
     /// ```
-    /// use session_cookie::KeyRing;
+    /// use session_cookie::SecretKeys;
     /// use session_cookie::django::auth::DjangoAuth;
     ///
-    /// let auth = DjangoAuth::new(&KeyRing::new("secret")?);
+    /// let auth = DjangoAuth::new(&SecretKeys::new("secret")?);
     /// assert_eq!(auth.session_auth_hash("x").len(), 64);
     /// # Ok::<(), session_cookie::KeyError>(())
     /// ```
     #[must_use]
-    pub fn new(ring: &KeyRing) -> Self {
+    pub fn new(ring: &SecretKeys) -> Self {
         let keys = ring
             .keys()
             .iter()
@@ -290,10 +290,10 @@ impl DjangoAuth {
     /// # Examples
     ///
     /// ```
-    /// use session_cookie::KeyRing;
+    /// use session_cookie::SecretKeys;
     /// use session_cookie::django::auth::DjangoAuth;
     ///
-    /// let auth = DjangoAuth::new(&KeyRing::new("secret")?).with_backends(["myapp.Backend"]);
+    /// let auth = DjangoAuth::new(&SecretKeys::new("secret")?).with_backends(["myapp.Backend"]);
     /// assert_eq!(auth.backends().collect::<Vec<_>>(), ["myapp.Backend"]);
     /// # Ok::<(), session_cookie::KeyError>(())
     /// ```
@@ -314,10 +314,10 @@ impl DjangoAuth {
     /// # Examples
     ///
     /// ```
-    /// use session_cookie::KeyRing;
+    /// use session_cookie::SecretKeys;
     /// use session_cookie::django::auth::{DjangoAuth, MODEL_BACKEND};
     ///
-    /// let auth = DjangoAuth::new(&KeyRing::new("secret")?);
+    /// let auth = DjangoAuth::new(&SecretKeys::new("secret")?);
     /// assert_eq!(auth.backends().collect::<Vec<_>>(), [MODEL_BACKEND]);
     /// # Ok::<(), session_cookie::KeyError>(())
     /// ```
@@ -333,10 +333,10 @@ impl DjangoAuth {
     /// # Examples
     ///
     /// ```
-    /// use session_cookie::KeyRing;
+    /// use session_cookie::SecretKeys;
     /// use session_cookie::django::auth::DjangoAuth;
     ///
-    /// let auth = DjangoAuth::new(&KeyRing::new("secret")?);
+    /// let auth = DjangoAuth::new(&SecretKeys::new("secret")?);
     /// let hash = auth.session_auth_hash("pbkdf2_sha256$1000000$salt$hash");
     /// assert!(hash.bytes().all(|b| b.is_ascii_hexdigit()));
     /// assert_ne!(hash, auth.session_auth_hash("pbkdf2_sha256$1000000$salt$other"));
@@ -362,11 +362,11 @@ impl DjangoAuth {
     /// # Examples
     ///
     /// ```
-    /// use session_cookie::KeyRing;
+    /// use session_cookie::SecretKeys;
     /// use session_cookie::django::auth::{DjangoAuth, HashCheck};
     ///
-    /// let old = DjangoAuth::new(&KeyRing::new("old")?);
-    /// let auth = DjangoAuth::new(&KeyRing::new("new")?.with_fallback("old"));
+    /// let old = DjangoAuth::new(&SecretKeys::new("old")?);
+    /// let auth = DjangoAuth::new(&SecretKeys::new("new")?.with_fallback("old"));
     /// let hash = old.session_auth_hash("pw-hash");
     /// assert_eq!(auth.check_session_auth_hash("pw-hash", &hash), HashCheck::Fallback);
     /// assert_eq!(old.check_session_auth_hash("pw-hash", &hash), HashCheck::Current);
@@ -406,9 +406,9 @@ impl DjangoAuth {
     ///
     /// ```
     /// use session_cookie::django::auth::DjangoAuth;
-    /// use session_cookie::{KeyRing, Session};
+    /// use session_cookie::{SecretKeys, Session};
     ///
-    /// let auth = DjangoAuth::new(&KeyRing::new("k")?);
+    /// let auth = DjangoAuth::new(&SecretKeys::new("k")?);
     /// let mut session = Session::new();
     /// assert!(auth.read(&session).is_none());
     /// session.insert("_auth_user_id", "1")?;
@@ -457,9 +457,9 @@ impl DjangoAuth {
     ///
     /// ```
     /// use session_cookie::django::auth::{DjangoAuth, Outcome, UserRecord};
-    /// use session_cookie::{KeyRing, Session};
+    /// use session_cookie::{SecretKeys, Session};
     ///
-    /// let auth = DjangoAuth::new(&KeyRing::new("k")?);
+    /// let auth = DjangoAuth::new(&SecretKeys::new("k")?);
     /// let mut session = Session::new();
     /// auth.login(&mut session, "5", "hash-of-password")?;
     /// let claimed = auth.read(&session).expect("claimed");
@@ -511,9 +511,9 @@ impl DjangoAuth {
     ///
     /// ```
     /// use session_cookie::django::auth::{DjangoAuth, Outcome, UserRecord};
-    /// use session_cookie::{KeyRing, Session};
+    /// use session_cookie::{SecretKeys, Session};
     ///
-    /// let auth = DjangoAuth::new(&KeyRing::new("k")?);
+    /// let auth = DjangoAuth::new(&SecretKeys::new("k")?);
     /// let mut session = Session::new();
     /// assert_eq!(auth.get_user(&mut session, |_| None), Outcome::Anonymous { flushed: false });
     /// auth.login(&mut session, "5", "pw")?;
@@ -546,9 +546,9 @@ impl DjangoAuth {
     ///
     /// ```
     /// use session_cookie::django::auth::DjangoAuth;
-    /// use session_cookie::{KeyRing, Session};
+    /// use session_cookie::{SecretKeys, Session};
     ///
-    /// let auth = DjangoAuth::new(&KeyRing::new("k")?);
+    /// let auth = DjangoAuth::new(&SecretKeys::new("k")?);
     /// let mut session = Session::new();
     /// session.insert("cart", [1, 2])?;
     /// let csrf = auth.login(&mut session, "42", "pw-hash")?;
@@ -603,9 +603,9 @@ impl DjangoAuth {
     ///
     /// ```
     /// use session_cookie::django::auth::DjangoAuth;
-    /// use session_cookie::{KeyRing, Session};
+    /// use session_cookie::{SecretKeys, Session};
     ///
-    /// let auth = DjangoAuth::new(&KeyRing::new("k")?);
+    /// let auth = DjangoAuth::new(&SecretKeys::new("k")?);
     /// let mut session = Session::new();
     /// auth.login_with_backend(&mut session, "1", "pw-a", "myapp.Backend")?;
     /// session.insert("theme", "dark")?;
@@ -656,10 +656,10 @@ impl DjangoAuth {
 ///
 /// ```
 /// use session_cookie::django::auth::{DjangoAuth, logout};
-/// use session_cookie::{KeyRing, Session};
+/// use session_cookie::{SecretKeys, Session};
 ///
 /// let mut session = Session::new();
-/// DjangoAuth::new(&KeyRing::new("k")?).login(&mut session, "1", "pw")?;
+/// DjangoAuth::new(&SecretKeys::new("k")?).login(&mut session, "1", "pw")?;
 /// logout(&mut session);
 /// assert!(session.is_empty() && session.is_modified());
 /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -704,14 +704,14 @@ mod tests {
 
     fn auth() -> DjangoAuth {
         DjangoAuth::new(
-            &KeyRing::new("current-secret")
+            &SecretKeys::new("current-secret")
                 .unwrap()
                 .with_fallback("old-secret"),
         )
     }
 
     fn old_auth() -> DjangoAuth {
-        DjangoAuth::new(&KeyRing::new("old-secret").unwrap())
+        DjangoAuth::new(&SecretKeys::new("old-secret").unwrap())
     }
 
     fn logged_in(auth: &DjangoAuth, user_id: &str, pw: &str) -> Session {

@@ -36,9 +36,9 @@
 //! ```
 //! use session_cookie::django::auth::{DjangoAuth, Outcome, UserRecord};
 //! use session_cookie::django::password::make_password_with;
-//! use session_cookie::{KeyRing, Session};
+//! use session_cookie::{SecretKeys, Session};
 //!
-//! let auth = DjangoAuth::new(&KeyRing::new("django-insecure-example")?);
+//! let auth = DjangoAuth::new(&SecretKeys::new("django-insecure-example")?);
 //! let password_hash = make_password_with("wonderland", "fixedsaltfixedsalt1234", 1_000)?;
 //!
 //! // POST /login, after checking the password:

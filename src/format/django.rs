@@ -5,7 +5,7 @@
 
 use std::borrow::Cow;
 
-use crate::key::KeyRing;
+use crate::key::SecretKeys;
 use crate::sign::mac::{Algorithm, KeyDerivation};
 use crate::sign::signer::{Clock, Layout, Signer, Timestamped};
 use crate::time::AgeRule;
@@ -28,7 +28,7 @@ pub(crate) const LAYOUT: Layout = Layout {
 
 /// `signing.dumps`' `TimestampSigner(salt=salt)` over the ring: HMAC-SHA256
 /// under `SHA-256(salt || "signer" || secret)` for each secret.
-pub(crate) fn signer(salt: &str, ring: &KeyRing) -> Timestamped {
+pub(crate) fn signer(salt: &str, ring: &SecretKeys) -> Timestamped {
     let salt = if salt.is_empty() { EMPTY_SALT } else { salt };
     let derive = |secret: &crate::key::Secret| {
         KeyDerivation::DjangoConcat.derive(LAYOUT.algorithm, salt.as_bytes(), secret.expose())
@@ -66,8 +66,8 @@ mod tests {
     /// Worked example 1 of `shared/specs/django-signing.md` §6.
     #[test]
     fn worked_example_empty_dict() {
-        let ring =
-            KeyRing::new("django-insecure-pub-7c1f0e9a2b4d4c6e8f0a1b3c5d7e9f11-vectors").unwrap();
+        let ring = SecretKeys::new("django-insecure-pub-7c1f0e9a2b4d4c6e8f0a1b3c5d7e9f11-vectors")
+            .unwrap();
         let mut out = "e30".to_owned();
         signer(SIGNING_SALT, &ring).sign_into(&mut out, 0, UnixTime::from_secs(1_700_000_000));
         assert_eq!(

@@ -3,7 +3,7 @@
 //! `SecureCookieSessionInterface` (`docs/flask.md`): the pipeline's
 //! parameters for Flask.
 
-use crate::key::{KeyRing, Secret};
+use crate::key::{Secret, SecretKeys};
 use crate::sign::mac::{Algorithm, KeyDerivation};
 use crate::sign::signer::{Clock, Layout, Signer, Timestamped};
 use crate::time::AgeRule;
@@ -28,7 +28,7 @@ pub(crate) const LAYOUT: Layout = Layout {
 /// itsdangerous tries it from the end: the signing key, then the last
 /// fallback, back to the first; each proof reports the key's place in the
 /// ring.
-pub(crate) fn signer(salt: &str, ring: &KeyRing) -> Timestamped {
+pub(crate) fn signer(salt: &str, ring: &SecretKeys) -> Timestamped {
     let derive = |secret: &Secret| {
         KeyDerivation::Hmac.derive(LAYOUT.algorithm, salt.as_bytes(), secret.expose())
     };
@@ -104,7 +104,7 @@ mod tests {
     /// Worked example A of `shared/specs/flask-session.md` §7.
     #[test]
     fn worked_example_a() {
-        let ring = KeyRing::new("dev-secret").unwrap();
+        let ring = SecretKeys::new("dev-secret").unwrap();
         let mut out = "eyJ1c2VyX2lkIjo0Mn0".to_owned();
         signer(SESSION_SALT, &ring).sign_into(&mut out, 0, UnixTime::from_secs(1_700_000_000));
         assert_eq!(

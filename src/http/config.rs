@@ -525,9 +525,9 @@ impl Default for SessionConfig {
 ///
 /// ```
 /// use session_cookie::http::{ConfigError, SessionConfig, SessionLayer};
-/// use session_cookie::{DjangoCodec, KeyRing};
+/// use session_cookie::{DjangoCodec, SecretKeys};
 ///
-/// let codec = DjangoCodec::sessions(&KeyRing::new("example-secret")?);
+/// let codec = DjangoCodec::sessions(&SecretKeys::new("example-secret")?);
 /// let err = SessionLayer::new(codec, SessionConfig::DJANGO.with_name("a;b")).unwrap_err();
 /// assert_eq!(err, ConfigError::Name);
 /// # Ok::<(), session_cookie::KeyError>(())

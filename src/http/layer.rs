@@ -19,7 +19,7 @@ use super::request::RequestCookies;
 use crate::codec::Codec;
 use crate::codec::{DjangoCodec, DjangoConfig, Limits, NativeCodec, NativeConfig};
 use crate::error::EncodeError;
-use crate::key::{KeyRing, NativeKeyRing};
+use crate::key::{NativeKeyRing, SecretKeys};
 use crate::time::UnixTime;
 
 /// A callback for sessions that could not be written.
@@ -106,9 +106,9 @@ impl SessionLayer {
     ///
     /// ```
     /// use session_cookie::http::{SessionConfig, SessionLayer};
-    /// use session_cookie::{DjangoCodec, KeyRing};
+    /// use session_cookie::{DjangoCodec, SecretKeys};
     ///
-    /// let codec = DjangoCodec::sessions(&KeyRing::new("django-secret-key")?);
+    /// let codec = DjangoCodec::sessions(&SecretKeys::new("django-secret-key")?);
     /// let layer = SessionLayer::new(codec, SessionConfig::DJANGO)?;
     /// assert_eq!(layer.config().name(), "sessionid");
     /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -186,15 +186,15 @@ impl SessionLayer {
     ///
     /// ```
     /// use session_cookie::http::{SessionConfig, SessionLayer};
-    /// use session_cookie::{DjangoConfig, KeyRing};
+    /// use session_cookie::{DjangoConfig, SecretKeys};
     ///
-    /// let ring = KeyRing::new("django-secret-key")?.with_fallback("old-django-secret-key");
+    /// let ring = SecretKeys::new("django-secret-key")?.with_fallback("old-django-secret-key");
     /// let layer = SessionLayer::django(&ring, DjangoConfig::SESSIONS, SessionConfig::DJANGO.with_max_chunks(1))?;
     /// # let _ = layer;
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn django(
-        ring: &KeyRing,
+        ring: &SecretKeys,
         codec: DjangoConfig,
         config: SessionConfig,
     ) -> Result<Self, ConfigError> {
@@ -213,9 +213,9 @@ impl SessionLayer {
     ///
     /// ```
     /// use session_cookie::http::{SessionConfig, SessionLayer};
-    /// use session_cookie::{DjangoCodec, KeyRing, UnixTime};
+    /// use session_cookie::{DjangoCodec, SecretKeys, UnixTime};
     ///
-    /// let codec = DjangoCodec::sessions(&KeyRing::new("django-secret-key")?);
+    /// let codec = DjangoCodec::sessions(&SecretKeys::new("django-secret-key")?);
     /// let layer = SessionLayer::new(codec, SessionConfig::DJANGO)?
     ///     .with_clock(|| UnixTime::from_secs(1_700_000_000));
     /// # let _ = layer;
@@ -237,11 +237,11 @@ impl SessionLayer {
     /// use std::sync::Arc;
     /// use std::sync::atomic::{AtomicUsize, Ordering};
     /// use session_cookie::http::{SessionConfig, SessionLayer};
-    /// use session_cookie::{DjangoCodec, KeyRing};
+    /// use session_cookie::{DjangoCodec, SecretKeys};
     ///
     /// let failures = Arc::new(AtomicUsize::new(0));
     /// let counter = Arc::clone(&failures);
-    /// let codec = DjangoCodec::sessions(&KeyRing::new("django-secret-key")?);
+    /// let codec = DjangoCodec::sessions(&SecretKeys::new("django-secret-key")?);
     /// let layer = SessionLayer::new(codec, SessionConfig::DJANGO)?
     ///     .with_on_write_error(move |err| {
     ///         counter.fetch_add(1, Ordering::Relaxed);
@@ -269,9 +269,9 @@ impl SessionLayer {
     ///
     /// ```
     /// use session_cookie::http::{SessionConfig, SessionLayer};
-    /// use session_cookie::{DjangoCodec, KeyRing};
+    /// use session_cookie::{DjangoCodec, SecretKeys};
     ///
-    /// let codec = DjangoCodec::sessions(&KeyRing::new("django-secret-key")?);
+    /// let codec = DjangoCodec::sessions(&SecretKeys::new("django-secret-key")?);
     /// let strict = SessionLayer::new(codec, SessionConfig::DJANGO)?.with_error_response(true);
     /// # let _ = strict;
     /// # Ok::<(), Box<dyn std::error::Error>>(())

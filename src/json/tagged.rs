@@ -52,9 +52,9 @@
 //!
 //! ```
 //! use session_cookie::json::tagged::{Bytes, Tuple};
-//! use session_cookie::{FlaskCodec, KeyRing, UnixTime};
+//! use session_cookie::{FlaskCodec, SecretKeys, UnixTime};
 //!
-//! let codec = FlaskCodec::sessions(&KeyRing::new("dev-secret")?);
+//! let codec = FlaskCodec::sessions(&SecretKeys::new("dev-secret")?);
 //! let now = UnixTime::from_secs(1_700_000_000);
 //! let mut session = session_cookie::Session::new();
 //! session.insert("pair", Tuple(vec![1, 2]))?;               // Python (1, 2)
@@ -373,9 +373,9 @@ fn tagged<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
 ///
 /// ```
 /// use session_cookie::json::tagged::Tuple;
-/// use session_cookie::{FlaskCodec, KeyRing, UnixTime};
+/// use session_cookie::{FlaskCodec, SecretKeys, UnixTime};
 ///
-/// let codec = FlaskCodec::sessions(&KeyRing::new("public-test-secret-key")?);
+/// let codec = FlaskCodec::sessions(&SecretKeys::new("public-test-secret-key")?);
 /// let mut session = session_cookie::Session::new();
 /// session.insert("pair", Tuple(vec![serde_json::json!(1), "two".into()]))?;
 /// session.insert("user", "x")?;
@@ -542,9 +542,9 @@ impl<'de> Deserialize<'de> for HttpDate {
 ///
 /// ```
 /// use session_cookie::json::tagged::Wire;
-/// use session_cookie::{FlaskCodec, KeyRing, UnixTime};
+/// use session_cookie::{FlaskCodec, SecretKeys, UnixTime};
 ///
-/// let codec = FlaskCodec::sessions(&KeyRing::new("public-test-secret-key")?);
+/// let codec = FlaskCodec::sessions(&SecretKeys::new("public-test-secret-key")?);
 /// let wire = Wire::parse(r#"{"blob": {" b": "AAH+/yBiaW5hcnk/Pg=="}}"#)?;
 /// assert!(wire.has_tags());
 /// let cookie = codec.encode_at(&wire, UnixTime::from_secs(1_700_000_000))?;

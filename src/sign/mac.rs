@@ -7,6 +7,8 @@ use sha2::{Sha256, Sha512};
 use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
+use crate::error::KeyError;
+
 /// Longest tag of any [`Algorithm`] (SHA-512), in bytes.
 pub(crate) const MAX_TAG_LEN: usize = 64;
 
@@ -79,29 +81,20 @@ impl Algorithm {
 }
 
 impl core::str::FromStr for Algorithm {
-    type Err = UnknownAlgorithm;
+    type Err = KeyError;
 
+    /// # Errors
+    ///
+    /// [`KeyError::UnknownAlgorithm`] for any other name.
     fn from_str(name: &str) -> Result<Self, Self::Err> {
         match name {
             "sha1" => Ok(Self::Sha1),
             "sha256" => Ok(Self::Sha256),
             "sha512" => Ok(Self::Sha512),
-            _ => Err(UnknownAlgorithm),
+            _ => Err(KeyError::UnknownAlgorithm),
         }
     }
 }
-
-/// A name that is not `sha1`, `sha256` or `sha512`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct UnknownAlgorithm;
-
-impl core::fmt::Display for UnknownAlgorithm {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.write_str("expected sha1, sha256 or sha512")
-    }
-}
-
-impl std::error::Error for UnknownAlgorithm {}
 
 /// How itsdangerous turns a secret and a salt into the HMAC key
 /// (`Signer.key_derivation`); Django's `Signer` is always
@@ -159,30 +152,21 @@ impl KeyDerivation {
 }
 
 impl core::str::FromStr for KeyDerivation {
-    type Err = UnknownKeyDerivation;
+    type Err = KeyError;
 
+    /// # Errors
+    ///
+    /// [`KeyError::UnknownKeyDerivation`] for any other name.
     fn from_str(name: &str) -> Result<Self, Self::Err> {
         match name {
             "django-concat" => Ok(Self::DjangoConcat),
             "concat" => Ok(Self::Concat),
             "hmac" => Ok(Self::Hmac),
             "none" => Ok(Self::None),
-            _ => Err(UnknownKeyDerivation),
+            _ => Err(KeyError::UnknownKeyDerivation),
         }
     }
 }
-
-/// A name that is not one of itsdangerous' key derivations.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct UnknownKeyDerivation;
-
-impl core::fmt::Display for UnknownKeyDerivation {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.write_str("expected django-concat, concat, hmac or none")
-    }
-}
-
-impl std::error::Error for UnknownKeyDerivation {}
 
 /// A tag (or digest) of up to [`MAX_TAG_LEN`] bytes.
 #[derive(Clone, Copy, zeroize::Zeroize)]
@@ -300,7 +284,10 @@ mod tests {
         ] {
             assert_eq!(derivation.name().parse(), Ok(derivation));
         }
-        assert_eq!("md5".parse::<Algorithm>(), Err(UnknownAlgorithm));
-        assert_eq!("Hmac".parse::<KeyDerivation>(), Err(UnknownKeyDerivation));
+        assert_eq!("md5".parse::<Algorithm>(), Err(KeyError::UnknownAlgorithm));
+        assert_eq!(
+            "Hmac".parse::<KeyDerivation>(),
+            Err(KeyError::UnknownKeyDerivation)
+        );
     }
 }

@@ -62,7 +62,7 @@ impl<'a> Signed<'a> {
 
 impl Signer {
     /// `keys` are HMAC keys already derived, the signing key first;
-    /// `keys` never being empty is the caller's [`crate::KeyRing`]'s rule.
+    /// `keys` never being empty is the caller's [`crate::SecretKeys`]'s rule.
     pub(crate) fn new(
         algorithm: Algorithm,
         sep: &str,

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use crate::codec::Decoded;
 use crate::error::{DecodeError, KeyError, Malformed};
-use crate::key::{KeyRing, Secret};
+use crate::key::{Secret, SecretKeys};
 use crate::sign::mac::{Algorithm, KeyDerivation, MacKey};
 use crate::sign::signer::{self, Clock, Timestamped};
 use crate::time::{AgeRule, UnixTime};
@@ -112,7 +112,7 @@ impl Options {
 
     /// The pipeline's signer: key `digest(salt + "signer" + secret)` for
     /// each secret (`prefix` before each, for signed cookies).
-    fn signer(&self, keys: &KeyRing, default_salt: &str, prefix: &[u8]) -> signer::Signer {
+    fn signer(&self, keys: &SecretKeys, default_salt: &str, prefix: &[u8]) -> signer::Signer {
         let salt = self.salt.as_deref().unwrap_or(default_salt);
         let derive = |secret: &Secret| {
             let mut key = zeroize::Zeroizing::new(Vec::with_capacity(prefix.len() + secret.len()));
@@ -124,7 +124,7 @@ impl Options {
         signer::Signer::new(self.algorithm, &self.sep, derive(keys.signing()), fallbacks)
     }
 
-    fn timestamped(&self, keys: &KeyRing, prefix: &[u8]) -> Timestamped {
+    fn timestamped(&self, keys: &SecretKeys, prefix: &[u8]) -> Timestamped {
         Timestamped::new(
             self.signer(keys, TIMESTAMP_SIGNER_SALT, prefix),
             Clock::Base62,
@@ -138,10 +138,10 @@ impl Options {
 /// # Examples
 ///
 /// ```
-/// use session_cookie::KeyRing;
+/// use session_cookie::SecretKeys;
 /// use session_cookie::signing::django::{Options, Signer};
 ///
-/// let signer = Signer::new(&KeyRing::new("secret")?, &Options::new());
+/// let signer = Signer::new(&SecretKeys::new("secret")?, &Options::new());
 /// let signed = signer.sign("hello");
 /// assert_eq!(signed, "hello:FRBs_KKrjaVe9zJEdlQdiuJ2n9jBEsFOL1Capquoa18");
 /// assert_eq!(signer.unsign(&signed)?, "hello");
@@ -163,7 +163,7 @@ impl core::fmt::Debug for Signer {
 impl Signer {
     /// `Signer(key=keys.signing(), fallback_keys=keys.fallbacks(), ...)`.
     #[must_use]
-    pub fn new(keys: &KeyRing, options: &Options) -> Self {
+    pub fn new(keys: &SecretKeys, options: &Options) -> Self {
         Self {
             signer: options.signer(keys, SIGNER_SALT, b""),
         }
@@ -201,10 +201,10 @@ impl Signer {
 ///
 /// ```
 /// use std::time::Duration;
-/// use session_cookie::{KeyRing, UnixTime};
+/// use session_cookie::{SecretKeys, UnixTime};
 /// use session_cookie::signing::django::{Options, TimestampSigner};
 ///
-/// let signer = TimestampSigner::new(&KeyRing::new("secret")?, &Options::new());
+/// let signer = TimestampSigner::new(&SecretKeys::new("secret")?, &Options::new());
 /// let signed = signer.sign_at("hello", UnixTime::from_secs(1_700_000_000));
 /// assert_eq!(signed, "hello:1r31eq:cd3olmP207LffIZrXNJ8LTxzeEF4brfUrRYVM3D-t8Q");
 /// let later = UnixTime::from_secs(1_700_000_060);
@@ -228,7 +228,7 @@ impl core::fmt::Debug for TimestampSigner {
 impl TimestampSigner {
     /// `TimestampSigner(key=..., fallback_keys=..., salt=, sep=, algorithm=)`.
     #[must_use]
-    pub fn new(keys: &KeyRing, options: &Options) -> Self {
+    pub fn new(keys: &SecretKeys, options: &Options) -> Self {
         Self {
             signer: options.timestamped(keys, b""),
         }
@@ -306,10 +306,10 @@ impl TimestampSigner {
 /// # Examples
 ///
 /// ```
-/// use session_cookie::{KeyRing, UnixTime};
+/// use session_cookie::{SecretKeys, UnixTime};
 /// use session_cookie::signing::django::CookieSigner;
 ///
-/// let cookies = CookieSigner::new(&KeyRing::new("secret")?, "theme", "");
+/// let cookies = CookieSigner::new(&SecretKeys::new("secret")?, "theme", "");
 /// let now = UnixTime::from_secs(1_700_000_000);
 /// let value = cookies.sign_at("dark", now);
 /// assert_eq!(cookies.unsign_at(&value, None, now)?.into_value(), "dark");
@@ -333,7 +333,7 @@ impl CookieSigner {
     /// The signer of cookie `name` under `salt` (Django's default salt is
     /// empty), reading legacy-salt cookies too.
     #[must_use]
-    pub fn new(keys: &KeyRing, name: &str, salt: &str) -> Self {
+    pub fn new(keys: &SecretKeys, name: &str, salt: &str) -> Self {
         let current = format!(
             "django.http.cookies.v2:{}:{salt}{name}",
             salt.chars().count()

@@ -12,7 +12,7 @@ use crate::codec::{Decoded, Limits};
 use crate::error::{DecodeError, EncodeError, KeyError};
 use crate::json;
 use crate::json::py::{Style, to_py};
-use crate::key::{KeyRing, Secret};
+use crate::key::{Secret, SecretKeys};
 use crate::sign::mac::{Algorithm, KeyDerivation, MacKey};
 use crate::sign::signer::{self, Clock, Timestamped, payload};
 use crate::time::{AgeRule, UnixTime};
@@ -144,7 +144,7 @@ impl Options {
         self.limits
     }
 
-    fn signer(&self, keys: &KeyRing, default_salt: &str) -> signer::Signer {
+    fn signer(&self, keys: &SecretKeys, default_salt: &str) -> signer::Signer {
         let salt = self.salt.as_deref().unwrap_or(default_salt);
         let derive = |secret: &Secret| {
             self.key_derivation
@@ -154,7 +154,7 @@ impl Options {
         signer::Signer::new(self.digest, &self.sep, derive(keys.signing()), fallbacks)
     }
 
-    fn timestamped(&self, keys: &KeyRing, default_salt: &str) -> Timestamped {
+    fn timestamped(&self, keys: &SecretKeys, default_salt: &str) -> Timestamped {
         Timestamped::new(
             self.signer(keys, default_salt),
             Clock::Bytes,
@@ -168,10 +168,10 @@ impl Options {
 /// # Examples
 ///
 /// ```
-/// use session_cookie::KeyRing;
+/// use session_cookie::SecretKeys;
 /// use session_cookie::signing::itsdangerous::{Options, Signer};
 ///
-/// let signer = Signer::new(&KeyRing::new("secret")?, &Options::new());
+/// let signer = Signer::new(&SecretKeys::new("secret")?, &Options::new());
 /// assert_eq!(signer.sign("hello"), "hello.7KTthSs1fJgtbigPvFpQH1bpoGA");
 /// assert_eq!(signer.unsign("hello.7KTthSs1fJgtbigPvFpQH1bpoGA")?, "hello");
 /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -194,7 +194,7 @@ impl Signer {
     /// `Signer(secret_key=[..fallbacks reversed, signing], salt=, sep=,
     /// key_derivation=, digest_method=)`.
     #[must_use]
-    pub fn new(keys: &KeyRing, options: &Options) -> Self {
+    pub fn new(keys: &SecretKeys, options: &Options) -> Self {
         Self {
             signer: options.signer(keys, SIGNER_SALT),
             limits: options.limits,
@@ -234,10 +234,10 @@ impl Signer {
 ///
 /// ```
 /// use std::time::Duration;
-/// use session_cookie::{KeyRing, UnixTime};
+/// use session_cookie::{SecretKeys, UnixTime};
 /// use session_cookie::signing::itsdangerous::{Options, TimestampSigner};
 ///
-/// let signer = TimestampSigner::new(&KeyRing::new("secret")?, &Options::new());
+/// let signer = TimestampSigner::new(&SecretKeys::new("secret")?, &Options::new());
 /// let signed = signer.sign_at("hello", UnixTime::from_secs(1_700_000_000));
 /// assert_eq!(signed, "hello.ZVPxAA.0pZnxd2yvPSFX93jOV9WdHNP6nk");
 /// let later = UnixTime::from_secs(1_700_000_100);
@@ -263,7 +263,7 @@ impl TimestampSigner {
     /// `TimestampSigner(secret_key=..., salt=, sep=, key_derivation=,
     /// digest_method=)`.
     #[must_use]
-    pub fn new(keys: &KeyRing, options: &Options) -> Self {
+    pub fn new(keys: &SecretKeys, options: &Options) -> Self {
         Self {
             signer: options.timestamped(keys, SIGNER_SALT),
             limits: options.limits,
@@ -359,10 +359,10 @@ fn read_body<T: DeserializeOwned>(body: &str, limits: Limits) -> Result<T, Decod
 /// # Examples
 ///
 /// ```
-/// use session_cookie::KeyRing;
+/// use session_cookie::SecretKeys;
 /// use session_cookie::signing::itsdangerous::{Options, UrlSafeSerializer};
 ///
-/// let serializer = UrlSafeSerializer::new(&KeyRing::new("secret")?, &Options::new());
+/// let serializer = UrlSafeSerializer::new(&SecretKeys::new("secret")?, &Options::new());
 /// let token = serializer.dumps(&serde_json::json!({"user_id": 42}))?;
 /// let value: serde_json::Value = serializer.loads(&token)?;
 /// assert_eq!(value["user_id"], 42);
@@ -387,7 +387,7 @@ impl UrlSafeSerializer {
     /// key_derivation, digest_method})`; the default salt is
     /// `itsdangerous`.
     #[must_use]
-    pub fn new(keys: &KeyRing, options: &Options) -> Self {
+    pub fn new(keys: &SecretKeys, options: &Options) -> Self {
         Self {
             signer: options.signer(keys, SERIALIZER_SALT),
             limits: options.limits,
@@ -436,10 +436,10 @@ impl UrlSafeSerializer {
 ///
 /// ```
 /// use std::time::Duration;
-/// use session_cookie::{KeyRing, UnixTime};
+/// use session_cookie::{SecretKeys, UnixTime};
 /// use session_cookie::signing::itsdangerous::{Options, UrlSafeTimedSerializer};
 ///
-/// let reset = UrlSafeTimedSerializer::new(&KeyRing::new("secret")?, &Options::new().with_salt("reset"));
+/// let reset = UrlSafeTimedSerializer::new(&SecretKeys::new("secret")?, &Options::new().with_salt("reset"));
 /// let now = UnixTime::from_secs(1_700_000_000);
 /// let token = reset.dumps_at(&"alice@example.com", now)?;
 /// let hour = Some(Duration::from_secs(3600));
@@ -466,7 +466,7 @@ impl UrlSafeTimedSerializer {
     /// `URLSafeTimedSerializer(secret_key=..., salt=, signer_kwargs=...)`;
     /// the default salt is `itsdangerous`.
     #[must_use]
-    pub fn new(keys: &KeyRing, options: &Options) -> Self {
+    pub fn new(keys: &SecretKeys, options: &Options) -> Self {
         Self {
             signer: options.timestamped(keys, SERIALIZER_SALT),
             limits: options.limits,

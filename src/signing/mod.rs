@@ -23,11 +23,11 @@
 //! | `itsdangerous.URLSafeTimedSerializer(...)` | [`itsdangerous::UrlSafeTimedSerializer`] |
 //! | Flask's session (`SecureCookieSessionInterface`) | [`crate::FlaskCodec`] (feature `flask`) |
 //!
-//! The secrets are a [`KeyRing`](crate::KeyRing): its signing key signs and
+//! The secrets are a [`SecretKeys`](crate::SecretKeys): its signing key signs and
 //! is tried first, then each fallback in the ring's order. Django's
 //! `SECRET_KEY_FALLBACKS` is in that order already; itsdangerous' own
 //! `secret_key` list runs from the oldest to the newest and signs with the
-//! last, so `[k1, k2, k3]` there is `KeyRing::new(k3)?.with_fallback(k2)
+//! last, so `[k1, k2, k3]` there is `SecretKeys::new(k3)?.with_fallback(k2)
 //! .with_fallback(k1)` here.
 //!
 //! # Security
@@ -40,4 +40,4 @@
 pub mod django;
 pub mod itsdangerous;
 
-pub use crate::sign::mac::{Algorithm, KeyDerivation, UnknownAlgorithm, UnknownKeyDerivation};
+pub use crate::sign::mac::{Algorithm, KeyDerivation};

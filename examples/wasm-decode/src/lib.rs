@@ -5,7 +5,7 @@
 //! The library is built with `--no-default-features --features wasm`: the
 //! random source is the Web Crypto API and the clock is `Date.now()`.
 
-use session_cookie::{DjangoCodec, KeyRing, NativeCodec, NativeConfig, NativeKeyRing};
+use session_cookie::{DjangoCodec, SecretKeys, NativeCodec, NativeConfig, NativeKeyRing};
 use wasm_bindgen::prelude::*;
 
 /// A Django `signed_cookies` session cookie under `secret` (Django's
@@ -17,7 +17,7 @@ use wasm_bindgen::prelude::*;
 /// expired.
 #[wasm_bindgen]
 pub fn decode_django(secret: &str, cookie: &str) -> Result<String, JsError> {
-    let codec = DjangoCodec::sessions(&KeyRing::new(secret)?);
+    let codec = DjangoCodec::sessions(&SecretKeys::new(secret)?);
     let decoded = codec.decode::<serde_json::Value>(cookie)?;
     Ok(decoded.value().to_string())
 }

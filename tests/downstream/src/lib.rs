@@ -47,7 +47,7 @@ pub enum Message {
 ///
 /// Any error of the crate.
 pub fn login_round_trip(user_id: u64) -> Result<Option<u64>, Box<dyn std::error::Error>> {
-    let codec = session_cookie::DjangoCodec::sessions(&session_cookie::KeyRing::new(
+    let codec = session_cookie::DjangoCodec::sessions(&session_cookie::SecretKeys::new(
         "downstream-check-secret-key",
     )?);
     let mut session = session_cookie::Session::new();
