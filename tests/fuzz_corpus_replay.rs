@@ -98,6 +98,12 @@ fn decode_native_encrypted_corpus() {
     });
 }
 
+#[cfg(all(feature = "flask", feature = "tower"))]
+#[test]
+fn config_corpus() {
+    replay("config", fuzz_logic::config::run);
+}
+
 #[test]
 fn signing_corpus() {
     replay("signing", fuzz_logic::signing::run);

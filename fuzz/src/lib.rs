@@ -16,6 +16,8 @@
 #[cfg(all(feature = "fuzzing", feature = "tower"))]
 pub mod chunks;
 pub mod common;
+#[cfg(all(feature = "flask", feature = "tower"))]
+pub mod config;
 pub mod decode_django;
 #[cfg(feature = "flask")]
 pub mod decode_flask;
