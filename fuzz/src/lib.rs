@@ -3,7 +3,7 @@
 //! `tests/fuzz_corpus_replay.rs` includes this file with `#[path]` and runs
 //! the committed corpora through the same functions on stable.
 
-#![allow(missing_docs, unreachable_pub, dead_code)]
+#![allow(missing_docs, unreachable_pub, dead_code, private_interfaces)]
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
