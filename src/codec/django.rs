@@ -13,7 +13,7 @@ use crate::format::django;
 use crate::json;
 use crate::key::SecretKeys;
 use crate::session::Session;
-use crate::sign::signer::{Timestamped, payload};
+use crate::sign::signer::Serializer;
 use crate::time::UnixTime;
 
 /// Django's `SESSION_COOKIE_AGE` default: two weeks, in seconds.
@@ -139,7 +139,7 @@ impl DjangoConfig {
 /// ```
 #[derive(Clone)]
 pub struct DjangoCodec {
-    signer: Timestamped,
+    serializer: Serializer,
     config: DjangoConfig,
 }
 
@@ -166,7 +166,7 @@ impl DjangoCodec {
     #[must_use]
     pub fn new(ring: &SecretKeys, config: DjangoConfig) -> Self {
         Self {
-            signer: django::signer(&config.salt, ring),
+            serializer: django::serializer(&config.salt, ring),
             config,
         }
     }
@@ -280,10 +280,13 @@ impl DjangoCodec {
     ) -> Result<(), EncodeError> {
         with_scratch(|scratch| {
             json::write_payload(&mut scratch.json, value).map_err(EncodeError::Serialize)?;
-            let start = out.len();
-            out.reserve(1 + scratch.json.len().div_ceil(3) * 4 + self.signer.overhead(now));
-            payload::write(out, &scratch.json, self.config.compress, &mut scratch.bytes);
-            self.signer.sign_into(out, start, now);
+            self.serializer.write(
+                out,
+                &scratch.json,
+                self.config.compress,
+                now,
+                &mut scratch.bytes,
+            );
             Ok(())
         })
     }
@@ -353,15 +356,11 @@ impl DjangoCodec {
     /// Every check of [`DjangoCodec::decode_at`] up to the JSON, which it
     /// returns as bytes.
     fn open_at(&self, cookie: &str, now: UnixTime) -> Result<Decoded<Vec<u8>>, DecodeError> {
-        self.config.limits.check_cookie_len(cookie)?;
-        django::LAYOUT
-            .split(cookie)
-            .map_err(DecodeError::Malformed)?;
         let max_age = self.config.max_age.map(Duration::from_secs);
-        let stamped = self.signer.verify_at(cookie, now, max_age)?;
-        let cap = self.config.limits.max_inflated_len();
-        Decoded::from_stamped(stamped).try_map(|body| {
-            let payload = payload::read(body, cap)?;
+        let (payload, stamped) = self
+            .serializer
+            .open(cookie, now, max_age, self.config.limits)?;
+        Decoded::from_stamped(stamped).try_map(|_| {
             Ok(match django::latin1_json(&payload) {
                 Cow::Owned(utf8) => utf8,
                 Cow::Borrowed(_) => payload,

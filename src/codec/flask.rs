@@ -15,7 +15,7 @@ use crate::json::py::{Py, Style, to_py};
 use crate::json::tagged::{Wire, untag_scan};
 use crate::key::SecretKeys;
 use crate::session::Session;
-use crate::sign::signer::{Timestamped, payload};
+use crate::sign::signer::Serializer;
 use crate::time::UnixTime;
 
 /// Flask's `PERMANENT_SESSION_LIFETIME` default: 31 days, in seconds. Flask
@@ -136,7 +136,7 @@ impl Default for FlaskConfig {
 /// ```
 #[derive(Clone)]
 pub struct FlaskCodec {
-    signer: Timestamped,
+    serializer: Serializer,
     config: FlaskConfig,
 }
 
@@ -171,7 +171,7 @@ impl FlaskCodec {
     #[must_use]
     pub fn new(ring: &SecretKeys, config: FlaskConfig) -> Self {
         Self {
-            signer: flask::signer(&config.salt, ring),
+            serializer: flask::serializer(&config.salt, ring),
             config,
         }
     }
@@ -283,10 +283,8 @@ impl FlaskCodec {
                     "an object is keyed by serde_json's reserved RawValue token",
                 ))
             })?;
-            let start = out.len();
-            out.reserve(1 + scratch.json.len().div_ceil(3) * 4 + self.signer.overhead(now));
-            payload::write(out, &scratch.json, true, &mut scratch.bytes);
-            self.signer.sign_into(out, start, now);
+            self.serializer
+                .write(out, &scratch.json, true, now, &mut scratch.bytes);
             Ok(())
         })
     }
@@ -469,13 +467,10 @@ impl FlaskCodec {
     }
 
     fn open(&self, cookie: &str, now: UnixTime) -> Result<(Py, Opened), DecodeError> {
-        self.config.limits.check_cookie_len(cookie)?;
-        flask::LAYOUT
-            .split(cookie)
-            .map_err(DecodeError::Malformed)?;
         let max_age = self.config.max_age.map(Duration::from_secs);
-        let stamped = self.signer.verify_at(cookie, now, max_age)?;
-        let payload = payload::read(stamped.value, self.config.limits.max_inflated_len())?;
+        let (payload, stamped) = self
+            .serializer
+            .open(cookie, now, max_age, self.config.limits)?;
         json::check_reserved_keys(&payload).map_err(DecodeError::BadPayload)?;
         let text = core::str::from_utf8(&payload).map_err(|err| {
             DecodeError::BadPayload(PayloadError::Json {

@@ -7,7 +7,7 @@ use std::borrow::Cow;
 
 use crate::key::SecretKeys;
 use crate::sign::mac::{Algorithm, KeyDerivation};
-use crate::sign::signer::{Clock, Layout, Signer, Timestamped};
+use crate::sign::signer::{Clock, Layout, Serializer, Signer, Timestamped};
 use crate::time::AgeRule;
 
 /// The salt of `django.contrib.sessions.backends.signed_cookies`.
@@ -28,17 +28,20 @@ pub(crate) const LAYOUT: Layout = Layout {
 
 /// `signing.dumps`' `TimestampSigner(salt=salt)` over the ring: HMAC-SHA256
 /// under `SHA-256(salt || "signer" || secret)` for each secret.
-pub(crate) fn signer(salt: &str, ring: &SecretKeys) -> Timestamped {
+pub(crate) fn serializer(salt: &str, ring: &SecretKeys) -> Serializer {
     let salt = if salt.is_empty() { EMPTY_SALT } else { salt };
     let derive = |secret: &crate::key::Secret| {
         KeyDerivation::DjangoConcat.derive(LAYOUT.algorithm, salt.as_bytes(), secret.expose())
     };
     let fallbacks = ring.fallbacks().iter().map(derive).collect();
-    Timestamped::new(
-        Signer::new(LAYOUT.algorithm, ":", derive(ring.signing()), fallbacks),
-        LAYOUT.clock,
-        AgeRule::Django,
-    )
+    Serializer {
+        layout: Some(LAYOUT),
+        signer: Timestamped::new(
+            Signer::new(LAYOUT.algorithm, ":", derive(ring.signing()), fallbacks),
+            LAYOUT.clock,
+            AgeRule::Django,
+        ),
+    }
 }
 
 /// Django reads the JSON bytes as Latin-1 text. For the pure-ASCII JSON it
@@ -69,7 +72,11 @@ mod tests {
         let ring = SecretKeys::new("django-insecure-pub-7c1f0e9a2b4d4c6e8f0a1b3c5d7e9f11-vectors")
             .unwrap();
         let mut out = "e30".to_owned();
-        signer(SIGNING_SALT, &ring).sign_into(&mut out, 0, UnixTime::from_secs(1_700_000_000));
+        serializer(SIGNING_SALT, &ring).signer.sign_into(
+            &mut out,
+            0,
+            UnixTime::from_secs(1_700_000_000),
+        );
         assert_eq!(
             out,
             "e30:1r31eq:TMBbhb4teavI4BHqfCbpRbnHe5KBuvfcnIIsqMgitk0"

@@ -5,7 +5,7 @@
 
 use crate::key::{Secret, SecretKeys};
 use crate::sign::mac::{Algorithm, KeyDerivation};
-use crate::sign::signer::{Clock, Layout, Signer, Timestamped};
+use crate::sign::signer::{Clock, Layout, Serializer, Signer, Timestamped};
 use crate::time::AgeRule;
 
 /// The salt of Flask's `SecureCookieSessionInterface`.
@@ -28,7 +28,7 @@ pub(crate) const LAYOUT: Layout = Layout {
 /// itsdangerous tries it from the end: the signing key, then the last
 /// fallback, back to the first; each proof reports the key's place in the
 /// ring.
-pub(crate) fn signer(salt: &str, ring: &SecretKeys) -> Timestamped {
+pub(crate) fn serializer(salt: &str, ring: &SecretKeys) -> Serializer {
     let derive = |secret: &Secret| {
         KeyDerivation::Hmac.derive(LAYOUT.algorithm, salt.as_bytes(), secret.expose())
     };
@@ -39,11 +39,14 @@ pub(crate) fn signer(salt: &str, ring: &SecretKeys) -> Timestamped {
         .rev()
         .map(|(i, secret)| (derive(secret), i + 1))
         .collect();
-    Timestamped::new(
-        Signer::in_order(LAYOUT.algorithm, ".", derive(ring.signing()), fallbacks),
-        LAYOUT.clock,
-        AgeRule::ItsDangerous,
-    )
+    Serializer {
+        layout: Some(LAYOUT),
+        signer: Timestamped::new(
+            Signer::in_order(LAYOUT.algorithm, ".", derive(ring.signing()), fallbacks),
+            LAYOUT.clock,
+            AgeRule::ItsDangerous,
+        ),
+    }
 }
 
 /// Whether `text` has Flask's cookie shape: three `.`-separated fields
@@ -106,7 +109,11 @@ mod tests {
     fn worked_example_a() {
         let ring = SecretKeys::new("dev-secret").unwrap();
         let mut out = "eyJ1c2VyX2lkIjo0Mn0".to_owned();
-        signer(SESSION_SALT, &ring).sign_into(&mut out, 0, UnixTime::from_secs(1_700_000_000));
+        serializer(SESSION_SALT, &ring).signer.sign_into(
+            &mut out,
+            0,
+            UnixTime::from_secs(1_700_000_000),
+        );
         assert_eq!(
             out,
             "eyJ1c2VyX2lkIjo0Mn0.ZVPxAA.LIr3YcHFjdrdtQSuFvBzSarrgwM"

@@ -382,6 +382,52 @@ impl Timestamped {
     }
 }
 
+/// A serializer: a timestamped signer over a `[.]base64([zlib](data))`
+/// body, with the structure check of its layout when it has a fixed one.
+/// This is the one place that orders a serializer token's checks.
+#[derive(Clone)]
+pub(crate) struct Serializer {
+    pub(crate) layout: Option<Layout>,
+    pub(crate) signer: Timestamped,
+}
+
+impl Serializer {
+    /// Appends the token of `data` signed at `now`; `scratch` holds the
+    /// compressed bytes.
+    pub(crate) fn write(
+        &self,
+        out: &mut String,
+        data: &[u8],
+        compress: bool,
+        now: UnixTime,
+        scratch: &mut Vec<u8>,
+    ) {
+        let start = out.len();
+        out.reserve(1 + data.len().div_ceil(3) * 4 + self.signer.overhead(now));
+        payload::write(out, data, compress, scratch);
+        self.signer.sign_into(out, start, now);
+    }
+
+    /// Length, structure, MAC (constant time, fallbacks in order), clock,
+    /// then base64 and zlib with the cap: each step runs only on what the
+    /// one before accepted. The data and what the signature vouched for.
+    pub(crate) fn open<'a>(
+        &self,
+        token: &'a str,
+        now: UnixTime,
+        max_age: Option<Duration>,
+        limits: crate::codec::Limits,
+    ) -> Result<(Vec<u8>, Stamped<'a>), DecodeError> {
+        limits.check_cookie_len(token)?;
+        if let Some(layout) = &self.layout {
+            layout.split(token).map_err(DecodeError::Malformed)?;
+        }
+        let stamped = self.signer.verify_at(token, now, max_age)?;
+        let data = payload::read(stamped.value, limits.max_inflated_len())?;
+        Ok((data, stamped))
+    }
+}
+
 /// The body of the serializers (`signing.dumps`, itsdangerous'
 /// `URLSafeSerializer`): `base64(data)`, or `.` and `base64(zlib(data))`
 /// when compression is asked for and saves at least two bytes.

@@ -14,7 +14,7 @@ use crate::json;
 use crate::json::py::{Style, to_py};
 use crate::key::{Secret, SecretKeys};
 use crate::sign::mac::{Algorithm, KeyDerivation, MacKey};
-use crate::sign::signer::{self, Clock, Timestamped, payload};
+use crate::sign::signer::{self, Clock, Serializer, Timestamped, payload};
 use crate::time::{AgeRule, UnixTime};
 
 /// The salt of `Signer` and `TimestampSigner` when none is given.
@@ -332,7 +332,7 @@ impl TimestampSigner {
 /// The JSON body of a serializer token: itsdangerous' compact JSON
 /// (`ensure_ascii=False`: non-ASCII stays UTF-8, unlike Flask's sessions),
 /// compressed when that saves at least two bytes.
-fn write_body<T: Serialize + ?Sized>(out: &mut String, value: &T) -> Result<(), EncodeError> {
+fn json_body<T: Serialize + ?Sized>(value: &T) -> Result<Vec<u8>, EncodeError> {
     let mut text = Vec::new();
     to_py(value)
         .map_err(EncodeError::Serialize)?
@@ -343,14 +343,7 @@ fn write_body<T: Serialize + ?Sized>(out: &mut String, value: &T) -> Result<(), 
             "an object is keyed by a reserved serde_json token",
         ))
     })?;
-    let mut scratch = Vec::new();
-    payload::write(out, &text, true, &mut scratch);
-    Ok(())
-}
-
-fn read_body<T: DeserializeOwned>(body: &str, limits: Limits) -> Result<T, DecodeError> {
-    let data = payload::read(body, limits.max_inflated_len())?;
-    Ok(json::from_slice(&data)?)
+    Ok(text)
 }
 
 /// `itsdangerous.URLSafeSerializer`: `[.]base64([zlib](json)) + sep +
@@ -401,7 +394,7 @@ impl UrlSafeSerializer {
     /// [`EncodeError::Serialize`] when `value` has no JSON form.
     pub fn dumps<T: Serialize + ?Sized>(&self, value: &T) -> Result<String, EncodeError> {
         let mut out = String::new();
-        write_body(&mut out, value)?;
+        payload::write(&mut out, &json_body(value)?, true, &mut Vec::new());
         self.signer.sign_into(&mut out, 0);
         Ok(out)
     }
@@ -424,7 +417,8 @@ impl UrlSafeSerializer {
     pub fn loads<T: DeserializeOwned>(&self, token: &str) -> Result<T, DecodeError> {
         self.limits.check_cookie_len(token)?;
         let proof = self.signer.verify(token)?;
-        read_body(proof.value(), self.limits)
+        let data = payload::read(proof.value(), self.limits.max_inflated_len())?;
+        Ok(json::from_slice(&data)?)
     }
 }
 
@@ -450,14 +444,14 @@ impl UrlSafeSerializer {
 /// ```
 #[derive(Clone)]
 pub struct UrlSafeTimedSerializer {
-    signer: Timestamped,
+    serializer: Serializer,
     limits: Limits,
 }
 
 impl core::fmt::Debug for UrlSafeTimedSerializer {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("UrlSafeTimedSerializer")
-            .field("sep", &self.signer.signer().sep())
+            .field("sep", &self.serializer.signer.signer().sep())
             .finish_non_exhaustive()
     }
 }
@@ -468,7 +462,10 @@ impl UrlSafeTimedSerializer {
     #[must_use]
     pub fn new(keys: &SecretKeys, options: &Options) -> Self {
         Self {
-            signer: options.timestamped(keys, SERIALIZER_SALT),
+            serializer: Serializer {
+                layout: None,
+                signer: options.timestamped(keys, SERIALIZER_SALT),
+            },
             limits: options.limits,
         }
     }
@@ -493,8 +490,8 @@ impl UrlSafeTimedSerializer {
         now: UnixTime,
     ) -> Result<String, EncodeError> {
         let mut out = String::new();
-        write_body(&mut out, value)?;
-        self.signer.sign_into(&mut out, 0, now);
+        self.serializer
+            .write(&mut out, &json_body(value)?, true, now, &mut Vec::new());
         Ok(out)
     }
 
@@ -530,9 +527,7 @@ impl UrlSafeTimedSerializer {
         max_age: Option<Duration>,
         now: UnixTime,
     ) -> Result<Decoded<T>, DecodeError> {
-        self.limits.check_cookie_len(token)?;
-        let stamped = self.signer.verify_at(token, now, max_age)?;
-        let body = stamped.value;
-        Decoded::from_stamped(stamped).try_map(|_: &str| read_body(body, self.limits))
+        let (data, stamped) = self.serializer.open(token, now, max_age, self.limits)?;
+        Decoded::from_stamped(stamped).try_map(|_| Ok(json::from_slice(&data)?))
     }
 }
