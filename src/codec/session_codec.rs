@@ -228,7 +228,9 @@ impl Codec for crate::codec::FlaskCodec {
 /// absolute lifetime counts from when the user really logged in: an old
 /// cookie already past it is refused as [`DecodeError::Expired`] rather than
 /// moved over. Values only the old format can carry are moved in the form
-/// [`Codec::decode_json_at`] gives.
+/// [`Codec::decode_json_at`] gives. A cookie neither accepts is refused with
+/// the old codec's reason when it has the old format's structure, and with
+/// the new codec's otherwise.
 ///
 /// # Security
 ///
@@ -287,15 +289,13 @@ impl<New: Codec, Old: Codec> Migrating<New, Old> {
 
 impl<New: Codec, Old: Codec> Codec for Migrating<New, Old> {
     fn decode_at(&self, value: &str, now: UnixTime) -> Result<Decoded<Session>, DecodeError> {
-        self.new.decode_at(value, now).or_else(|refused| {
-            // The new format's reason is the one worth reporting, unless
-            // the old codec verified the cookie.
-            match self.decode_old_at(value, now) {
-                Ok(decoded) => decoded.try_map(|json| Session::from_json_bytes(json.get().into())),
-                Err(err @ DecodeError::Expired { .. }) => Err(err),
-                Err(_) => Err(refused),
-            }
-        })
+        match self.new.decode_at(value, now) {
+            Ok(decoded) => Ok(decoded),
+            Err(refused) => match self.decode_old_at(value, now) {
+                Ok(old) => old.try_map(|json| Session::from_json_bytes(json.get().into())),
+                Err(err) => Err(reason(refused, err)),
+            },
+        }
     }
 
     fn encode_at(
@@ -313,11 +313,8 @@ impl<New: Codec, Old: Codec> Codec for Migrating<New, Old> {
         now: UnixTime,
     ) -> Result<Decoded<Box<RawValue>>, DecodeError> {
         self.new.decode_json_at(value, now).or_else(|refused| {
-            match self.decode_old_at(value, now) {
-                Ok(decoded) => Ok(decoded),
-                Err(err @ DecodeError::Expired { .. }) => Err(err),
-                Err(_) => Err(refused),
-            }
+            self.decode_old_at(value, now)
+                .map_err(|err| reason(refused, err))
         })
     }
 
@@ -327,6 +324,18 @@ impl<New: Codec, Old: Codec> Codec for Migrating<New, Old> {
 
     fn max_lifetime(&self) -> Option<u64> {
         self.new.max_lifetime()
+    }
+}
+
+/// The refusal to report when neither format accepts a cookie: the old
+/// format's when the cookie has the old format's structure (the new one
+/// found it malformed and the old one did not) or the old codec verified it
+/// (expired); otherwise the new format's.
+fn reason(new: DecodeError, old: DecodeError) -> DecodeError {
+    match (&new, &old) {
+        (DecodeError::Malformed(_), DecodeError::Malformed(_)) => new,
+        (DecodeError::Malformed(_), _) | (_, DecodeError::Expired { .. }) => old,
+        _ => new,
     }
 }
 
