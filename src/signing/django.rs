@@ -5,7 +5,8 @@
 use std::borrow::Cow;
 use std::time::Duration;
 
-use crate::codec::Decoded;
+use super::signers::{self, Django};
+use crate::codec::{Decoded, Limits};
 use crate::error::{DecodeError, KeyError, Malformed};
 use crate::key::{Secret, SecretKeys};
 use crate::sign::mac::{Algorithm, KeyDerivation, MacKey};
@@ -37,6 +38,7 @@ pub struct Options {
     salt: Option<Cow<'static, str>>,
     sep: Cow<'static, str>,
     algorithm: Algorithm,
+    limits: Limits,
 }
 
 impl Default for Options {
@@ -46,14 +48,29 @@ impl Default for Options {
 }
 
 impl Options {
-    /// Django's defaults: the class path as salt, `:`, SHA-256.
+    /// Django's defaults: the class path as salt, `:`, SHA-256; and
+    /// [`Limits::DEFAULT`] on what is verified.
     #[must_use]
     pub const fn new() -> Self {
         Self {
             salt: None,
             sep: Cow::Borrowed(":"),
             algorithm: Algorithm::Sha256,
+            limits: Limits::DEFAULT,
         }
+    }
+
+    /// The longest signed value accepted (Django has no bound; a long
+    /// forgery would cost one HMAC of its length per key).
+    #[must_use]
+    pub fn with_limits(self, limits: Limits) -> Self {
+        Self { limits, ..self }
+    }
+
+    /// See [`Options::with_limits`].
+    #[must_use]
+    pub const fn limits(&self) -> Limits {
+        self.limits
     }
 
     /// The salt (namespace) of the signatures; an empty salt is the
@@ -147,147 +164,25 @@ impl Options {
 /// assert_eq!(signer.unsign(&signed)?, "hello");
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-#[derive(Clone)]
-pub struct Signer {
-    signer: signer::Signer,
-}
-
-impl core::fmt::Debug for Signer {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("Signer")
-            .field("sep", &self.signer.sep())
-            .finish_non_exhaustive()
-    }
-}
+pub type Signer = signers::Signer<Django>;
 
 impl Signer {
     /// `Signer(key=keys.signing(), fallback_keys=keys.fallbacks(), ...)`.
     #[must_use]
     pub fn new(keys: &SecretKeys, options: &Options) -> Self {
-        Self {
-            signer: options.signer(keys, SIGNER_SALT, b""),
-        }
-    }
-
-    /// `Signer.sign(value)`.
-    #[must_use]
-    pub fn sign(&self, value: &str) -> String {
-        let mut out = String::with_capacity(value.len() + self.signer.overhead());
-        out.push_str(value);
-        self.signer.sign_into(&mut out, 0);
-        out
-    }
-
-    /// `Signer.unsign(signed)`: the value, once its signature verifies under
-    /// the signing key or a fallback.
-    ///
-    /// # Errors
-    ///
-    /// - [`DecodeError::Malformed`]: no separator at all.
-    /// - [`DecodeError::BadSignature`]: no key verifies the signature.
-    ///
-    /// # Security
-    ///
-    /// Each key's comparison is constant-time.
-    pub fn unsign<'a>(&self, signed: &'a str) -> Result<&'a str, DecodeError> {
-        self.signer.verify(signed).map(|proof| proof.value())
+        Self::from_parts(options.signer(keys, SIGNER_SALT, b""), options.limits)
     }
 }
 
 /// `django.core.signing.TimestampSigner`: `value + sep + base62(time) + sep
-/// + signature`, and an age check on the way back.
-///
-/// # Examples
-///
-/// ```
-/// use std::time::Duration;
-/// use session_cookie::{SecretKeys, UnixTime};
-/// use session_cookie::signing::django::{Options, TimestampSigner};
-///
-/// let signer = TimestampSigner::new(&SecretKeys::new("secret")?, &Options::new());
-/// let signed = signer.sign_at("hello", UnixTime::from_secs(1_700_000_000));
-/// assert_eq!(signed, "hello:1r31eq:cd3olmP207LffIZrXNJ8LTxzeEF4brfUrRYVM3D-t8Q");
-/// let later = UnixTime::from_secs(1_700_000_060);
-/// assert_eq!(signer.unsign_at(&signed, Some(Duration::from_secs(60)), later)?.into_value(), "hello");
-/// assert!(signer.unsign_at(&signed, Some(Duration::from_secs(59)), later).is_err());
-/// # Ok::<(), Box<dyn std::error::Error>>(())
-/// ```
-#[derive(Clone)]
-pub struct TimestampSigner {
-    signer: Timestamped,
-}
-
-impl core::fmt::Debug for TimestampSigner {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("TimestampSigner")
-            .field("sep", &self.signer.signer().sep())
-            .finish_non_exhaustive()
-    }
-}
+/// + signature`, and Django's age check on the way back.
+pub type TimestampSigner = signers::TimestampSigner<Django>;
 
 impl TimestampSigner {
     /// `TimestampSigner(key=..., fallback_keys=..., salt=, sep=, algorithm=)`.
     #[must_use]
     pub fn new(keys: &SecretKeys, options: &Options) -> Self {
-        Self {
-            signer: options.timestamped(keys, b""),
-        }
-    }
-
-    /// `TimestampSigner.sign(value)` now.
-    #[must_use]
-    pub fn sign(&self, value: &str) -> String {
-        self.sign_at(value, UnixTime::now())
-    }
-
-    /// `TimestampSigner.sign(value)` with the clock at `now`.
-    #[must_use]
-    pub fn sign_at(&self, value: &str, now: UnixTime) -> String {
-        let mut out = String::with_capacity(value.len() + self.signer.overhead(now));
-        out.push_str(value);
-        self.signer.sign_into(&mut out, 0, now);
-        out
-    }
-
-    /// `TimestampSigner.unsign(signed, max_age=...)` now.
-    ///
-    /// # Errors
-    ///
-    /// As [`TimestampSigner::unsign_at`].
-    pub fn unsign<'a>(
-        &self,
-        signed: &'a str,
-        max_age: Option<Duration>,
-    ) -> Result<Decoded<&'a str>, DecodeError> {
-        self.unsign_at(signed, max_age, UnixTime::now())
-    }
-
-    /// `TimestampSigner.unsign(signed, max_age=...)` with the clock at
-    /// `now`: the signature, then the timestamp, then the age (`now -
-    /// timestamp > max_age`, `now` to the fraction of a second, as Django
-    /// compares `time.time()`).
-    ///
-    /// # Errors
-    ///
-    /// - [`DecodeError::Malformed`]: no separator, or (authentic, which only
-    ///   a key holder can make) no timestamp field.
-    /// - [`DecodeError::BadSignature`]: no key verifies the signature.
-    /// - [`DecodeError::Expired`]: older than `max_age`.
-    /// - [`DecodeError::BadPayload`]: authentic, but the timestamp field is
-    ///   not base 62.
-    ///
-    /// # Security
-    ///
-    /// The age is read only from authentic text.
-    pub fn unsign_at<'a>(
-        &self,
-        signed: &'a str,
-        max_age: Option<Duration>,
-        now: UnixTime,
-    ) -> Result<Decoded<&'a str>, DecodeError> {
-        self.signer
-            .verify_at(signed, now, max_age)
-            .map(Decoded::from_stamped)
+        Self::from_parts(options.timestamped(keys, b""), options.limits)
     }
 }
 
@@ -317,8 +212,8 @@ impl TimestampSigner {
 /// ```
 #[derive(Clone)]
 pub struct CookieSigner {
-    current: Timestamped,
-    legacy: Option<Timestamped>,
+    current: TimestampSigner,
+    legacy: Option<TimestampSigner>,
 }
 
 impl core::fmt::Debug for CookieSigner {
@@ -339,10 +234,16 @@ impl CookieSigner {
             salt.chars().count()
         );
         let legacy = format!("{name}{salt}");
-        let options = |salt: String| Options::new().with_salt(salt);
+        let signer = |salt: String| {
+            let options = Options::new().with_salt(salt);
+            TimestampSigner::from_parts(
+                options.timestamped(keys, COOKIE_KEY_PREFIX),
+                options.limits,
+            )
+        };
         Self {
-            current: options(current).timestamped(keys, COOKIE_KEY_PREFIX),
-            legacy: Some(options(legacy).timestamped(keys, COOKIE_KEY_PREFIX)),
+            current: signer(current),
+            legacy: Some(signer(legacy)),
         }
     }
 
@@ -365,10 +266,7 @@ impl CookieSigner {
     /// The cookie value `set_signed_cookie` sets at `now`.
     #[must_use]
     pub fn sign_at(&self, value: &str, now: UnixTime) -> String {
-        let mut out = String::with_capacity(value.len() + self.current.overhead(now));
-        out.push_str(value);
-        self.current.sign_into(&mut out, 0, now);
-        out
+        self.current.sign_at(value, now)
     }
 
     /// What `get_signed_cookie` returns now.
@@ -399,16 +297,14 @@ impl CookieSigner {
         max_age: Option<Duration>,
         now: UnixTime,
     ) -> Result<Decoded<&'a str>, DecodeError> {
-        match (self.current.verify_at(signed, now, max_age), &self.legacy) {
-            (Ok(stamped), _) => Ok(Decoded::from_stamped(stamped)),
+        match (self.current.unsign_at(signed, max_age, now), &self.legacy) {
+            (Ok(decoded), _) => Ok(decoded),
             // Django's `BadSignature` (no separator, or no key verifies):
             // the legacy salt may still verify.
             (
                 Err(DecodeError::BadSignature | DecodeError::Malformed(Malformed::Separators)),
                 Some(legacy),
-            ) => legacy
-                .verify_at(signed, now, max_age)
-                .map(Decoded::from_stamped),
+            ) => legacy.unsign_at(signed, max_age, now),
             // Expired, or authentic with an unreadable timestamp (Django
             // raises there): the legacy salt is not tried.
             (Err(err), _) => Err(err),

@@ -8,6 +8,7 @@ use std::time::Duration;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+use super::signers::{self, ItsDangerous};
 use crate::codec::{Decoded, Limits};
 use crate::error::{DecodeError, EncodeError, KeyError};
 use crate::json;
@@ -176,156 +177,27 @@ impl Options {
 /// assert_eq!(signer.unsign("hello.7KTthSs1fJgtbigPvFpQH1bpoGA")?, "hello");
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-#[derive(Clone)]
-pub struct Signer {
-    signer: signer::Signer,
-    limits: Limits,
-}
-
-impl core::fmt::Debug for Signer {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("Signer")
-            .field("sep", &self.signer.sep())
-            .finish_non_exhaustive()
-    }
-}
+pub type Signer = signers::Signer<ItsDangerous>;
 
 impl Signer {
     /// `Signer(secret_key=[..fallbacks reversed, signing], salt=, sep=,
     /// key_derivation=, digest_method=)`.
     #[must_use]
     pub fn new(keys: &SecretKeys, options: &Options) -> Self {
-        Self {
-            signer: options.signer(keys, SIGNER_SALT),
-            limits: options.limits,
-        }
-    }
-
-    /// `Signer.sign(value)`.
-    #[must_use]
-    pub fn sign(&self, value: &str) -> String {
-        let mut out = String::with_capacity(value.len() + self.signer.overhead());
-        out.push_str(value);
-        self.signer.sign_into(&mut out, 0);
-        out
-    }
-
-    /// `Signer.unsign(signed)`.
-    ///
-    /// # Errors
-    ///
-    /// - [`DecodeError::TooLarge`]: longer than the options' cookie limit.
-    /// - [`DecodeError::Malformed`]: no separator.
-    /// - [`DecodeError::BadSignature`]: no key verifies the signature.
-    ///
-    /// # Security
-    ///
-    /// Each key's comparison is constant-time.
-    pub fn unsign<'a>(&self, signed: &'a str) -> Result<&'a str, DecodeError> {
-        self.limits.check_cookie_len(signed)?;
-        self.signer.verify(signed).map(|proof| proof.value())
+        Self::from_parts(options.signer(keys, SIGNER_SALT), options.limits)
     }
 }
 
 /// `itsdangerous.TimestampSigner`: `value + sep + base64(time) + sep +
-/// signature`.
-///
-/// # Examples
-///
-/// ```
-/// use std::time::Duration;
-/// use session_cookie::{SecretKeys, UnixTime};
-/// use session_cookie::signing::itsdangerous::{Options, TimestampSigner};
-///
-/// let signer = TimestampSigner::new(&SecretKeys::new("secret")?, &Options::new());
-/// let signed = signer.sign_at("hello", UnixTime::from_secs(1_700_000_000));
-/// assert_eq!(signed, "hello.ZVPxAA.0pZnxd2yvPSFX93jOV9WdHNP6nk");
-/// let later = UnixTime::from_secs(1_700_000_100);
-/// let unsigned = signer.unsign_at(&signed, Some(Duration::from_secs(100)), later)?;
-/// assert_eq!(unsigned.into_value(), "hello");
-/// # Ok::<(), Box<dyn std::error::Error>>(())
-/// ```
-#[derive(Clone)]
-pub struct TimestampSigner {
-    signer: Timestamped,
-    limits: Limits,
-}
-
-impl core::fmt::Debug for TimestampSigner {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("TimestampSigner")
-            .field("sep", &self.signer.signer().sep())
-            .finish_non_exhaustive()
-    }
-}
+/// signature`, and itsdangerous' age check on the way back.
+pub type TimestampSigner = signers::TimestampSigner<ItsDangerous>;
 
 impl TimestampSigner {
     /// `TimestampSigner(secret_key=..., salt=, sep=, key_derivation=,
     /// digest_method=)`.
     #[must_use]
     pub fn new(keys: &SecretKeys, options: &Options) -> Self {
-        Self {
-            signer: options.timestamped(keys, SIGNER_SALT),
-            limits: options.limits,
-        }
-    }
-
-    /// `TimestampSigner.sign(value)` now.
-    #[must_use]
-    pub fn sign(&self, value: &str) -> String {
-        self.sign_at(value, UnixTime::now())
-    }
-
-    /// `TimestampSigner.sign(value)` with the clock at `now`.
-    #[must_use]
-    pub fn sign_at(&self, value: &str, now: UnixTime) -> String {
-        let mut out = String::with_capacity(value.len() + self.signer.overhead(now));
-        out.push_str(value);
-        self.signer.sign_into(&mut out, 0, now);
-        out
-    }
-
-    /// `TimestampSigner.unsign(signed, max_age=...)` now.
-    ///
-    /// # Errors
-    ///
-    /// As [`TimestampSigner::unsign_at`].
-    pub fn unsign<'a>(
-        &self,
-        signed: &'a str,
-        max_age: Option<Duration>,
-    ) -> Result<Decoded<&'a str>, DecodeError> {
-        self.unsign_at(signed, max_age, UnixTime::now())
-    }
-
-    /// `TimestampSigner.unsign(signed, max_age=...)` with the clock at
-    /// `now`. With a maximum age, the age is `int(time.time()) -
-    /// timestamp` in whole seconds, and a timestamp in the future is
-    /// expired too; without one the age is not looked at.
-    ///
-    /// # Errors
-    ///
-    /// - [`DecodeError::TooLarge`]: longer than the options' cookie limit.
-    /// - [`DecodeError::Malformed`]: no separator, or (authentic) no
-    ///   timestamp field.
-    /// - [`DecodeError::BadSignature`]: no key verifies the signature.
-    /// - [`DecodeError::Expired`]: older than `max_age`, or from the future.
-    /// - [`DecodeError::BadPayload`]: authentic, but the timestamp field is
-    ///   not a timestamp (more than eight bytes, or not base64).
-    ///
-    /// # Security
-    ///
-    /// The timestamp is read only from authentic text.
-    pub fn unsign_at<'a>(
-        &self,
-        signed: &'a str,
-        max_age: Option<Duration>,
-        now: UnixTime,
-    ) -> Result<Decoded<&'a str>, DecodeError> {
-        self.limits.check_cookie_len(signed)?;
-        self.signer
-            .verify_at(signed, now, max_age)
-            .map(Decoded::from_stamped)
+        Self::from_parts(options.timestamped(keys, SIGNER_SALT), options.limits)
     }
 }
 

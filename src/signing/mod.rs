@@ -39,5 +39,7 @@
 
 pub mod django;
 pub mod itsdangerous;
+mod signers;
 
 pub use crate::sign::mac::{Algorithm, KeyDerivation};
+pub use signers::{Django, ItsDangerous, Signer, TimestampSigner};
