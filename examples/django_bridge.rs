@@ -33,6 +33,7 @@ use session_cookie::django::csrf::{
     CSRF_COOKIE_NAME, CSRF_FORM_FIELD, CSRF_HEADER_NAME, CsrfConfig, CsrfRequest, CsrfSecret,
 };
 use session_cookie::django::password::check_password;
+use session_cookie::engine::SessionEngine;
 use session_cookie::http::{SessionConfig, SessionHandle, SessionLayer};
 use session_cookie::{DjangoCodec, SecretKeys};
 
@@ -334,7 +335,10 @@ async fn main() {
 }
 
 async fn serve(settings: Settings) -> Result<(), Box<dyn std::error::Error>> {
-    let layer = SessionLayer::new(DjangoCodec::sessions(&settings.ring), SessionConfig::DJANGO)?;
+    let layer = SessionLayer::new(SessionEngine::new(
+        DjangoCodec::sessions(&settings.ring),
+        SessionConfig::DJANGO,
+    )?);
     let app = App {
         auth: Arc::new(DjangoAuth::new(&settings.ring)),
         users: Arc::new(Users { db: settings.db }),

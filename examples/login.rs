@@ -47,6 +47,7 @@ use axum::routing::get;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use session_cookie::Codec;
+use session_cookie::engine::SessionEngine;
 use session_cookie::http::{SessionConfig, SessionHandle, SessionLayer};
 use session_cookie::{MasterKey, NativeCodec, NativeConfig, NativeKeyRing, Session, UnixTime};
 use subtle::ConstantTimeEq as _;
@@ -153,7 +154,7 @@ fn cookie_config(secure: bool) -> SessionConfig {
 /// The session layer of the site, and what handlers need to check a
 /// session's size before writing it.
 pub struct Sessions {
-    layer: SessionLayer,
+    engine: SessionEngine,
     budget: Arc<Budget>,
 }
 
@@ -188,7 +189,7 @@ impl Sessions {
             max_value_len: config.max_value_len(),
         };
         Ok(Self {
-            layer: SessionLayer::native(ring, native_config(), config)?,
+            engine: SessionEngine::native(ring, native_config(), config)?,
             budget: Arc::new(budget),
         })
     }
@@ -197,7 +198,7 @@ impl Sessions {
     #[must_use]
     pub fn with_clock(self, clock: impl Fn() -> UnixTime + Send + Sync + 'static) -> Self {
         Self {
-            layer: self.layer.with_clock(clock),
+            engine: self.engine.with_clock(clock),
             budget: self.budget,
         }
     }
@@ -222,7 +223,7 @@ pub fn app(users: Arc<Users>, sessions: Sessions) -> Router {
             budget: sessions.budget,
             logins: Arc::new(Semaphore::new(LOGIN_CONCURRENCY)),
         })
-        .layer(sessions.layer)
+        .layer(SessionLayer::new(sessions.engine))
 }
 
 // ------------------------------------------------------------ configuration

@@ -40,20 +40,17 @@ pub fn to_base62(value: i64) -> String {
 /// those `http::HeaderValue` would refuse): finds `name` and its chunks
 /// among the request's cookies and reassembles the candidate values, in
 /// the order the codec would try them.
-#[cfg(feature = "tower")]
 #[must_use]
 pub fn read_cookie_headers(headers: &[&[u8]], name: &str, max_chunks: usize) -> Vec<String> {
-    crate::http::request::RequestCookies::read(headers.iter().copied(), name, max_chunks)
+    crate::engine::request::RequestCookies::read(headers.iter().copied(), name, max_chunks)
         .values(max_chunks)
 }
 
 /// The most candidate values [`read_cookie_headers`] gives.
-#[cfg(feature = "tower")]
-pub const MAX_CANDIDATES: usize = crate::http::request::MAX_CANDIDATES;
+pub const MAX_CANDIDATES: usize = crate::engine::request::MAX_CANDIDATES;
 
 /// Splits a cookie value into framed chunks (`docs/chunking.md`) with the
 /// given generation id; `None` when it does not fit in `max_chunks`.
-#[cfg(feature = "tower")]
 #[must_use]
 pub fn chunk_split(
     name: &str,
@@ -61,8 +58,8 @@ pub fn chunk_split(
     generation: &str,
     max_chunks: usize,
 ) -> Option<Vec<String>> {
-    crate::http::chunk::split(
-        &crate::http::chunk::Layout::browser_only(name, max_chunks),
+    crate::engine::chunk::split(
+        &crate::engine::chunk::Layout::browser_only(name, max_chunks),
         value,
         || Ok::<_, ()>(generation.to_owned()),
     )
@@ -71,23 +68,20 @@ pub fn chunk_split(
 }
 
 /// Reassembles chunks; `None` when they do not fit together.
-#[cfg(feature = "tower")]
 #[must_use]
 pub fn chunk_join(first: &str, rest: &[&str], max_chunks: usize) -> Option<String> {
     let piece = |index: usize| index.checked_sub(1).and_then(|i| rest.get(i).copied());
     // One candidate per index, as a request with no copies.
-    crate::http::chunk::join(first, piece, max_chunks)
+    crate::engine::chunk::join(first, piece, max_chunks)
         .ok()
         .map(std::borrow::Cow::into_owned)
 }
 
 /// The cookie name of chunk `index`.
-#[cfg(feature = "tower")]
 #[must_use]
 pub fn chunk_name(name: &str, index: usize) -> String {
-    crate::http::chunk::chunk_name(name, index).into_owned()
+    crate::engine::chunk::chunk_name(name, index).into_owned()
 }
 
 /// The most cookies the layer reads or writes for one session.
-#[cfg(feature = "tower")]
-pub const MAX_CHUNKS: usize = crate::http::MAX_CHUNKS;
+pub const MAX_CHUNKS: usize = crate::engine::MAX_CHUNKS;

@@ -9,6 +9,7 @@ pub mod __fuzz;
 mod codec;
 #[cfg(feature = "django-auth")]
 pub mod django;
+pub mod engine;
 mod envelope;
 mod error;
 mod format;

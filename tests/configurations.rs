@@ -16,7 +16,7 @@
 use std::time::Duration;
 
 use proptest::prelude::*;
-use session_cookie::http::{SameSite, SessionConfig, SessionLayer};
+use session_cookie::engine::{SameSite, SessionConfig, SessionEngine};
 use session_cookie::signing::{Algorithm, KeyDerivation, django, itsdangerous};
 use session_cookie::{
     Codec, DecodeError, DjangoCodec, DjangoConfig, EncodeError, FlaskCodec, FlaskConfig, Limits,
@@ -230,7 +230,7 @@ proptest! {
         let _ = config.max_value_len();
         let codec = DjangoCodec::sessions(&secrets());
         // Refused with a typed error, or a layer.
-        let _ = SessionLayer::new(codec, config);
+        let _ = SessionEngine::new(codec, config);
     }
 
     #[test]

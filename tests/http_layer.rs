@@ -26,6 +26,7 @@ use axum::http::{Request, Response, StatusCode};
 use axum::routing::get;
 use cookie::Cookie;
 use serde::Deserialize;
+use session_cookie::engine::SessionEngine;
 use session_cookie::http::{
     DEFAULT_MAX_CHUNKS, DEFAULT_MAX_REQUEST_BYTES, SameSite, SessionConfig, SessionHandle,
     SessionLayer, SessionWriteError,
@@ -238,7 +239,7 @@ fn layer_with(
     active: &str,
     old: Option<&str>,
 ) -> SessionLayer {
-    let layer = match format {
+    let engine = match format {
         Format::NativeEncrypted | Format::NativeSigned => {
             let mode = if format == Format::NativeSigned {
                 NativeConfig::SIGNED
@@ -246,18 +247,18 @@ fn layer_with(
                 NativeConfig::ENCRYPTED
             };
             let old = old.map(key);
-            SessionLayer::native(&native_ring(&key(active), old.as_ref()), mode, config).unwrap()
+            SessionEngine::native(&native_ring(&key(active), old.as_ref()), mode, config).unwrap()
         }
         Format::Django => {
             let mut ring = SecretKeys::new(format!("django-secret-{active}")).unwrap();
             if let Some(old) = old {
                 ring = ring.with_fallback(format!("django-secret-{old}"));
             }
-            SessionLayer::django(&ring, DjangoConfig::SESSIONS, config).unwrap()
+            SessionEngine::django(&ring, DjangoConfig::SESSIONS, config).unwrap()
         }
     };
     let clock = clock.clone();
-    layer.with_clock(move || clock.now())
+    SessionLayer::new(engine.with_clock(move || clock.now()))
 }
 
 /// Room for four full chunks: more than the defaults allow, for the tests
@@ -394,7 +395,7 @@ async fn decoding_is_lazy_and_happens_once() {
         inner: NativeCodec::new(&ring, NativeConfig::ENCRYPTED).unwrap(),
         decodes: Arc::clone(&decodes),
     };
-    let layer = SessionLayer::new(codec, SessionConfig::DJANGO).unwrap();
+    let layer = SessionLayer::new(SessionEngine::new(codec, SessionConfig::DJANGO).unwrap());
     let mut jar = Jar::default();
     send(&layer, "/set?k=a&v=1", &mut jar).await;
     assert_eq!(
@@ -806,8 +807,8 @@ async fn chunks_of_different_writes_never_mix() {
 async fn with_error_response_a_session_beyond_the_limit_fails_the_response_clearly() {
     let clock = Clock::new();
     for format in FORMATS {
-        let layer = layer(format, SessionConfig::DJANGO.with_max_chunks(2), &clock)
-            .with_error_response(true);
+        let layer = layer(format, SessionConfig::DJANGO.with_max_chunks(2), &clock);
+        let layer = SessionLayer::new(layer.engine().clone().with_error_response(true));
         let mut jar = Jar::default();
         send(&layer, "/set?k=user_id&v=42", &mut jar).await;
         let before = jar.clone();
@@ -1295,13 +1296,13 @@ async fn an_unwritable_session_keeps_the_handlers_response_and_calls_the_hook() 
         let calls = Arc::new(AtomicUsize::new(0));
         let seen = Arc::clone(&calls);
         let (layer, mut jar) = logged_in(format, SessionConfig::DJANGO, 0).await;
-        let layer = layer.with_on_write_error(move |err| {
+        let layer = SessionLayer::new(layer.engine().clone().with_on_write_error(move |err| {
             assert!(
                 matches!(err.encode_error(), Some(EncodeError::TooLarge { .. })),
                 "{err}"
             );
             seen.fetch_add(1, Ordering::SeqCst);
-        });
+        }));
         let before = jar.clone();
         let (response, body) = send(&layer, "/too-big", &mut jar).await;
         assert_eq!(response.status(), StatusCode::CREATED, "{format:?}");
@@ -1316,7 +1317,7 @@ async fn an_unwritable_session_keeps_the_handlers_response_and_calls_the_hook() 
         assert_eq!(send(&layer, "/read", &mut jar).await.1, LOGGED_IN);
 
         // Opted in: the old behaviour, an empty 500; the hook is told too.
-        let strict = layer.with_error_response(true);
+        let strict = SessionLayer::new(layer.engine().clone().with_error_response(true));
         let (response, body) = send(&strict, "/too-big", &mut jar).await;
         assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
         assert!(response.headers().get("x-handler").is_none() && body.is_empty());

@@ -11,6 +11,7 @@ use axum::http::header::{COOKIE, SET_COOKIE};
 use axum::http::{Request, Response};
 use axum::routing::get;
 use session_cookie::Migrating;
+use session_cookie::engine::SessionEngine;
 use session_cookie::http::{SessionConfig, SessionHandle, SessionLayer};
 use session_cookie::{
     DjangoCodec, FlaskCodec, FlaskConfig, Limits, MasterKey, NativeCodec, NativeConfig,
@@ -69,10 +70,12 @@ async fn a_django_user_comes_back_and_leaves_with_a_native_cookie() {
         .unwrap();
     let ring = NativeKeyRing::new(MasterKey::generate("k1").unwrap());
     let layer = SessionLayer::new(
-        Migrating::new(native(&ring), django.clone()),
-        SessionConfig::DJANGO,
-    )
-    .unwrap();
+        SessionEngine::new(
+            Migrating::new(native(&ring), django.clone()),
+            SessionConfig::DJANGO,
+        )
+        .unwrap(),
+    );
 
     let (who, set_cookie) = whoami(&layer, &old_cookie).await;
     assert_eq!(who, "42", "the Django cookie is accepted");
@@ -90,7 +93,8 @@ async fn a_django_user_comes_back_and_leaves_with_a_native_cookie() {
     assert_eq!((who.as_str(), set_cookie), ("42", None));
 
     // Once the old codec is gone, old cookies are anonymous again.
-    let native_only = SessionLayer::new(native(&ring), SessionConfig::DJANGO).unwrap();
+    let native_only =
+        SessionLayer::new(SessionEngine::new(native(&ring), SessionConfig::DJANGO).unwrap());
     assert_eq!(whoami(&native_only, &old_cookie).await.0, "anonymous");
     assert_eq!(whoami(&native_only, &native_value).await.0, "42");
 }
@@ -105,8 +109,9 @@ async fn a_flask_user_comes_back_too_and_forgeries_stay_anonymous() {
         .encode_at(&serde_json::json!({"user_id": 7}), UnixTime::now())
         .unwrap();
     let ring = NativeKeyRing::new(MasterKey::generate("k1").unwrap());
-    let layer =
-        SessionLayer::new(Migrating::new(native(&ring), flask), SessionConfig::DJANGO).unwrap();
+    let layer = SessionLayer::new(
+        SessionEngine::new(Migrating::new(native(&ring), flask), SessionConfig::DJANGO).unwrap(),
+    );
 
     let (who, set_cookie) = whoami(&layer, &old_cookie).await;
     assert_eq!(who, "7");

@@ -1,6 +1,7 @@
-//! Sessions for tower and axum services: Django's `SessionMiddleware`, with
-//! its cookie policy, for the Django and native formats (feature `tower`;
-//! the axum extractor needs feature `axum`).
+//! Sessions for tower and axum services (feature `tower`; the axum
+//! extractor needs feature `axum`): [`SessionLayer`] runs a
+//! [`SessionEngine`](crate::engine::SessionEngine), Django's
+//! `SessionMiddleware` without a framework, around a tower service.
 //!
 //! ```text
 //! request ──► SessionLayer ──────────────────► handler
@@ -13,7 +14,8 @@
 //!             │ re-issue if a non-active key verified it or every request
 //! ```
 //!
-//! - [`SessionLayer`] / [`SessionService`]: the middleware.
+//! - [`SessionLayer`] / [`SessionService`]: the middleware, over a
+//!   [`SessionEngine`](crate::engine::SessionEngine) (its rules are there).
 //! - [`SessionHandle`]: the handler's [`Session`](crate::Session), decoded
 //!   lazily.
 //! - [`SessionConfig`]: cookie name and attributes, with Django's defaults
@@ -30,6 +32,7 @@
 //!
 //! ```
 //! use axum::{Router, routing::get};
+//! use session_cookie::engine::SessionEngine;
 //! use session_cookie::http::{SessionConfig, SessionHandle, SessionLayer};
 //! use session_cookie::{MasterKey, NativeConfig, NativeKeyRing};
 //!
@@ -40,7 +43,7 @@
 //! }
 //!
 //! let ring = NativeKeyRing::new(MasterKey::generate("2026-11")?);
-//! let layer = SessionLayer::native(&ring, NativeConfig::ENCRYPTED, SessionConfig::DJANGO)?;
+//! let layer = SessionLayer::new(SessionEngine::native(&ring, NativeConfig::ENCRYPTED, SessionConfig::DJANGO)?);
 //! let app: Router = Router::new().route("/", get(count)).layer(layer);
 //! # let _ = app;
 //! # Ok::<(), Box<dyn std::error::Error>>(())
@@ -48,18 +51,14 @@
 
 #[cfg(feature = "axum")]
 mod axum;
-pub(crate) mod chunk;
-mod config;
-mod handle;
-pub(crate) mod layer;
-pub(crate) mod request;
+mod layer;
 
 #[cfg(feature = "axum")]
 pub use self::axum::MissingSessionLayer;
-pub use config::{
-    ConfigError, DEFAULT_MAX_CHUNKS, DEFAULT_MAX_REQUEST_BYTES, MAX_CHUNKS, SameSite, SessionConfig,
-};
-pub use handle::{SessionGuard, SessionHandle};
-pub use layer::{ResponseFuture, SessionLayer, SessionService, SessionWriteError};
+pub use layer::{ResponseFuture, SessionLayer, SessionService};
 
-pub(crate) use layer::Shared;
+// The engine's types, where tower and axum users look for them.
+pub use crate::engine::{
+    ConfigError, DEFAULT_MAX_CHUNKS, DEFAULT_MAX_REQUEST_BYTES, MAX_CHUNKS, SameSite,
+    SessionConfig, SessionGuard, SessionHandle, SessionWriteError,
+};

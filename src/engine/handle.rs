@@ -16,10 +16,11 @@ use crate::error::{DecodeError, EncodeError};
 use crate::session::{Expiry, Session};
 use crate::time::UnixTime;
 
-/// The session of one request, shared by the layer and the handler.
+/// The session of one request, shared by the engine and the handler.
 ///
-/// The [`SessionLayer`](super::SessionLayer) puts one into every request's
-/// extensions (with the `axum` feature it is also an extractor). The cookie
+/// [`SessionEngine::start`](super::SessionEngine::start) makes one for
+/// every request; the tower layer puts it into the request's extensions
+/// (with the `axum` feature it is also an extractor). The cookie
 /// is verified and decoded the first time the handler touches the session,
 /// never before: a handler that does not use the session costs no
 /// cryptography, and its response gets no `Set-Cookie` and no `Vary`.
@@ -29,7 +30,7 @@ use crate::time::UnixTime;
 /// The methods mirror [`Session`]'s; [`SessionHandle::lock`] gives the
 /// [`Session`] itself for everything else. Clones share one session, and
 /// what matters is its state when the handler's response passes back
-/// through the layer: later changes (from a spawned task) are not written.
+/// through the engine: later changes (from a spawned task) are not written.
 ///
 /// # Examples
 ///
@@ -320,7 +321,7 @@ impl SessionHandle {
     }
 
     /// [`Session::insert`], but only if the session can still be written
-    /// afterwards: when the encoded session would be longer than the layer
+    /// afterwards: when the encoded session would be longer than the engine
     /// can write ([`SessionConfig::max_value_len`](super::SessionConfig::max_value_len)),
     /// the session is left exactly as it was (value, flags) and the error
     /// says by how much.
@@ -479,7 +480,12 @@ impl SessionHandle {
 
 /// The error for a session that does not fit in the allowed cookies; the
 /// lengths count `name=` as [`EncodeError::TooLarge`] does.
-fn too_large(name: &str, value_len: usize, max_value_len: usize, session: &Session) -> EncodeError {
+pub(crate) fn too_large(
+    name: &str,
+    value_len: usize,
+    max_value_len: usize,
+    session: &Session,
+) -> EncodeError {
     let pair = |len: usize| name.len().saturating_add(1).saturating_add(len);
     EncodeError::TooLarge {
         len: pair(value_len),

@@ -26,7 +26,7 @@ use crate::error::EncodeError;
 
 /// The most bytes of `name=value` a browser keeps for one cookie
 /// ([`BROWSER_COOKIE_LIMIT`]), and the most bytes of one whole `Set-Cookie`
-/// header value, attributes included, that the layer writes: proxies and
+/// header value, attributes included, that the engine writes: proxies and
 /// clients that cap a `Set-Cookie` line (curl, some CDNs) cap it there too.
 pub(crate) const COOKIE_LIMIT: usize = BROWSER_COOKIE_LIMIT;
 

@@ -14,7 +14,7 @@ use crate::codec::DJANGO_SESSION_COOKIE_AGE;
 /// # Examples
 ///
 /// ```
-/// use session_cookie::http::{SameSite, SessionConfig};
+/// use session_cookie::engine::{SameSite, SessionConfig};
 ///
 /// assert_eq!(SessionConfig::DJANGO.same_site(), SameSite::Lax);
 /// ```
@@ -60,7 +60,7 @@ pub enum SameSite {
 /// `Domain=example.com`), a plain-HTTP response on the same host, or a
 /// script on a page of a longer path can plant a cookie of the session's
 /// name, which the browser then sends beside (for a longer `Path`, before)
-/// the real one. The layer tries up to four copies of the name in order and
+/// the real one. The engine tries up to four copies of the name in order and
 /// takes the first that verifies, and never deletes cookies because one of
 /// several copies failed, so junk does not log the user out; but a planted
 /// *valid* session (the attacker's own, from the same site) verifies, and
@@ -72,7 +72,7 @@ pub enum SameSite {
 /// # Examples
 ///
 /// ```
-/// use session_cookie::http::{SameSite, SessionConfig};
+/// use session_cookie::engine::{SameSite, SessionConfig};
 ///
 /// let config = SessionConfig::DJANGO
 ///     .with_name("__Host-session")
@@ -119,7 +119,7 @@ pub const DEFAULT_MAX_CHUNKS: usize = 2;
 /// the cookies it sends.
 pub const DEFAULT_MAX_REQUEST_BYTES: usize = 7168;
 
-/// The widest `Max-Age` the layer writes, in digits: ages are capped at
+/// The widest `Max-Age` the engine writes, in digits: ages are capped at
 /// [`MAX_COOKIE_AGE`] (34560000).
 const WIDEST_AGE: i64 = MAX_COOKIE_AGE;
 
@@ -151,8 +151,8 @@ impl SessionConfig {
     }
 
     /// Seconds the browser keeps the cookie (Django's `SESSION_COOKIE_AGE`).
-    /// [`SessionLayer::native`](super::SessionLayer::native) and
-    /// [`SessionLayer::django`](super::SessionLayer::django) also make it
+    /// [`SessionEngine::native`](super::SessionEngine::native) and
+    /// [`SessionEngine::django`](super::SessionEngine::django) also make it
     /// the server's maximum age, as Django does.
     #[must_use]
     pub fn with_age(self, age: u64) -> Self {
@@ -231,7 +231,7 @@ impl SessionConfig {
     /// # Examples
     ///
     /// ```
-    /// use session_cookie::http::{SameSite, SessionConfig};
+    /// use session_cookie::engine::{SameSite, SessionConfig};
     ///
     /// let embedded = SessionConfig::DJANGO
     ///     .with_name("__Host-session")
@@ -250,7 +250,7 @@ impl SessionConfig {
     /// The most cookies a session may be split across, from 1 (no
     /// chunking) to [`MAX_CHUNKS`]; [`DEFAULT_MAX_CHUNKS`] (2) by default.
     /// A session that needs more is not written
-    /// ([`SessionLayer::with_on_write_error`](super::SessionLayer::with_on_write_error)
+    /// ([`SessionEngine::with_on_write_error`](super::SessionEngine::with_on_write_error)
     /// says what happens then); [`SessionHandle::try_insert`](super::SessionHandle::try_insert)
     /// refuses such a change beforehand.
     ///
@@ -280,7 +280,7 @@ impl SessionConfig {
     /// # Examples
     ///
     /// ```
-    /// use session_cookie::http::SessionConfig;
+    /// use session_cookie::engine::SessionConfig;
     ///
     /// // Behind a proxy that allows 16 KiB header lines:
     /// let big = SessionConfig::DJANGO.with_max_chunks(4).with_max_request_bytes(15 * 1024);
@@ -319,7 +319,7 @@ impl SessionConfig {
     /// # Examples
     ///
     /// ```
-    /// use session_cookie::http::{SameSite, SessionConfig};
+    /// use session_cookie::engine::{SameSite, SessionConfig};
     ///
     /// assert!(!SessionConfig::DJANGO.secure());
     /// assert!(SessionConfig::DJANGO.with_same_site(SameSite::None).secure());
@@ -390,7 +390,7 @@ impl SessionConfig {
         self.max_request_bytes
     }
 
-    /// The longest cookie value (a codec's output) the layer can write:
+    /// The longest cookie value (a codec's output) the engine can write:
     /// in at most [`SessionConfig::max_chunks`] cookies, each `Set-Cookie`
     /// header at most 4096 bytes with its attributes, and all of them at
     /// most [`SessionConfig::max_request_bytes`] in the `Cookie` header.
@@ -398,7 +398,7 @@ impl SessionConfig {
     /// # Examples
     ///
     /// ```
-    /// use session_cookie::http::SessionConfig;
+    /// use session_cookie::engine::SessionConfig;
     ///
     /// // One cookie: 4096 bytes, less `sessionid=` and the attributes
     /// // (`; HttpOnly; SameSite=Lax; Path=/; Max-Age=…; Expires=…`).
@@ -425,7 +425,7 @@ impl SessionConfig {
     }
 
     /// The bytes a `Set-Cookie` header adds after the value, at their
-    /// widest: with `Max-Age` of the most digits the layer writes and an
+    /// widest: with `Max-Age` of the most digits the engine writes and an
     /// `Expires` date (always 29 bytes for four-digit years). Measured on
     /// the header the `cookie` crate writes, so the count cannot drift from
     /// what is sent.
@@ -519,16 +519,16 @@ impl Default for SessionConfig {
     }
 }
 
-/// Why a [`SessionLayer`](super::SessionLayer) could not be built.
+/// Why a [`SessionEngine`](super::SessionEngine) could not be built.
 ///
 /// # Examples
 ///
 /// ```
-/// use session_cookie::http::{ConfigError, SessionConfig, SessionLayer};
+/// use session_cookie::engine::{ConfigError, SessionConfig, SessionEngine};
 /// use session_cookie::{DjangoCodec, SecretKeys};
 ///
 /// let codec = DjangoCodec::sessions(&SecretKeys::new("example-secret")?);
-/// let err = SessionLayer::new(codec, SessionConfig::DJANGO.with_name("a;b")).unwrap_err();
+/// let err = SessionEngine::new(codec, SessionConfig::DJANGO.with_name("a;b")).unwrap_err();
 /// assert_eq!(err, ConfigError::Name);
 /// # Ok::<(), session_cookie::KeyError>(())
 /// ```

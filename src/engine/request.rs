@@ -19,7 +19,7 @@ use super::config::MAX_CHUNKS;
 /// The most cookies of one name whose values are kept as candidates: a
 /// browser holds several cookies of the same name when they differ in
 /// path or domain (RFC 6265 §5.3), and sends them all, longest path first
-/// (§5.4). The layer verifies at most this many reassembled values per
+/// (§5.4). The engine verifies at most this many reassembled values per
 /// request, so a header full of copies costs at most this many MAC checks.
 pub(crate) const MAX_CANDIDATES: usize = 4;
 
