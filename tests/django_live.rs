@@ -10,7 +10,10 @@
 //!   `tests/django/interop.py` checks each with Django's clock frozen:
 //!   `signing.loads` gives the expected outcome and exactly our JSON text,
 //!   `signing.dumps` at the same second gives our cookie byte for byte, and
-//!   `SessionStore` loads (and saves) session cookies the same way.
+//!   `SessionStore` loads (and saves) session cookies the same way. Sixty
+//!   more session cookies carry streams deflated by `miniz_oxide`, as the
+//!   crate writes them without its `zlib` feature: Django must read them
+//!   (they are not CPython's bytes, so they are not compared).
 //! - **Django → Rust**: the script makes its own seeded random values and
 //!   signs them with `signing.dumps` and `SessionStore.save`; we decode each
 //!   with [`DjangoCodec::decode_at`] under a key ring where the signing key
@@ -80,6 +83,8 @@ mod exact;
 #[allow(dead_code, unreachable_pub)] // shared with the other live tests
 mod pyvenv;
 
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use exact::J;
 use rand::seq::IndexedRandom;
 use rand::{Rng, SeedableRng};
@@ -96,6 +101,8 @@ use session_cookie::{
 const DEFAULT_SEED: u64 = 0x5e55_10c0_0c1e_2025;
 /// Cases in each direction.
 const CASES: usize = 600;
+/// Extra Rust → Django cookies deflated by `miniz_oxide`.
+const MINIZ_CASES: usize = 60;
 
 /// Django's settings for the whole run: `SECRET_KEY` and
 /// `SECRET_KEY_FALLBACKS`. Non-ASCII on purpose: Django signs with UTF-8.
@@ -607,6 +614,42 @@ fn rust_cookies_read_and_rewritten_by_django() {
         }));
     }
 
+    // Compressed as the crate compresses without its `zlib` feature (the
+    // pure-Rust `miniz_oxide` at the same level): Django must read them.
+    for index in CASES..CASES + MINIZ_CASES {
+        let mut session = Session::new();
+        for (key, value) in g.session().as_object().unwrap() {
+            session.insert(key.clone(), value).unwrap();
+        }
+        // Something to compress, whatever else the session holds.
+        session.insert("pad", "ab".repeat(40)).unwrap();
+        let text = session_cookie::json::to_string(&session).unwrap();
+        let compressed = miniz_oxide::deflate::compress_to_vec_zlib(text.as_bytes(), 6);
+        let body = format!(".{}", URL_SAFE_NO_PAD.encode(&compressed));
+        let timestamp = BASE_TIME + g.rng.random_range(0..1_000_000);
+        let signer = dj::TimestampSigner::new(
+            &ring_of(DJANGO_SECRET_KEY),
+            &dj::Options::new().with_salt(SESSION_SALT),
+        );
+        cases.push(json!({
+            "index": index,
+            "config": "miniz_oxide deflate",
+            "deflate": "miniz",
+            "cookie": signer.sign_at(&body, UnixTime::from_secs(timestamp)),
+            "salt": SESSION_SALT,
+            "compress": true,
+            "signing_secret": DJANGO_SECRET_KEY,
+            "signed_with": "secret_key",
+            "django_secret_key": DJANGO_SECRET_KEY,
+            "django_fallbacks": DJANGO_FALLBACKS,
+            "timestamp": timestamp,
+            "now": timestamp,
+            "max_age": DJANGO_SESSION_COOKIE_AGE,
+            "expect": "ok",
+            "json": text,
+        }));
+    }
+
     let scratch = pyvenv::Scratch::new("rust-to-django");
     let cases_path = scratch.path.join("rust-cases.json");
     let result_path = scratch.path.join("django-verdicts.json");
@@ -667,7 +710,8 @@ fn rust_cookies_read_and_rewritten_by_django() {
     println!(
         "rust->django: Django {} checked {} cases in {:.1?}: \
          {} outcomes, {} payload texts, {} re-signed byte-identical by signing.dumps, \
-         {} SessionStore loads, {} SessionStore saves byte-identical; {} mismatches",
+         {} SessionStore loads, {} SessionStore saves byte-identical, {} miniz_oxide \
+         streams read; {} mismatches",
         result["django_version"].as_str().unwrap(),
         result["checked"],
         started.elapsed() - generated,
@@ -676,11 +720,14 @@ fn rust_cookies_read_and_rewritten_by_django() {
         counts["redumped_identical"],
         counts["sessionstore_load"],
         counts["sessionstore_save_identical"],
+        counts["miniz_read"],
         failures.list.len(),
     );
-    assert_eq!(result["checked"].as_u64(), Some(CASES as u64));
-    let ok = CASES - failures.list.len();
-    failures.check(CASES, seed);
+    let total = CASES + MINIZ_CASES;
+    assert_eq!(result["checked"].as_u64(), Some(total as u64));
+    assert_eq!(counts["miniz_read"].as_u64(), Some(MINIZ_CASES as u64));
+    let ok = total - failures.list.len();
+    failures.check(total, seed);
     println!("rust->django: {ok} ok (python at {})", python.display());
 }
 
