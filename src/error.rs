@@ -30,7 +30,9 @@ use core::fmt;
 #[non_exhaustive]
 pub enum DecodeError {
     /// The value does not have the format's structure (separators, field
-    /// lengths, alphabet). Nothing was verified.
+    /// lengths, alphabet). Nothing was verified, except for a timestamp
+    /// signer's authentic value without a timestamp field
+    /// ([`Malformed::Timestamp`]), which only a key holder can make.
     Malformed(Malformed),
     /// The structure is right, but no key in the ring verifies the signature.
     BadSignature,
@@ -132,11 +134,14 @@ impl std::error::Error for PayloadError {}
 pub enum Malformed {
     /// The value is empty.
     Empty,
-    /// The value does not have the format's number of separators.
+    /// The value does not have the format's number of separators (a
+    /// signer's value: no separator at all).
     Separators,
     /// The signature field has the wrong length or is not canonical base64url.
     Signature,
-    /// The timestamp field is empty or has characters outside its alphabet.
+    /// The timestamp field is empty or has characters outside its alphabet;
+    /// or (a timestamp signer, after its signature verified) there is no
+    /// timestamp field at all.
     Timestamp,
     /// The payload field is empty or has characters outside base64url.
     Payload,
