@@ -19,6 +19,8 @@ mod inspect;
 pub mod json;
 mod key;
 mod migrate;
+#[cfg(feature = "rocket")]
+pub mod rocket;
 mod session;
 mod sign;
 pub mod signing;
