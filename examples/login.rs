@@ -1,5 +1,5 @@
 //! A small site with login, logout and a draft post, its whole session in
-//! an encrypted cookie.
+//! an encrypted cookie, on axum.
 //!
 //! ```sh
 //! cargo run --example login          # http://127.0.0.1:8000/ (PORT overrides)
@@ -12,9 +12,9 @@
 //! several cookies. Every POST form carries a `csrf_token` tied to the
 //! session; a POST without the right one gets 403 and changes nothing.
 //!
-//! Sessions end 14 days after their last write (idle) and 30 days after
-//! login (absolute), whichever comes first. Passwords are checked with
-//! Argon2id on blocking threads, at most [`LOGIN_CONCURRENCY`] at a time.
+//! This file is the axum routing and glue only; the site itself (users,
+//! Argon2, CSRF, pages, configuration) is `examples/login_site/mod.rs`,
+//! which `examples/login_actix.rs` serves on actix-web.
 //!
 //! Configuration, all from the environment; anything invalid refuses to
 //! start with one line on standard error naming the variable:
@@ -31,732 +31,100 @@
 //! The integration tests (`tests/http_login.rs`, `tests/browser.rs`)
 //! include this file and serve [`app`] on a loopback port.
 
+pub mod login_site;
+
 use std::collections::HashMap;
-use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::sync::Arc;
 
-use argon2::Argon2;
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use axum::Router;
 use axum::extract::rejection::FormRejection;
-use axum::extract::{Form, State};
+use axum::extract::{DefaultBodyLimit, Form, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use session_cookie::Codec;
 use session_cookie::engine::SessionEngine;
-use session_cookie::http::{SessionConfig, SessionHandle, SessionLayer};
-use session_cookie::{MasterKey, NativeCodec, NativeConfig, NativeKeyRing, Session, UnixTime};
-use subtle::ConstantTimeEq as _;
-use tokio::sync::Semaphore;
-use zeroize::Zeroizing;
+use session_cookie::http::{SessionHandle, SessionLayer};
 
-/// One account: the password is kept only as an Argon2id PHC string.
-pub struct User {
-    /// What the session stores as `user_id`.
-    pub id: u64,
-    /// What the login form asks for.
-    pub username: &'static str,
-    /// What the home page greets.
-    pub display_name: &'static str,
-    password_hash: String,
-}
-
-/// The in-memory user table.
-pub struct Users {
-    by_id: HashMap<u64, User>,
-    /// The hash of a random password, checked for unknown user names.
-    dummy_hash: String,
-}
-
-fn hash_password(password: &[u8]) -> Result<String, Box<dyn std::error::Error>> {
-    let mut salt = [0u8; 16];
-    getrandom::fill(&mut salt)?;
-    let salt = SaltString::encode_b64(&salt).map_err(|err| err.to_string())?;
-    Ok(Argon2::default()
-        .hash_password(password, &salt)
-        .map_err(|err| err.to_string())?
-        .to_string())
-}
-
-impl Users {
-    /// The demo table: `alice` / `wonderland`, hashed at start-up with a
-    /// fresh random salt.
-    ///
-    /// # Errors
-    ///
-    /// When the random source or Argon2 fails.
-    pub fn demo() -> Result<Self, Box<dyn std::error::Error>> {
-        let alice = User {
-            id: 1,
-            username: "alice",
-            display_name: "Alice",
-            password_hash: hash_password(b"wonderland")?,
-        };
-        let mut nobody = [0u8; 32];
-        getrandom::fill(&mut nobody)?;
-        Ok(Self {
-            by_id: HashMap::from([(alice.id, alice)]),
-            dummy_hash: hash_password(&nobody)?,
-        })
-    }
-
-    /// The user whose name and password these are. Runs Argon2 even for an
-    /// unknown name, so the time taken does not tell which names exist.
-    pub fn authenticate(&self, username: &str, password: &str) -> Option<&User> {
-        let user = self.by_id.values().find(|user| user.username == username);
-        let hash = user.map_or(self.dummy_hash.as_str(), |user| user.password_hash.as_str());
-        let parsed = PasswordHash::new(hash).ok()?;
-        let ok = Argon2::default()
-            .verify_password(password.as_bytes(), &parsed)
-            .is_ok();
-        user.filter(|_| ok)
-    }
-
-    /// The user with this id.
-    pub fn get(&self, id: u64) -> Option<&User> {
-        self.by_id.get(&id)
-    }
-}
-
-/// How many password checks may run at once; later logins wait their turn
-/// without holding an async worker.
-pub const LOGIN_CONCURRENCY: usize = 2;
-
-/// The absolute session lifetime: 30 days after login, however often the
-/// cookie is re-issued.
-pub const MAX_LIFETIME: u64 = 30 * 86_400;
-
-/// The session key that holds the CSRF token.
-const CSRF_KEY: &str = "_csrf";
-
-/// The codec settings of the site: encrypted, with an absolute lifetime.
-fn native_config() -> NativeConfig {
-    NativeConfig::ENCRYPTED
-        .with_purpose("login-example")
-        .with_max_lifetime(Some(MAX_LIFETIME))
-}
-
-/// The cookie settings: Django's, or `__Host-sessionid` with `Secure`.
-fn cookie_config(secure: bool) -> SessionConfig {
-    if secure {
-        SessionConfig::DJANGO
-            .with_name("__Host-sessionid")
-            .with_secure(true)
-    } else {
-        SessionConfig::DJANGO
-    }
-}
-
-/// The session layer of the site, and what handlers need to check a
-/// session's size before writing it.
-pub struct Sessions {
-    engine: SessionEngine,
-    budget: Arc<Budget>,
-}
-
-struct Budget {
-    /// The same codec settings as the layer's, to measure with.
-    codec: NativeCodec,
-    max_value_len: usize,
-}
-
-impl Budget {
-    /// Whether `session` fits in the cookies the layer may write.
-    fn fits(&self, session: &Session) -> bool {
-        Codec::encoded_len(&self.codec, session).is_ok_and(|len| len <= self.max_value_len)
-    }
-}
-
-impl Sessions {
-    /// The site's sessions under `ring`; `secure` for deployment behind
-    /// HTTPS.
-    ///
-    /// # Errors
-    ///
-    /// When the codec refuses the configuration (it does not: it is fixed).
-    pub fn new(ring: &NativeKeyRing, secure: bool) -> Result<Self, Box<dyn std::error::Error>> {
-        let config = cookie_config(secure);
-        let codec = NativeCodec::new(
-            ring,
-            native_config().with_cookie_name(config.name().to_owned()),
-        )?;
-        let budget = Budget {
-            codec,
-            max_value_len: config.max_value_len(),
-        };
-        Ok(Self {
-            engine: SessionEngine::native(ring, native_config(), config)?,
-            budget: Arc::new(budget),
-        })
-    }
-
-    /// Reads the time from `clock`: for tests that step through time.
-    #[must_use]
-    pub fn with_clock(self, clock: impl Fn() -> UnixTime + Send + Sync + 'static) -> Self {
-        Self {
-            engine: self.engine.with_clock(clock),
-            budget: self.budget,
-        }
-    }
-}
-
-#[derive(Clone)]
-struct AppState {
-    users: Arc<Users>,
-    budget: Arc<Budget>,
-    logins: Arc<Semaphore>,
-}
+use login_site::{MAX_FORM_BYTES, Reply, Sessions, Site, StartError, Users};
 
 /// The site's routes behind `sessions`.
 pub fn app(users: Arc<Users>, sessions: Sessions) -> Router {
+    let (site, engine) = Site::new(users, sessions);
+    routes(site, engine)
+}
+
+fn routes(site: Site, engine: SessionEngine) -> Router {
     Router::new()
         .route("/", get(home))
         .route("/login", get(login_form).post(login))
         .route("/logout", get(logout_form).post(logout))
         .route("/posts/new", get(draft_form).post(save_draft))
-        .with_state(AppState {
-            users,
-            budget: sessions.budget,
-            logins: Arc::new(Semaphore::new(LOGIN_CONCURRENCY)),
-        })
-        .layer(SessionLayer::new(sessions.engine))
+        .with_state(site)
+        .layer(DefaultBodyLimit::max(MAX_FORM_BYTES))
+        .layer(SessionLayer::new(engine))
 }
 
-// ------------------------------------------------------------ configuration
-
-/// A start-up failure: one line, naming the variable.
-#[derive(Debug)]
-pub struct StartError(String);
-
-impl std::fmt::Display for StartError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        // One line, whatever the causes said.
-        f.write_str(&self.0.replace(['\n', '\r'], " "))
-    }
-}
-
-impl std::error::Error for StartError {}
-
-fn fail(message: impl Into<String>) -> StartError {
-    StartError(message.into())
-}
-
-/// `PORT`, or 8000.
-///
-/// # Errors
-///
-/// When `PORT` is not UTF-8 or not a port number.
-pub fn port() -> Result<u16, StartError> {
-    match std::env::var_os("PORT") {
-        None => Ok(8000),
-        Some(value) => {
-            let text = value.into_string().map_err(|_| {
-                fail("PORT is not valid UTF-8; set it to a port number such as 8000")
-            })?;
-            text.trim().parse().map_err(|_| {
-                fail(format!(
-                    "PORT={text:?} is not a port number; set it to a number from 1 to 65535 (0 picks a free port)"
-                ))
-            })
+impl IntoResponse for Reply {
+    fn into_response(self) -> Response {
+        match self {
+            Self::Page(status, html) => (
+                StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+                Html(html),
+            )
+                .into_response(),
+            Self::SeeOther(path) => Redirect::to(path).into_response(),
+            Self::ServerError => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
         }
     }
 }
 
-/// `SECURE`: `1` behind HTTPS, `0` or unset otherwise.
-///
-/// # Errors
-///
-/// When `SECURE` is anything else.
-pub fn secure() -> Result<bool, StartError> {
-    match std::env::var_os("SECURE") {
-        None => Ok(false),
-        Some(value) => match value.to_str() {
-            Some("1" | "true") => Ok(true),
-            Some("" | "0" | "false") => Ok(false),
-            _ => Err(fail("SECURE must be 1 (behind HTTPS) or 0")),
-        },
-    }
+/// A POST route's form, or why the body is not one.
+type FormFields = Result<Form<HashMap<String, String>>, FormRejection>;
+
+/// The form fields, or none when the body is not a form.
+fn fields(form: FormFields) -> HashMap<String, String> {
+    form.map(|Form(fields)| fields).unwrap_or_default()
 }
 
-fn parse_ring(text: &str, source: &str) -> Result<NativeKeyRing, StartError> {
-    if text.trim().is_empty() {
-        return Err(fail(format!(
-            "{source} is empty; it needs a key line (make one with `session-cookie keygen`)"
-        )));
-    }
-    // The error names a line number and the problem, never key material.
-    NativeKeyRing::parse(text).map_err(|err| fail(format!("{source}: {err}")))
+async fn home(State(site): State<Site>, session: SessionHandle) -> Reply {
+    site.home(&session)
 }
 
-/// Reads the key ring from `SESSION_KEYS` or `SESSION_KEYS_FILE`, or the
-/// development key file when neither is set; says which on standard error.
-///
-/// # Errors
-///
-/// When both are set, or the one set cannot be read, is not UTF-8, is
-/// empty, or is refused (weak, malformed).
-pub fn key_ring() -> Result<NativeKeyRing, StartError> {
-    let keys = std::env::var_os("SESSION_KEYS");
-    let file = std::env::var_os("SESSION_KEYS_FILE");
-    match (keys, file) {
-        (Some(_), Some(_)) => Err(fail(
-            "SESSION_KEYS and SESSION_KEYS_FILE are both set; set only one",
-        )),
-        (Some(keys), None) => {
-            let text = Zeroizing::new(
-                keys.into_string()
-                    .map_err(|_| fail("SESSION_KEYS is not valid UTF-8"))?,
-            );
-            eprintln!("session keys: from SESSION_KEYS");
-            parse_ring(&text, "SESSION_KEYS")
-        }
-        (None, Some(path)) => {
-            if path.is_empty() {
-                return Err(fail(
-                    "SESSION_KEYS_FILE is empty; set it to a key file's path",
-                ));
-            }
-            let path = PathBuf::from(path);
-            let bytes = std::fs::read(&path).map_err(|err| {
-                fail(format!(
-                    "SESSION_KEYS_FILE: cannot read {}: {err}",
-                    path.display()
-                ))
-            })?;
-            let text = Zeroizing::new(String::from_utf8(bytes).map_err(|_| {
-                fail(format!(
-                    "SESSION_KEYS_FILE: {} is not valid UTF-8",
-                    path.display()
-                ))
-            })?);
-            eprintln!("session keys: from SESSION_KEYS_FILE {}", path.display());
-            parse_ring(&text, "SESSION_KEYS_FILE")
-        }
-        (None, None) => development_ring(),
-    }
+async fn login_form(State(site): State<Site>, session: SessionHandle) -> Reply {
+    site.login_form(&session)
 }
 
-fn development_ring() -> Result<NativeKeyRing, StartError> {
-    let path =
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/login-example-DEVELOPMENT.keys");
-    let cannot = |err: &dyn std::fmt::Display| {
-        fail(format!(
-            "the DEVELOPMENT key file {}: {err} (set SESSION_KEYS or SESSION_KEYS_FILE)",
-            path.display()
-        ))
-    };
-    if !path.exists() {
-        let key = MasterKey::generate("dev").map_err(|err| cannot(&err))?;
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).map_err(|err| cannot(&err))?;
-        }
-        write_private(&path, key.to_line().as_bytes()).map_err(|err| cannot(&err))?;
-    }
-    eprintln!(
-        "session keys: DEVELOPMENT key file {} (set SESSION_KEYS or SESSION_KEYS_FILE in production)",
-        path.display()
-    );
-    let text = Zeroizing::new(std::fs::read_to_string(&path).map_err(|err| cannot(&err))?);
-    NativeKeyRing::parse(&text).map_err(|err| cannot(&err))
+async fn login(State(site): State<Site>, session: SessionHandle, form: FormFields) -> Reply {
+    site.login(&session, &fields(form)).await
 }
 
-#[cfg(unix)]
-fn write_private(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
-    use std::io::Write;
-    use std::os::unix::fs::OpenOptionsExt;
-    let mut file = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(path)?;
-    file.write_all(bytes)?;
-    file.write_all(b"\n")
+async fn logout_form(State(site): State<Site>, session: SessionHandle) -> Reply {
+    site.logout_form(&session)
 }
 
-#[cfg(not(unix))]
-fn write_private(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
-    std::fs::write(path, [bytes, b"\n"].concat())
+async fn logout(State(site): State<Site>, session: SessionHandle, form: FormFields) -> Reply {
+    site.logout(&session, &fields(form))
+}
+
+async fn draft_form(State(site): State<Site>, session: SessionHandle) -> Reply {
+    site.draft_form(&session)
+}
+
+async fn save_draft(State(site): State<Site>, session: SessionHandle, form: FormFields) -> Reply {
+    site.save_draft(&session, &fields(form))
 }
 
 async fn run() -> Result<(), StartError> {
-    let port = port()?;
-    let secure = secure()?;
-    let ring = key_ring()?;
-    let users = Arc::new(Users::demo().map_err(|err| fail(format!("the demo user: {err}")))?);
-    let sessions = Sessions::new(&ring, secure).map_err(|err| fail(format!("sessions: {err}")))?;
-    let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], port)))
+    let start = login_site::start_up()?;
+    let addr = start.addr;
+    let listener = tokio::net::TcpListener::from_std(start.listener)
+        .map_err(|err| StartError::serving(addr, &err))?;
+    axum::serve(listener, routes(start.site, start.engine))
         .await
-        .map_err(|err| {
-            fail(format!(
-                "cannot listen on 127.0.0.1:{port} (PORT={port}): {err}; set PORT to a free port"
-            ))
-        })?;
-    let addr = listener
-        .local_addr()
-        .map_err(|err| fail(format!("PORT={port}: {err}")))?;
-    println!("demo user: alice / wonderland");
-    println!("listening on http://{addr}/");
-    axum::serve(listener, app(users, sessions))
-        .await
-        .map_err(|err| fail(format!("serving on {addr}: {err}")))
+        .map_err(|err| StartError::serving(addr, &err))
 }
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
-    match run().await {
-        Ok(()) => std::process::ExitCode::SUCCESS,
-        Err(err) => {
-            eprintln!("login: {err}");
-            std::process::ExitCode::FAILURE
-        }
-    }
+    login_site::exit("login", run().await)
 }
-
-// ------------------------------------------------------------------- CSRF
-
-/// The session's CSRF token, made now if it has none.
-fn csrf_token(session: &SessionHandle) -> String {
-    if let Some(token) = session
-        .get::<String>(CSRF_KEY)
-        .ok()
-        .flatten()
-        .filter(|token| !token.is_empty())
-    {
-        return token;
-    }
-    let mut bytes = [0u8; 32];
-    if getrandom::fill(&mut bytes).is_err() {
-        // No token: every POST is then refused, which is safe.
-        return String::new();
-    }
-    let token = URL_SAFE_NO_PAD.encode(bytes);
-    if session.insert(CSRF_KEY, &token).is_err() {
-        return String::new();
-    }
-    token
-}
-
-/// Whether the form's `csrf_token` is the session's, compared in constant
-/// time; a missing or empty one never is.
-fn csrf_ok(session: &SessionHandle, form: &HashMap<String, String>) -> bool {
-    let Some(expected) = session.get::<String>(CSRF_KEY).ok().flatten() else {
-        return false;
-    };
-    let sent = form.get("csrf_token").map_or("", String::as_str);
-    !expected.is_empty() && bool::from(expected.as_bytes().ct_eq(sent.as_bytes()))
-}
-
-fn csrf_field(token: &str) -> String {
-    format!(
-        r#"<input type="hidden" name="csrf_token" value="{}">"#,
-        escape(token)
-    )
-}
-
-fn forbidden() -> Response {
-    (
-        StatusCode::FORBIDDEN,
-        page(
-            "Forbidden",
-            r#"<h1>Forbidden</h1>
-<p class="error" role="alert">This form was not sent from this site, or it has expired (CSRF check failed). Nothing was changed.</p>
-<p><a href="/">Back to the home page</a></p>"#,
-        ),
-    )
-        .into_response()
-}
-
-/// The form fields, or none when the body is not a form: a missing field
-/// is then the CSRF check's 403, not the extractor's 4xx.
-fn fields(form: Result<Form<HashMap<String, String>>, FormRejection>) -> HashMap<String, String> {
-    form.map(|Form(fields)| fields).unwrap_or_default()
-}
-
-// ---------------------------------------------------------------- handlers
-
-fn current_user<'u>(users: &'u Users, session: &SessionHandle) -> Option<&'u User> {
-    let id = session.get::<u64>("user_id").ok().flatten()?;
-    users.get(id)
-}
-
-async fn home(State(state): State<AppState>, session: SessionHandle) -> Html<String> {
-    let Some(user) = current_user(&state.users, &session) else {
-        return page(
-            "Welcome",
-            r#"<h1>Hello, stranger</h1>
-<p>You are not logged in.</p>
-<p><a class="button-link" href="/login">Log in</a></p>"#,
-        );
-    };
-    let draft: Option<String> = session.get("draft").ok().flatten();
-    let cookies = session.cookies_needed().unwrap_or(0);
-    let draft_note = match &draft {
-        Some(draft) => format!(
-            r#"<p class="draft">Your draft: <strong id="draft-len">{}</strong> characters, kept in <span id="cookie-count">{cookies}</span> cookie{}.</p>"#,
-            draft.chars().count(),
-            if cookies == 1 { "" } else { "s" }
-        ),
-        None => String::new(),
-    };
-    page(
-        "Home",
-        &format!(
-            r#"<h1 id="greeting">Hello, {name}!</h1>
-<p>You are logged in as <code>{username}</code>.</p>
-<a class="create-post" href="/posts/new"><span class="plus" aria-hidden="true">+</span> Create Post</a>
-{draft_note}
-<p><a href="/logout" id="logout-link">Log out</a></p>"#,
-            name = escape(user.display_name),
-            username = escape(user.username),
-        ),
-    )
-}
-
-fn login_page(error: Option<&str>, username: &str, token: &str) -> Html<String> {
-    let error = error
-        .map(|error| format!(r#"<p class="error" role="alert">{}</p>"#, escape(error)))
-        .unwrap_or_default();
-    page(
-        "Log in",
-        &format!(
-            r#"<h1>Log in</h1>
-{error}
-<form method="post" action="/login" class="card">
-  {csrf}
-  <label>Username <input name="username" id="username" autocomplete="username" value="{username}" required></label>
-  <label>Password <input name="password" id="password" type="password" autocomplete="current-password" required></label>
-  <button type="submit" id="submit">Log in</button>
-</form>
-<p class="hint">Demo account: alice / wonderland</p>"#,
-            csrf = csrf_field(token),
-            username = escape(username),
-        ),
-    )
-}
-
-async fn login_form(session: SessionHandle) -> Html<String> {
-    login_page(None, "", &csrf_token(&session))
-}
-
-/// Checks a password on a blocking thread, at most [`LOGIN_CONCURRENCY`]
-/// at a time: Argon2 takes tens of milliseconds of CPU, which must not
-/// stall the async workers that serve every other request.
-async fn authenticate(
-    state: &AppState,
-    username: String,
-    password: String,
-) -> Result<Option<u64>, ()> {
-    let _permit = Arc::clone(&state.logins)
-        .acquire_owned()
-        .await
-        .map_err(|_| ())?;
-    let users = Arc::clone(&state.users);
-    tokio::task::spawn_blocking(move || {
-        users.authenticate(&username, &password).map(|user| user.id)
-    })
-    .await
-    .map_err(|_| ())
-}
-
-async fn login(
-    State(state): State<AppState>,
-    session: SessionHandle,
-    form: Result<Form<HashMap<String, String>>, FormRejection>,
-) -> Response {
-    let form = fields(form);
-    if !csrf_ok(&session, &form) {
-        return forbidden();
-    }
-    let username = form.get("username").cloned().unwrap_or_default();
-    let password = form.get("password").cloned().unwrap_or_default();
-    match authenticate(&state, username.clone(), password).await {
-        Ok(Some(id)) => {
-            // A new token for the logged-in session (as Django rotates its
-            // CSRF token on login).
-            session.remove(CSRF_KEY);
-            match session.insert("user_id", id) {
-                Ok(()) => Redirect::to("/").into_response(),
-                Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
-            }
-        }
-        Ok(None) => (
-            StatusCode::UNAUTHORIZED,
-            login_page(
-                Some("Wrong username or password."),
-                &username,
-                &csrf_token(&session),
-            ),
-        )
-            .into_response(),
-        Err(()) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
-    }
-}
-
-/// `GET /logout` changes nothing: it shows the form that posts here.
-async fn logout_form(session: SessionHandle) -> Html<String> {
-    page(
-        "Log out",
-        &format!(
-            r#"<h1>Log out</h1>
-<form method="post" action="/logout" class="card">
-  {csrf}
-  <button type="submit" id="logout">Log out</button>
-</form>
-<p><a href="/">Back</a></p>"#,
-            csrf = csrf_field(&csrf_token(&session)),
-        ),
-    )
-}
-
-/// Logout ends the whole session, as Django's `logout()` does: `user_id`
-/// and the draft go, and the response deletes every session cookie.
-async fn logout(
-    session: SessionHandle,
-    form: Result<Form<HashMap<String, String>>, FormRejection>,
-) -> Response {
-    if !csrf_ok(&session, &fields(form)) {
-        return forbidden();
-    }
-    session.flush();
-    Redirect::to("/login").into_response()
-}
-
-fn draft_page(draft: &str, error: Option<&str>, token: &str) -> Html<String> {
-    let error = error
-        .map(|error| format!(r#"<p class="error" role="alert">{}</p>"#, escape(error)))
-        .unwrap_or_default();
-    page(
-        "New post",
-        &format!(
-            r#"<h1>New post</h1>
-{error}
-<form method="post" action="/posts/new" class="card">
-  {csrf}
-  <label>Draft <textarea name="draft" id="draft" rows="12">{draft}</textarea></label>
-  <button type="submit" id="save">Save draft</button>
-</form>
-<p class="hint">Drafts live in your session cookie: long ones are split across several cookies. An empty draft is discarded.</p>
-<p><a href="/">Back</a></p>"#,
-            csrf = csrf_field(token),
-            draft = escape(draft),
-        ),
-    )
-}
-
-async fn draft_form(State(state): State<AppState>, session: SessionHandle) -> Response {
-    if current_user(&state.users, &session).is_none() {
-        return Redirect::to("/login").into_response();
-    }
-    // A draft of another shape (an older version of the site) is no draft.
-    let draft: String = session.get_or("draft", String::new()).unwrap_or_default();
-    draft_page(&draft, None, &csrf_token(&session)).into_response()
-}
-
-async fn save_draft(
-    State(state): State<AppState>,
-    session: SessionHandle,
-    form: Result<Form<HashMap<String, String>>, FormRejection>,
-) -> Response {
-    let form = fields(form);
-    if !csrf_ok(&session, &form) {
-        return forbidden();
-    }
-    if current_user(&state.users, &session).is_none() {
-        return Redirect::to("/login").into_response();
-    }
-    let draft = form.get("draft").map_or("", String::as_str);
-    if draft.is_empty() {
-        session.remove("draft");
-        return Redirect::to("/").into_response();
-    }
-    // Measure a copy with the new draft before writing: a draft the
-    // cookies cannot hold is refused, and the session keeps the old one.
-    let mut copy: Session = Session::clone(&session.lock());
-    if copy.insert("draft", draft).is_err() || !state.budget.fits(&copy) {
-        let error = format!(
-            "This draft is too large to keep in the session cookies (at most {} bytes of cookie fit); your previous draft is kept.",
-            state.budget.max_value_len
-        );
-        return (
-            StatusCode::PAYLOAD_TOO_LARGE,
-            draft_page(draft, Some(&error), &csrf_token(&session)),
-        )
-            .into_response();
-    }
-    if session.insert("draft", draft).is_err() {
-        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
-    }
-    Redirect::to("/").into_response()
-}
-
-// ------------------------------------------------------------------- pages
-
-fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
-        }
-    }
-    out
-}
-
-fn page(title: &str, body: &str) -> Html<String> {
-    Html(format!(
-        r#"<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{title} · Session cookie demo</title>
-<style>{STYLE}</style>
-</head>
-<body>
-<header><a href="/" class="brand">session-cookie demo</a></header>
-<main>
-{body}
-</main>
-</body>
-</html>
-"#,
-        title = escape(title),
-    ))
-}
-
-const STYLE: &str = r#"
-:root { --orange: #ff8c00; --white: #ffffff; --ink: #2b2b2b; }
-* { box-sizing: border-box; }
-body { margin: 0; font-family: system-ui, -apple-system, "Segoe UI", sans-serif; color: var(--ink); background: var(--white); }
-header { background: var(--orange); padding: 0.9rem 1.5rem; }
-header .brand { color: var(--white); font-weight: 700; text-decoration: none; letter-spacing: 0.02em; }
-main { max-width: 40rem; margin: 2.5rem auto; padding: 0 1.5rem; }
-h1 { margin-top: 0; }
-a { color: #c96e00; }
-code { background: #fff3e0; padding: 0.1em 0.35em; border-radius: 4px; }
-.card { display: grid; gap: 0.9rem; padding: 1.25rem; border: 2px solid var(--orange); border-radius: 12px; }
-label { display: grid; gap: 0.3rem; font-weight: 600; }
-input, textarea { font: inherit; padding: 0.55rem 0.7rem; border: 1px solid #d9b48a; border-radius: 8px; }
-input:focus, textarea:focus { outline: 3px solid rgba(255, 140, 0, 0.35); border-color: var(--orange); }
-button, .button-link { justify-self: start; font: inherit; font-weight: 700; color: var(--white); background: var(--orange);
-  border: 0; border-radius: 8px; padding: 0.6rem 1.2rem; cursor: pointer; text-decoration: none; display: inline-block; }
-.error { color: #b00020; font-weight: 600; }
-.hint { color: #6b6b6b; }
-.create-post { display: inline-flex; align-items: center; gap: 0.6rem; margin: 0.5rem 0 1.25rem;
-  padding: 0.85rem 1.6rem; font-size: 1.1rem; font-weight: 700; color: var(--white); background: var(--orange);
-  border-radius: 999px; text-decoration: none; box-shadow: 0 4px 12px rgba(255, 140, 0, 0.35);
-  transition: transform 0.15s ease, box-shadow 0.15s ease; }
-.create-post:hover, .create-post:focus-visible { transform: translateY(-3px); box-shadow: 0 10px 22px rgba(255, 140, 0, 0.45); }
-.create-post .plus { display: inline-grid; place-items: center; width: 1.6rem; height: 1.6rem; border-radius: 50%;
-  background: var(--white); color: var(--orange); font-size: 1.25rem; line-height: 1; animation: pulse 1.6s ease-in-out infinite; }
-@keyframes pulse { 0%, 100% { transform: scale(1); } 50% { transform: scale(1.25); } }
-@media (prefers-reduced-motion: reduce) { .create-post .plus { animation: none; } .create-post { transition: none; } }
-"#;

@@ -6,6 +6,8 @@
 #[doc(hidden)]
 #[path = "fuzz_api.rs"]
 pub mod __fuzz;
+#[cfg(feature = "actix")]
+pub mod actix;
 mod codec;
 #[cfg(feature = "django-auth")]
 pub mod django;

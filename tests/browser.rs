@@ -1,11 +1,12 @@
 //! The login example in a real browser: Debian's Chromium, headless,
-//! driven through ChromeDriver (WebDriver) by `fantoccini`.
+//! driven through ChromeDriver (WebDriver) by `fantoccini`, one journey
+//! per framework port of the site (axum, actix-web), in turn.
 //!
 //! Login, reload, a chunked session that survives a reload, its shrinking,
 //! and logout; the browser must keep the cookies with the attributes the
 //! layer wrote (HttpOnly: invisible to page scripts), and send them back.
 //! The page's look is checked through computed styles, and screenshots are
-//! left in `target/tmp/browser/` for a person to look at.
+//! left in `target/tmp/browser/EXAMPLE/` for a person to look at.
 //!
 //! Chromium and ChromeDriver are installed with apt-get when missing (we
 //! run as root in CI); if that fails the test fails: it never skips.
@@ -19,20 +20,20 @@
     clippy::cast_possible_truncation
 )] // test code: a failed unwrap is a failed test
 
-#[allow(dead_code, unreachable_pub)]
-#[path = "../examples/login.rs"]
-mod login;
+#[allow(dead_code)] // the browser journey needs only part of the seam
+#[path = "support/login_sites.rs"]
+mod sites;
 
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use fantoccini::actions::{InputSource as _, MouseActions, PointerAction};
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::json;
 use session_cookie::{MasterKey, NativeKeyRing, UnixTime};
+use sites::{Framework, Options};
 
 #[path = "support/chromium.rs"]
 mod chromium;
@@ -129,15 +130,18 @@ async fn browser(driver: &Driver, profile: &Profile) -> Client {
         .expect("a WebDriver session with headless Chromium")
 }
 
-fn screenshot_dir() -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("browser");
+/// Where a journey's screenshots go: `target/tmp/browser/EXAMPLE/`.
+fn screenshot_dir(site: &Site<'_>) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("browser")
+        .join(site.framework.example());
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
 
-async fn save_screenshot(client: &Client, name: &str) {
+async fn save_screenshot(client: &Client, site: &Site<'_>, name: &str) {
     let png = client.screenshot().await.unwrap();
-    std::fs::write(screenshot_dir().join(name), png).unwrap();
+    std::fs::write(screenshot_dir(site).join(name), png).unwrap();
 }
 
 async fn text(client: &Client, id: &str) -> String {
@@ -184,8 +188,8 @@ fn names(cookies: &[cookie::Cookie<'static>]) -> Vec<String> {
     cookies.iter().map(|c| c.name().to_owned()).collect()
 }
 
-async fn set_draft(client: &Client, draft: &str) {
-    goto(client, "/posts/new").await;
+async fn set_draft(client: &Client, site: &Site<'_>, draft: &str) {
+    goto(client, site, "/posts/new").await;
     client
         .execute(
             "document.getElementById('draft').value = arguments[0];",
@@ -207,39 +211,60 @@ async fn set_draft(client: &Client, draft: &str) {
         .unwrap();
 }
 
-/// The example's address, set once its server is up.
-static BASE: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-
-async fn goto(client: &Client, path: &str) {
-    let base = BASE.get().expect("the server is up");
-    client.goto(&format!("{base}{path}")).await.unwrap();
+/// The site under test: which port of it, and where it listens.
+struct Site<'a> {
+    framework: Framework,
+    base: &'a str,
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn login_reload_chunked_session_and_logout_in_chromium() {
+async fn goto(client: &Client, site: &Site<'_>, path: &str) {
+    client.goto(&format!("{}{path}", site.base)).await.unwrap();
+}
+
+/// One journey per framework port of the site. They take turns: two
+/// Chromiums at once on a small shared machine would only slow each other
+/// down past the timeouts.
+macro_rules! per_framework {
+    ($($name:ident: $framework:ident),* $(,)?) => {
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() {
+                in_chromium(Framework::$framework).await;
+            }
+        )*
+    };
+}
+
+per_framework! {
+    login_reload_chunked_session_and_logout_in_chromium_on_axum: Axum,
+    login_reload_chunked_session_and_logout_in_chromium_on_actix: Actix,
+}
+
+async fn in_chromium(framework: Framework) {
+    static TURN: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+    let _turn = TURN.lock().await;
     chromium::ensure().unwrap();
     let ring = NativeKeyRing::new(MasterKey::generate("browser").unwrap());
-    let users = Arc::new(login::Users::demo().unwrap());
-    let app = login::app(users, login::Sessions::new(&ring, false).unwrap());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    BASE.set(format!("http://{}", listener.local_addr().unwrap()))
-        .unwrap();
-    let server = tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let server = sites::start(framework, Options::new(ring)).await;
+    let site = Site {
+        framework,
+        base: &server.base,
+    };
 
     let driver = Driver::start();
     let profile = Profile::new();
     let client = tokio::time::timeout(Duration::from_secs(60), browser(&driver, &profile))
         .await
         .expect("Chromium started within a minute");
-    let outcome = tokio::time::timeout(Duration::from_secs(120), journey(&client)).await;
+    let outcome = tokio::time::timeout(Duration::from_secs(120), journey(&client, &site)).await;
     let _ = client.close().await;
-    server.abort();
+    drop(server);
     outcome.expect("the browser journey finished within two minutes");
 }
 
-async fn journey(client: &Client) {
+async fn journey(client: &Client, site: &Site<'_>) {
     // Anonymous.
-    goto(client, "/").await;
+    goto(client, site, "/").await;
     let body = client
         .find(Locator::Css("main"))
         .await
@@ -251,8 +276,8 @@ async fn journey(client: &Client) {
     assert!(session_cookies(client).await.is_empty());
 
     // Log in through the form.
-    goto(client, "/login").await;
-    save_screenshot(client, "login.png").await;
+    goto(client, site, "/login").await;
+    save_screenshot(client, site, "login.png").await;
     client
         .find(Locator::Id("username"))
         .await
@@ -322,7 +347,7 @@ async fn journey(client: &Client) {
         .unwrap();
     assert_eq!(plus.css_value("animation-name").await.unwrap(), "pulse");
     assert_eq!(button.css_value("transform").await.unwrap(), "none");
-    save_screenshot(client, "home.png").await;
+    save_screenshot(client, site, "home.png").await;
     let hover = MouseActions::new("mouse".to_owned()).then(PointerAction::MoveToElement {
         element: button.clone(),
         duration: None,
@@ -336,7 +361,7 @@ async fn journey(client: &Client) {
         lifted, "matrix(1, 0, 0, 1, 0, -3)",
         "hover lifts the button"
     );
-    save_screenshot(client, "home-hover.png").await;
+    save_screenshot(client, site, "home-hover.png").await;
     client.release_actions().await.unwrap();
 
     // A 5 000-character draft: two cookies (the default budget), and it
@@ -344,10 +369,10 @@ async fn journey(client: &Client) {
     let draft: String = (0..5_000)
         .map(|i| char::from(b'a' + (i * 7 % 26) as u8))
         .collect();
-    set_draft(client, &draft).await;
+    set_draft(client, site, &draft).await;
     assert_eq!(text(client, "draft-len").await, "5000");
     assert_eq!(text(client, "cookie-count").await, "2");
-    save_screenshot(client, "home-draft.png").await;
+    save_screenshot(client, site, "home-draft.png").await;
     let cookies = session_cookies(client).await;
     assert_eq!(names(&cookies), ["sessionid", "sessionid.1"]);
     for cookie in &cookies {
@@ -358,7 +383,7 @@ async fn journey(client: &Client) {
     client.refresh().await.unwrap();
     assert_eq!(text(client, "greeting").await, "Hello, Alice!");
     assert_eq!(text(client, "draft-len").await, "5000");
-    goto(client, "/posts/new").await;
+    goto(client, site, "/posts/new").await;
     let stored = client
         .execute("return document.getElementById('draft').value;", vec![])
         .await
@@ -366,7 +391,7 @@ async fn journey(client: &Client) {
     assert_eq!(stored, json!(draft), "the draft read back from two cookies");
 
     // Shrinking deletes the chunks.
-    set_draft(client, "A short draft.").await;
+    set_draft(client, site, "A short draft.").await;
     assert_eq!(text(client, "draft-len").await, "14");
     assert_eq!(names(&session_cookies(client).await), ["sessionid"]);
     client.refresh().await.unwrap();
@@ -404,7 +429,7 @@ async fn journey(client: &Client) {
     // The old session's cookies are gone; the login form made a new,
     // anonymous one for its CSRF token.
     assert_eq!(names(&session_cookies(client).await), ["sessionid"]);
-    goto(client, "/").await;
+    goto(client, site, "/").await;
     let body = client
         .find(Locator::Css("main"))
         .await

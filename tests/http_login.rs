@@ -4,9 +4,11 @@
 //! session, its shrinking and a refused oversized draft; an Argon2 flood;
 //! start-up failures of the example run as a child process.
 //!
-//! The suite talks to the site only over HTTP at a base URL. The one
-//! framework-specific part is the seam below (`start`, `example_binary`):
-//! a port of the site to another framework replaces just those.
+//! The suite talks to the site only over HTTP at a base URL, so the one
+//! suite runs against every framework port of the site (axum and
+//! actix-web): each test below is `axum::NAME` and `actix::NAME`. The
+//! framework-specific part is the seam in `tests/support/login_sites.rs`
+//! (`start`, `example_binary`).
 
 #![allow(
     clippy::unwrap_used,
@@ -16,11 +18,10 @@
     clippy::cast_possible_truncation
 )] // test code: a failed unwrap is a failed test
 
-#[allow(dead_code, unreachable_pub)]
-#[path = "../examples/login.rs"]
-mod login;
+#[path = "support/login_sites.rs"]
+mod sites;
 
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use reqwest::Client;
@@ -28,10 +29,39 @@ use reqwest::cookie::{CookieStore as _, Jar};
 use reqwest::header::{LOCATION, SET_COOKIE, VARY};
 use reqwest::redirect::Policy;
 use session_cookie::{KeyState, MasterKey, NativeKeyRing, UnixTime};
+use sites::{Framework, Options, Server, example_binary, start};
 
-fn users() -> Arc<login::Users> {
-    static USERS: OnceLock<Arc<login::Users>> = OnceLock::new();
-    Arc::clone(USERS.get_or_init(|| Arc::new(login::Users::demo().unwrap())))
+/// One test per framework for each suite function `NAME(framework)`:
+/// `axum::NAME` and `actix::NAME`, so that the suite is written once and a
+/// failure names the port.
+macro_rules! per_framework {
+    ($( #[$test:meta] $name:ident ),* $(,)?) => {
+        per_framework!(@module axum, Axum, $( #[$test] $name ),*);
+        per_framework!(@module actix, Actix, $( #[$test] $name ),*);
+    };
+    (@module $module:ident, $framework:ident, $( #[$test:meta] $name:ident ),*) => {
+        mod $module {
+            $(
+                #[$test]
+                async fn $name() {
+                    super::$name(super::Framework::$framework).await;
+                }
+            )*
+        }
+    };
+}
+
+per_framework! {
+    #[tokio::test] login_home_logout,
+    #[tokio::test] tampered_and_expired_cookies_give_the_anonymous_page,
+    #[tokio::test] after_a_key_rotation_the_user_stays_logged_in_under_the_new_key,
+    #[tokio::test] a_ten_kilobyte_session_is_chunked_read_back_and_shrunk,
+    #[tokio::test] a_post_without_the_right_csrf_token_is_403_and_changes_nothing,
+    #[tokio::test] a_session_ends_thirty_days_after_login_however_often_it_is_used,
+    #[tokio::test] secure_gives_a_host_prefixed_secure_cookie,
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    page_views_go_on_during_a_wrong_password_flood,
+    #[tokio::test] bad_configuration_refuses_to_start_with_one_line_naming_the_variable,
 }
 
 fn key(id: &str, byte: u8) -> MasterKey {
@@ -45,112 +75,6 @@ fn ring(active: &MasterKey, verify: &[&MasterKey]) -> NativeKeyRing {
         .fold(NativeKeyRing::new(active.clone()), |ring, key| {
             ring.with_key((*key).clone(), KeyState::Verify).unwrap()
         })
-}
-
-/// What a site under test is started with.
-struct Options {
-    ring: NativeKeyRing,
-    /// `SECURE=1`: `__Host-sessionid` with `Secure`.
-    secure: bool,
-    /// Seconds the site's clock runs ahead of the system clock.
-    clock_offset: i64,
-}
-
-impl Options {
-    fn new(ring: NativeKeyRing) -> Self {
-        Self {
-            ring,
-            secure: false,
-            clock_offset: 0,
-        }
-    }
-
-    fn days_later(self, days: i64) -> Self {
-        Self {
-            clock_offset: days * 86_400,
-            ..self
-        }
-    }
-}
-
-// ------------------------------------------------ the seam: axum starts here
-
-/// The example's site on 127.0.0.1, on a port of its own.
-struct Server {
-    base: String,
-    task: tokio::task::JoinHandle<()>,
-}
-
-/// Starts the axum site; a port replaces this function.
-async fn start(options: Options) -> Server {
-    let mut sessions = login::Sessions::new(&options.ring, options.secure).unwrap();
-    if options.clock_offset > 0 {
-        let offset = options.clock_offset;
-        sessions =
-            sessions.with_clock(move || UnixTime::from_secs(UnixTime::now().as_secs() + offset));
-    }
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let app = login::app(users(), sessions);
-    let task = tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    Server {
-        base: format!("http://{addr}"),
-        task,
-    }
-}
-
-/// The example's executable: `target/debug/examples/login`, next to this
-/// test's `target/debug/deps/`; built first (`cargo build --example login`,
-/// with this test's features) unless it is newer than its source.
-fn example_binary() -> std::path::PathBuf {
-    static BUILT: OnceLock<std::path::PathBuf> = OnceLock::new();
-    BUILT
-        .get_or_init(|| {
-            let exe = std::env::current_exe().unwrap();
-            let debug = exe.parent().unwrap().parent().unwrap();
-            let binary = debug.join("examples").join("login");
-            let source = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/login.rs");
-            let modified =
-                |path: &std::path::Path| std::fs::metadata(path).and_then(|m| m.modified()).ok();
-            if modified(&binary).is_some_and(|built| Some(built) >= modified(&source)) {
-                return binary;
-            }
-            let features: Vec<&str> = [
-                ("zlib", cfg!(feature = "zlib")),
-                ("flask", cfg!(feature = "flask")),
-                ("django-auth", cfg!(feature = "django-auth")),
-                ("tracing", cfg!(feature = "tracing")),
-                ("tower", cfg!(feature = "tower")),
-                ("axum", cfg!(feature = "axum")),
-                ("fuzzing", cfg!(feature = "fuzzing")),
-            ]
-            .into_iter()
-            .filter_map(|(name, on)| on.then_some(name))
-            .collect();
-            let status = std::process::Command::new(env!("CARGO"))
-                .args(["build", "--quiet", "--example", "login", "--features"])
-                .arg(features.join(","))
-                .current_dir(env!("CARGO_MANIFEST_DIR"))
-                .status()
-                .unwrap();
-            assert!(status.success(), "cargo build --example login");
-            binary
-        })
-        .clone()
-}
-
-// ------------------------------------------------------ the seam ends here
-
-impl Server {
-    fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.base)
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        self.task.abort();
-    }
 }
 
 /// A browser-like client: a cookie store, and redirects left to the test so
@@ -261,10 +185,9 @@ async fn log_in(client: &Client, server: &Server) -> Page {
 const ANONYMOUS: &str = "Hello, stranger";
 const ALICE: &str = "Hello, Alice!";
 
-#[tokio::test]
-async fn login_home_logout() {
+async fn login_home_logout(framework: Framework) {
     let keys = ring(&key("k1", 1), &[]);
-    let server = start(Options::new(keys.clone())).await;
+    let server = start(framework, Options::new(keys.clone())).await;
     let jar = Arc::new(Jar::default());
     let client = client(&jar);
 
@@ -355,10 +278,9 @@ async fn login_home_logout() {
     assert!(page.body.contains(ANONYMOUS));
 }
 
-#[tokio::test]
-async fn tampered_and_expired_cookies_give_the_anonymous_page() {
+async fn tampered_and_expired_cookies_give_the_anonymous_page(framework: Framework) {
     let keys = ring(&key("k1", 1), &[]);
-    let server = start(Options::new(keys.clone())).await;
+    let server = start(framework, Options::new(keys.clone())).await;
     let jar = Arc::new(Jar::default());
     let client = client(&jar);
     log_in(&client, &server).await;
@@ -386,7 +308,7 @@ async fn tampered_and_expired_cookies_give_the_anonymous_page() {
     // The same cookie, fifteen days later.
     let now = UnixTime::now().as_secs();
     let _ = now;
-    let later = start(Options::new(keys.clone()).days_later(15)).await;
+    let later = start(framework, Options::new(keys.clone()).days_later(15)).await;
     let page = get(&client, &later, "/").await;
     assert!(page.body.contains(ANONYMOUS), "{}", page.body);
     assert!(page.set_cookies()[0].contains("Max-Age=0"));
@@ -403,10 +325,9 @@ fn key_id(token: &str) -> String {
     String::from_utf8(bytes[3..3 + len].to_vec()).unwrap()
 }
 
-#[tokio::test]
-async fn after_a_key_rotation_the_user_stays_logged_in_under_the_new_key() {
+async fn after_a_key_rotation_the_user_stays_logged_in_under_the_new_key(framework: Framework) {
     let (old, new) = (key("2026-10", 1), key("2026-11", 2));
-    let before = start(Options::new(ring(&old, &[]))).await;
+    let before = start(framework, Options::new(ring(&old, &[]))).await;
     let jar = Arc::new(Jar::default());
     let client = client(&jar);
     log_in(&client, &before).await;
@@ -414,7 +335,7 @@ async fn after_a_key_rotation_the_user_stays_logged_in_under_the_new_key() {
     drop(before);
 
     // The new key signs, the old one still verifies.
-    let rotated = start(Options::new(ring(&new, &[&old]))).await;
+    let rotated = start(framework, Options::new(ring(&new, &[&old]))).await;
     let page = get(&client, &rotated, "/").await;
     assert!(page.body.contains(ALICE));
     assert_eq!(page.set_cookies().len(), 1, "re-issued");
@@ -424,15 +345,14 @@ async fn after_a_key_rotation_the_user_stays_logged_in_under_the_new_key() {
     drop(rotated);
 
     // The old key is gone: still logged in.
-    let after = start(Options::new(ring(&new, &[]))).await;
+    let after = start(framework, Options::new(ring(&new, &[]))).await;
     let page = get(&client, &after, "/").await;
     assert!(page.body.contains(ALICE));
 }
 
-#[tokio::test]
-async fn a_ten_kilobyte_session_is_chunked_read_back_and_shrunk() {
+async fn a_ten_kilobyte_session_is_chunked_read_back_and_shrunk(framework: Framework) {
     let keys = ring(&key("k1", 1), &[]);
-    let server = start(Options::new(keys.clone())).await;
+    let server = start(framework, Options::new(keys.clone())).await;
     let jar = Arc::new(Jar::default());
     let client = client(&jar);
     log_in(&client, &server).await;
@@ -540,9 +460,8 @@ fn with_token<'a>(
     fields
 }
 
-#[tokio::test]
-async fn a_post_without_the_right_csrf_token_is_403_and_changes_nothing() {
-    let server = start(Options::new(ring(&key("k1", 1), &[]))).await;
+async fn a_post_without_the_right_csrf_token_is_403_and_changes_nothing(framework: Framework) {
+    let server = start(framework, Options::new(ring(&key("k1", 1), &[]))).await;
     let jar = Arc::new(Jar::default());
     let client = client(&jar);
 
@@ -639,17 +558,16 @@ async fn a_post_without_the_right_csrf_token_is_403_and_changes_nothing() {
     assert!(get(&client, &server, "/").await.body.contains(ANONYMOUS));
 }
 
-#[tokio::test]
-async fn a_session_ends_thirty_days_after_login_however_often_it_is_used() {
+async fn a_session_ends_thirty_days_after_login_however_often_it_is_used(framework: Framework) {
     let keys = ring(&key("k1", 1), &[]);
     let jar = Arc::new(Jar::default());
     let client = client(&jar);
-    let server = start(Options::new(keys.clone())).await;
+    let server = start(framework, Options::new(keys.clone())).await;
     log_in(&client, &server).await;
     drop(server);
     // Re-issued on day 13 and day 26 (a draft saved), so never idle long.
     for day in [13, 26] {
-        let server = start(Options::new(keys.clone()).days_later(day)).await;
+        let server = start(framework, Options::new(keys.clone()).days_later(day)).await;
         let token = csrf(&client, &server, "/posts/new").await;
         let page = post(
             &client,
@@ -664,7 +582,7 @@ async fn a_session_ends_thirty_days_after_login_however_often_it_is_used() {
             "day {day}"
         );
     }
-    let server = start(Options::new(keys).days_later(31)).await;
+    let server = start(framework, Options::new(keys).days_later(31)).await;
     let page = get(&client, &server, "/").await;
     assert!(
         page.body.contains(ANONYMOUS),
@@ -672,13 +590,12 @@ async fn a_session_ends_thirty_days_after_login_however_often_it_is_used() {
     );
 }
 
-#[tokio::test]
-async fn secure_gives_a_host_prefixed_secure_cookie() {
+async fn secure_gives_a_host_prefixed_secure_cookie(framework: Framework) {
     let options = Options {
         secure: true,
         ..Options::new(ring(&key("k1", 1), &[]))
     };
-    let server = start(options).await;
+    let server = start(framework, options).await;
     let plain = Client::builder().redirect(Policy::none()).build().unwrap();
     let page = get(&plain, &server, "/login").await;
     let cookies = page.set_cookies();
@@ -692,9 +609,8 @@ async fn secure_gives_a_host_prefixed_secure_cookie() {
     assert!(!cookies[0].contains("Domain"));
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn page_views_go_on_during_a_wrong_password_flood() {
-    let server = Arc::new(start(Options::new(ring(&key("k1", 1), &[]))).await);
+async fn page_views_go_on_during_a_wrong_password_flood(framework: Framework) {
+    let server = Arc::new(start(framework, Options::new(ring(&key("k1", 1), &[]))).await);
     let jar = Arc::new(Jar::default());
     let viewer = client(&jar);
     log_in(&viewer, &server).await;
@@ -761,8 +677,11 @@ async fn page_views_go_on_during_a_wrong_password_flood() {
 
 /// Runs the example with `env` set (and the key variables cleared unless
 /// set there), and returns its exit status and last stderr line.
-fn run_example(env: &[(&str, &std::ffi::OsStr)]) -> (std::process::ExitStatus, String) {
-    let mut command = std::process::Command::new(example_binary());
+fn run_example(
+    framework: Framework,
+    env: &[(&str, &std::ffi::OsStr)],
+) -> (std::process::ExitStatus, String) {
+    let mut command = std::process::Command::new(example_binary(framework));
     for var in ["SESSION_KEYS", "SESSION_KEYS_FILE", "PORT", "SECURE"] {
         command.env_remove(var);
     }
@@ -778,8 +697,9 @@ fn run_example(env: &[(&str, &std::ffi::OsStr)]) -> (std::process::ExitStatus, S
 /// Environment, what is wrong with it, what the error line must name.
 type Case<'a> = (Vec<(&'a str, &'a std::ffi::OsStr)>, &'a str, Vec<&'a str>);
 
-#[test]
-fn bad_configuration_refuses_to_start_with_one_line_naming_the_variable() {
+async fn bad_configuration_refuses_to_start_with_one_line_naming_the_variable(
+    framework: Framework,
+) {
     use std::ffi::OsStr;
     use std::os::unix::ffi::OsStrExt as _;
     let good = key("k1", 1).to_line().to_string();
@@ -830,7 +750,7 @@ fn bad_configuration_refuses_to_start_with_one_line_naming_the_variable() {
         ),
     ];
     for (env, what, needles) in cases {
-        let (status, last) = run_example(&env);
+        let (status, last) = run_example(framework, &env);
         assert!(!status.success(), "{what}: started");
         for needle in needles {
             assert!(last.contains(needle), "{what}: {needle:?} in {last:?}");

@@ -1,0 +1,218 @@
+//! The login site as each framework port serves it (`examples/login.rs` on
+//! axum, `examples/login_actix.rs` on actix-web), on a loopback port of its
+//! own: the one framework-specific seam of `tests/http_login.rs` and
+//! `tests/browser.rs`, which talk to the site only over HTTP. A port to
+//! another framework adds a [`Framework`] and its arm in [`start`].
+
+#[allow(dead_code, unreachable_pub)]
+#[path = "../../examples/login.rs"]
+mod login;
+// Each example is its own crate with the site as its child module, so this
+// test crate holds the site twice, one copy per port: their types differ,
+// as in two real binaries.
+#[allow(dead_code, unreachable_pub, clippy::duplicate_mod)]
+#[path = "../../examples/login_actix.rs"]
+mod login_actix;
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, OnceLock};
+
+use session_cookie::{NativeKeyRing, UnixTime};
+
+/// A framework the site is ported to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Framework {
+    Axum,
+    Actix,
+}
+
+impl Framework {
+    /// The example that serves the site on this framework.
+    pub(crate) fn example(self) -> &'static str {
+        match self {
+            Self::Axum => "login",
+            Self::Actix => "login_actix",
+        }
+    }
+}
+
+/// What a site under test is started with.
+pub(crate) struct Options {
+    pub(crate) ring: NativeKeyRing,
+    /// `SECURE=1`: `__Host-sessionid` with `Secure`.
+    pub(crate) secure: bool,
+    /// Seconds the site's clock runs ahead of the system clock.
+    pub(crate) clock_offset: i64,
+}
+
+impl Options {
+    pub(crate) fn new(ring: NativeKeyRing) -> Self {
+        Self {
+            ring,
+            secure: false,
+            clock_offset: 0,
+        }
+    }
+
+    pub(crate) fn days_later(self, days: i64) -> Self {
+        Self {
+            clock_offset: days * 86_400,
+            ..self
+        }
+    }
+}
+
+/// The site on 127.0.0.1, stopped on drop.
+pub(crate) struct Server {
+    pub(crate) base: String,
+    running: Running,
+}
+
+enum Running {
+    /// axum serves on a task of the test's runtime.
+    Task(tokio::task::JoinHandle<()>),
+    /// actix-web serves on worker threads of its own.
+    Actix(actix_web::dev::ServerHandle, tokio::task::JoinHandle<()>),
+}
+
+impl Server {
+    pub(crate) fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        match &self.running {
+            Running::Task(task) => task.abort(),
+            Running::Actix(handle, task) => {
+                // The command is sent now; the future only waits for the
+                // workers to finish, which a test need not.
+                drop(handle.stop(false));
+                task.abort();
+            }
+        }
+    }
+}
+
+/// The demo users (hashed once per framework and test binary: each port
+/// has its own copy of the site's types).
+fn users<T: Send + Sync + 'static>(
+    cell: &'static OnceLock<Arc<T>>,
+    demo: fn() -> Result<T, Box<dyn std::error::Error>>,
+) -> Arc<T> {
+    Arc::clone(cell.get_or_init(|| Arc::new(demo().unwrap())))
+}
+
+/// The site's clock: the system clock, `offset` seconds ahead.
+fn clock(offset: i64) -> impl Fn() -> UnixTime + Send + Sync + 'static {
+    move || UnixTime::from_secs(UnixTime::now().as_secs() + offset)
+}
+
+fn loopback() -> std::net::TcpListener {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    listener
+}
+
+/// Starts the site on `framework`, on a port of its own.
+pub(crate) async fn start(framework: Framework, options: Options) -> Server {
+    let listener = loopback();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let running = match framework {
+        Framework::Axum => {
+            use login::login_site::{Sessions, Users};
+            static USERS: OnceLock<Arc<Users>> = OnceLock::new();
+            let mut sessions = Sessions::new(&options.ring, options.secure).unwrap();
+            if options.clock_offset != 0 {
+                sessions = sessions.with_clock(clock(options.clock_offset));
+            }
+            let app = login::app(users(&USERS, Users::demo), sessions);
+            let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+            Running::Task(tokio::spawn(async move {
+                axum::serve(listener, app).await.unwrap();
+            }))
+        }
+        Framework::Actix => {
+            use login_actix::login_site::{Sessions, Users};
+            static USERS: OnceLock<Arc<Users>> = OnceLock::new();
+            let mut sessions = Sessions::new(&options.ring, options.secure).unwrap();
+            if options.clock_offset != 0 {
+                sessions = sessions.with_clock(clock(options.clock_offset));
+            }
+            let server =
+                login_actix::server(users(&USERS, Users::demo), sessions, listener).unwrap();
+            let handle = server.handle();
+            Running::Actix(
+                handle,
+                tokio::spawn(async move {
+                    server.await.unwrap();
+                }),
+            )
+        }
+    };
+    Server { base, running }
+}
+
+/// The newest modification time of the example's sources.
+fn sources_modified(framework: Framework) -> Option<std::time::SystemTime> {
+    let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
+    [
+        examples.join(format!("{}.rs", framework.example())),
+        examples.join("login_site/mod.rs"),
+    ]
+    .iter()
+    .map(|path| std::fs::metadata(path).and_then(|m| m.modified()).ok())
+    .collect::<Option<Vec<_>>>()?
+    .into_iter()
+    .max()
+}
+
+/// The example's executable, `target/debug/examples/NAME` next to this
+/// test's `target/debug/deps/`; built first (`cargo build --example NAME`,
+/// with this test's features) unless it is newer than its sources.
+pub(crate) fn example_binary(framework: Framework) -> PathBuf {
+    // One build at a time: two cargo runs would wait on each other's lock.
+    static BUILDING: Mutex<()> = Mutex::new(());
+    let _building = BUILDING
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let exe = std::env::current_exe().unwrap();
+    let debug = exe.parent().unwrap().parent().unwrap();
+    let binary = debug.join("examples").join(framework.example());
+    let modified = std::fs::metadata(&binary).and_then(|m| m.modified()).ok();
+    if modified.is_some_and(|built| Some(built) >= sources_modified(framework)) {
+        return binary;
+    }
+    let features: Vec<&str> = [
+        ("zlib", cfg!(feature = "zlib")),
+        ("flask", cfg!(feature = "flask")),
+        ("django-auth", cfg!(feature = "django-auth")),
+        ("tracing", cfg!(feature = "tracing")),
+        ("tower", cfg!(feature = "tower")),
+        ("axum", cfg!(feature = "axum")),
+        ("actix", cfg!(feature = "actix")),
+        ("fuzzing", cfg!(feature = "fuzzing")),
+    ]
+    .into_iter()
+    .filter_map(|(name, on)| on.then_some(name))
+    .collect();
+    let status = std::process::Command::new(env!("CARGO"))
+        .args([
+            "build",
+            "--quiet",
+            "--example",
+            framework.example(),
+            "--features",
+        ])
+        .arg(features.join(","))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .status()
+        .unwrap();
+    assert!(
+        status.success(),
+        "cargo build --example {}",
+        framework.example()
+    );
+    binary
+}
