@@ -62,6 +62,8 @@ per_framework! {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     page_views_go_on_during_a_wrong_password_flood,
     #[tokio::test] bad_configuration_refuses_to_start_with_one_line_naming_the_variable,
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    concurrent_logins_and_page_views_get_no_5xx,
 }
 
 fn key(id: &str, byte: u8) -> MasterKey {
@@ -673,6 +675,144 @@ async fn page_views_go_on_during_a_wrong_password_flood(framework: Framework) {
         "page views waited for the logins"
     );
     assert!(*latencies.last().unwrap() < Duration::from_secs(5));
+}
+
+/// The resident memory of process `pid`, in bytes (Linux).
+fn resident_bytes(pid: u32) -> u64 {
+    let statm = std::fs::read_to_string(format!("/proc/{pid}/statm")).unwrap();
+    let pages: u64 = statm.split_whitespace().nth(1).unwrap().parse().unwrap();
+    pages * 4096
+}
+
+/// The example binary serving on a free loopback port, as `cargo run
+/// --example` runs it (development keys), killed when dropped.
+struct Process {
+    child: std::process::Child,
+    base: String,
+}
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+async fn spawn_example(framework: Framework) -> Process {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut command = std::process::Command::new(example_binary(framework));
+    for var in ["SESSION_KEYS", "SESSION_KEYS_FILE", "SECURE"] {
+        command.env_remove(var);
+    }
+    let child = command
+        .env("PORT", port.to_string())
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let process = Process {
+        child,
+        base: format!("http://127.0.0.1:{port}"),
+    };
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .is_err()
+    {
+        assert!(Instant::now() < deadline, "the example did not start");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    process
+}
+
+/// One user's visit to `base`: log in, read pages, keep a draft, log out;
+/// every answer is the page it should be, none a 5xx.
+async fn visit(base: Arc<String>, views: usize) {
+    let jar = Arc::new(Jar::default());
+    let client = client(&jar);
+    let page = |path: &str| {
+        let request = client.get(format!("{base}{path}"));
+        async move { Page::read(request.send().await.unwrap()).await }
+    };
+    let form = |path: &str, fields: Vec<(&'static str, String)>| {
+        let request = client.post(format!("{base}{path}")).form(&fields);
+        async move { Page::read(request.send().await.unwrap()).await }
+    };
+    let token = csrf_of(&page("/login").await.body);
+    let login = form(
+        "/login",
+        vec![
+            ("username", "alice".to_owned()),
+            ("password", "wonderland".to_owned()),
+            ("csrf_token", token),
+        ],
+    )
+    .await;
+    assert_eq!(login.status, 303);
+    for _ in 0..views {
+        let home = page("/").await;
+        assert_eq!(home.status, 200);
+        assert!(home.body.contains(ALICE));
+    }
+    let token = csrf_of(&page("/posts/new").await.body);
+    let draft = vec![
+        ("draft", "a draft of a post".to_owned()),
+        ("csrf_token", token),
+    ];
+    assert_eq!(form("/posts/new", draft).await.status, 303);
+    let token = csrf_of(&page("/logout").await.body);
+    assert_eq!(
+        form("/logout", vec![("csrf_token", token)]).await.status,
+        303
+    );
+    assert!(page("/").await.body.contains(ANONYMOUS));
+}
+
+/// A bounded load on loopback against the real example server (its own
+/// process, so that its memory is its own): five rounds of 16 concurrent
+/// users, each logging in (Argon2 behind the semaphore), reading 30 pages,
+/// saving a draft and logging out. No answer is a 5xx (`visit` checks
+/// each). The server's resident memory after two warm-up rounds and after
+/// the last is printed: it is not yet flat for every port (the actix-web
+/// example grew by about 500 MiB over three rounds where axum's stayed at
+/// about 600 MiB; Argon2's 19 MiB buffers kept by the allocator's per-thread
+/// arenas are the suspect), so it is reported rather than asserted until
+/// that is fixed.
+async fn concurrent_logins_and_page_views_get_no_5xx(framework: Framework) {
+    let server = spawn_example(framework).await;
+    let pid = server.child.id();
+    let base = Arc::new(server.base.clone());
+    let round = || {
+        let visits: Vec<_> = (0..16)
+            .map(|_| tokio::spawn(visit(Arc::clone(&base), 30)))
+            .collect();
+        async move {
+            for visit in visits {
+                visit.await.unwrap();
+            }
+        }
+    };
+    let started = Instant::now();
+    round().await;
+    round().await;
+    let warm = resident_bytes(pid);
+    for _ in 0..3 {
+        round().await;
+    }
+    let after = resident_bytes(pid);
+    eprintln!(
+        "load ({}): 80 users, {} requests in {:?}; server resident {} MiB after warm-up, {} MiB after three more rounds",
+        framework.example(),
+        80 * 38,
+        started.elapsed(),
+        warm >> 20,
+        after >> 20
+    );
 }
 
 /// Runs the example with `env` set (and the key variables cleared unless
