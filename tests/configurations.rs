@@ -12,6 +12,8 @@
     clippy::panic,
     clippy::indexing_slicing
 )] // test code
+// Flask's codec is one of the formats under test.
+#![cfg(feature = "flask")]
 
 use std::time::Duration;
 

@@ -11,6 +11,8 @@
     clippy::panic,
     clippy::indexing_slicing
 )] // test code
+// Flask's codec is one of the formats under test.
+#![cfg(feature = "flask")]
 
 use session_cookie::{
     Codec, DecodeError, DjangoCodec, DjangoConfig, FlaskCodec, FlaskConfig, KeyState, MasterKey,
