@@ -7,7 +7,8 @@
 //!
 //! Sessions end 14 days after their last write (idle) and 30 days after
 //! login (absolute), whichever comes first. Passwords are checked with
-//! Argon2id on blocking threads, at most [`LOGIN_CONCURRENCY`] at a time.
+//! Argon2id on [`LOGIN_CONCURRENCY`] threads of their own, off the async
+//! workers.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -22,7 +23,6 @@ use session_cookie::Codec;
 use session_cookie::engine::{SessionConfig, SessionEngine, SessionHandle};
 use session_cookie::{MasterKey, NativeCodec, NativeConfig, NativeKeyRing, Session, UnixTime};
 use subtle::ConstantTimeEq as _;
-use tokio::sync::Semaphore;
 use zeroize::Zeroizing;
 
 /// One account: the password is kept only as an Argon2id PHC string.
@@ -93,8 +93,8 @@ impl Users {
     }
 }
 
-/// How many password checks may run at once; later logins wait their turn
-/// without holding an async worker.
+/// How many password checks may run at once (the threads that run them);
+/// later logins wait their turn without holding an async worker.
 pub const LOGIN_CONCURRENCY: usize = 2;
 
 /// The absolute session lifetime: 30 days after login, however often the
@@ -180,6 +180,9 @@ impl Sessions {
     }
 }
 
+/// One password check: the credentials, and where its answer goes.
+type Check = (String, String, tokio::sync::oneshot::Sender<Option<u64>>);
+
 /// What every route shares: the users, the cookie budget, and the queue of
 /// password checks. Cheap to clone (every worker of a server holds one,
 /// and they share the queue).
@@ -187,17 +190,40 @@ impl Sessions {
 pub struct Site {
     users: Arc<Users>,
     budget: Arc<Budget>,
-    logins: Arc<Semaphore>,
+    checks: tokio::sync::mpsc::Sender<Check>,
 }
 
 impl Site {
     /// The site of `users` behind `sessions`, and the engine that the
-    /// framework's session middleware must run.
+    /// framework's session middleware must run. Starts the
+    /// [`LOGIN_CONCURRENCY`] threads that check passwords: always the same
+    /// few threads, so Argon2's 19 MiB working memory stays in their few
+    /// allocator arenas instead of one per thread of a runtime's blocking
+    /// pool (per worker, with actix-web), which grew without bound.
     pub fn new(users: Arc<Users>, sessions: Sessions) -> (Self, SessionEngine) {
+        let (checks, queue) = tokio::sync::mpsc::channel::<Check>(64);
+        let queue = Arc::new(std::sync::Mutex::new(queue));
+        for _ in 0..LOGIN_CONCURRENCY {
+            let (users, queue) = (Arc::clone(&users), Arc::clone(&queue));
+            std::thread::spawn(move || {
+                loop {
+                    // The lock is held only to take the next check.
+                    let next = queue
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner)
+                        .blocking_recv();
+                    let Some((username, password, answer)) = next else {
+                        return; // every Site is gone
+                    };
+                    let user = users.authenticate(&username, &password).map(|user| user.id);
+                    let _ = answer.send(user);
+                }
+            });
+        }
         let site = Self {
             users,
             budget: sessions.budget,
-            logins: Arc::new(Semaphore::new(LOGIN_CONCURRENCY)),
+            checks,
         };
         (site, sessions.engine)
     }
@@ -545,21 +571,18 @@ impl Site {
         Reply::Page(200, login_page(None, "", &csrf_token(session)))
     }
 
-    /// Checks a password on a blocking thread, at most
+    /// Checks a password on one of the password threads, at most
     /// [`LOGIN_CONCURRENCY`] at a time: Argon2 takes tens of milliseconds
     /// of CPU, which must not stall the async workers that serve every
     /// other request.
     async fn authenticate(&self, username: String, password: String) -> Result<Option<u64>, ()> {
-        let _permit = Arc::clone(&self.logins)
-            .acquire_owned()
+        let (answer, answered) = tokio::sync::oneshot::channel();
+        // Waits (without holding a worker) only when 64 checks are queued.
+        self.checks
+            .send((username, password, answer))
             .await
             .map_err(|_| ())?;
-        let users = Arc::clone(&self.users);
-        tokio::task::spawn_blocking(move || {
-            users.authenticate(&username, &password).map(|user| user.id)
-        })
-        .await
-        .map_err(|_| ())
+        answered.await.map_err(|_| ())
     }
 
     /// `POST /login`: 303 to `/` with the user in the session, or 401 with
