@@ -238,6 +238,7 @@ macro_rules! per_framework {
 per_framework! {
     login_reload_chunked_session_and_logout_in_chromium_on_axum: Axum,
     login_reload_chunked_session_and_logout_in_chromium_on_actix: Actix,
+    login_reload_chunked_session_and_logout_in_chromium_on_rocket: Rocket,
 }
 
 async fn in_chromium(framework: Framework) {

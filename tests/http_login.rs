@@ -38,6 +38,7 @@ macro_rules! per_framework {
     ($( #[$test:meta] $name:ident ),* $(,)?) => {
         per_framework!(@module axum, Axum, $( #[$test] $name ),*);
         per_framework!(@module actix, Actix, $( #[$test] $name ),*);
+        per_framework!(@module rocket, Rocket, $( #[$test] $name ),*);
     };
     (@module $module:ident, $framework:ident, $( #[$test:meta] $name:ident ),*) => {
         mod $module {

@@ -1,5 +1,6 @@
 //! The login site as each framework port serves it (`examples/login.rs` on
-//! axum, `examples/login_actix.rs` on actix-web), on a loopback port of its
+//! axum, `examples/login_actix.rs` on actix-web, `examples/login_rocket.rs`
+//! on Rocket), on a loopback port of its
 //! own: the one framework-specific seam of `tests/http_login.rs` and
 //! `tests/browser.rs`, which talk to the site only over HTTP. A port to
 //! another framework adds a [`Framework`] and its arm in [`start`].
@@ -8,11 +9,14 @@
 #[path = "../../examples/login.rs"]
 mod login;
 // Each example is its own crate with the site as its child module, so this
-// test crate holds the site twice, one copy per port: their types differ,
+// test crate holds the site three times, one copy per port: their types differ,
 // as in two real binaries.
 #[allow(dead_code, unreachable_pub, clippy::duplicate_mod)]
 #[path = "../../examples/login_actix.rs"]
 mod login_actix;
+#[allow(dead_code, unreachable_pub, clippy::duplicate_mod)]
+#[path = "../../examples/login_rocket.rs"]
+mod login_rocket;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
@@ -24,6 +28,7 @@ use session_cookie::{NativeKeyRing, UnixTime};
 pub(crate) enum Framework {
     Axum,
     Actix,
+    Rocket,
 }
 
 impl Framework {
@@ -32,6 +37,7 @@ impl Framework {
         match self {
             Self::Axum => "login",
             Self::Actix => "login_actix",
+            Self::Rocket => "login_rocket",
         }
     }
 }
@@ -73,6 +79,8 @@ enum Running {
     Task(tokio::task::JoinHandle<()>),
     /// actix-web serves on worker threads of its own.
     Actix(actix_web::dev::ServerHandle, tokio::task::JoinHandle<()>),
+    /// Rocket serves on a task of the test's runtime, until told to stop.
+    Rocket(rocket::Shutdown, tokio::task::JoinHandle<()>),
 }
 
 impl Server {
@@ -89,6 +97,10 @@ impl Drop for Server {
                 // The command is sent now; the future only waits for the
                 // workers to finish, which a test need not.
                 drop(handle.stop(false));
+                task.abort();
+            }
+            Running::Rocket(shutdown, task) => {
+                shutdown.clone().notify();
                 task.abort();
             }
         }
@@ -149,6 +161,33 @@ pub(crate) async fn start(framework: Framework, options: Options) -> Server {
                     server.await.unwrap();
                 }),
             )
+        }
+        Framework::Rocket => {
+            use login_rocket::login_site::{Sessions, Users};
+            static USERS: OnceLock<Arc<Users>> = OnceLock::new();
+            let mut sessions = Sessions::new(&options.ring, options.secure).unwrap();
+            if options.clock_offset != 0 {
+                sessions = sessions.with_clock(clock(options.clock_offset));
+            }
+            // Rocket 0.5 binds its own socket: the port of the listener
+            // just made, freed for it.
+            let port = listener.local_addr().unwrap().port();
+            drop(listener);
+            let rocket = login_rocket::rocket(users(&USERS, Users::demo), sessions, port)
+                .ignite()
+                .await
+                .unwrap();
+            let shutdown = rocket.shutdown();
+            let task = tokio::spawn(async move {
+                rocket.launch().await.unwrap();
+            });
+            while tokio::net::TcpStream::connect(("127.0.0.1", port))
+                .await
+                .is_err()
+            {
+                tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            }
+            Running::Rocket(shutdown, task)
         }
     };
     Server { base, running }
