@@ -9,7 +9,7 @@
 use base64::Engine;
 use serde_json::value::RawValue;
 
-use crate::codec::{Limits, Mode};
+use crate::codec::{Limits, Mode, SessionId};
 use crate::envelope::compress::inflate_capped;
 use crate::error::Malformed;
 use crate::error::{DecodeError, PayloadError};
@@ -182,6 +182,9 @@ pub struct NativeHeader {
     pub key_id: String,
     /// When the session was first issued (`None` beyond the 64-bit range).
     pub first_issued_at: Option<UnixTime>,
+    /// The session's id: written in a version 2 token; for version 1, the
+    /// first 16 bytes of its tag, as the codec derives it.
+    pub session_id: SessionId,
 }
 
 /// Reads what `cookie` claims without verifying anything.
@@ -298,10 +301,11 @@ fn inspect_native(cookie: &str, limits: Limits) -> Result<Inspection, Malformed>
     Ok(Inspection {
         format: Format::Native,
         native: Some(NativeHeader {
-            version: native::VERSION,
+            version: token.version,
             mode,
             key_id: String::from_utf8_lossy(token.key_id).into_owned(),
             first_issued_at: time(token.origin),
+            session_id: token.session_id(),
         }),
         compressed: token.compressed,
         issued_at: time(token.issued_at),

@@ -23,6 +23,7 @@ mod key;
 mod migrate;
 #[cfg(feature = "rocket")]
 pub mod rocket;
+pub mod revoke;
 mod session;
 mod sign;
 pub mod signing;
@@ -31,7 +32,8 @@ mod time;
 
 pub use codec::{
     BROWSER_COOKIE_LIMIT, Codec, DJANGO_SESSION_COOKIE_AGE, Decoded, DjangoCodec, DjangoConfig,
-    KeyUsage, Limits, MAX_TOKEN_BYTES, Migrating, Mode, NativeCodec, NativeConfig,
+    KeyUsage, Limits, Lineage, MAX_TOKEN_BYTES, Migrating, Mode, NativeCodec, NativeConfig,
+    ParseSessionIdError, SessionId,
 };
 pub use error::{DecodeError, EncodeError, KeyError, Malformed, PayloadError, SizeLimit, WeakKey};
 pub use inspect::{Format, Inspection, NativeHeader, inspect};

@@ -17,7 +17,7 @@ use core::fmt;
 
 use serde_json::value::RawValue;
 
-use crate::codec::{Codec, Migrating, NativeCodec};
+use crate::codec::{Codec, Lineage, Migrating, NativeCodec};
 use crate::error::{DecodeError, EncodeError};
 use crate::time::UnixTime;
 
@@ -202,7 +202,7 @@ pub fn migrate_at<Old: Codec + ?Sized>(
     let key_index = decoded.key_index();
     let value = decoded.into_value();
     let token = to
-        .encode_with_first_issue_at(&value, first_issued_at, now)
+        .encode_with_lineage_at(&value, Lineage::new(first_issued_at, None), now)
         .map_err(MigrateError::Encode)?;
     Ok(Migrated {
         token,

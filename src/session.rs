@@ -312,6 +312,18 @@ impl Session {
             .map_err(|err| DecodeError::BadPayload(PayloadError::from_json(&err)))
     }
 
+    /// [`Session::get`] for the engine's own reads (the revocation
+    /// subject), which must not count as the handler using the session.
+    pub(crate) fn peek<T: DeserializeOwned + 'static>(
+        &self,
+        key: &str,
+    ) -> Result<Option<T>, DecodeError> {
+        let accessed = self.accessed.get();
+        let value = self.get(key);
+        self.accessed.set(accessed);
+        value
+    }
+
     /// The value under `key` as `T`, or `default` when it is absent
     /// (Django's `session.get(key, default)`).
     ///

@@ -496,6 +496,7 @@ impl Opened {
             value,
             issued_at: self.issued_at,
             first_issued_at: self.issued_at,
+            session_id: None,
             key_index: self.key_index,
             needs_reissue: self.key_index > 0,
         }

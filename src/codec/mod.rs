@@ -2,6 +2,7 @@
 //! each pipeline; the formats below only know their layouts.
 
 mod django;
+mod lineage;
 #[cfg(feature = "flask")]
 mod flask;
 mod native;
@@ -13,6 +14,7 @@ use crate::error::{DecodeError, SizeLimit};
 use crate::time::UnixTime;
 
 pub use django::{DJANGO_SESSION_COOKIE_AGE, DjangoCodec, DjangoConfig};
+pub use lineage::{Lineage, ParseSessionIdError, SessionId};
 #[cfg(feature = "flask")]
 pub use flask::{FLASK_SESSION_LIFETIME, FlaskCodec, FlaskConfig};
 pub use native::{KeyUsage, MAX_TOKEN_BYTES, Mode, NativeCodec, NativeConfig};
@@ -163,6 +165,7 @@ pub struct Decoded<T> {
     pub(crate) value: T,
     pub(crate) issued_at: UnixTime,
     pub(crate) first_issued_at: UnixTime,
+    pub(crate) session_id: Option<SessionId>,
     pub(crate) key_index: usize,
     pub(crate) needs_reissue: bool,
 }
@@ -183,6 +186,7 @@ impl<T> Decoded<T> {
             value: f(self.value)?,
             issued_at: self.issued_at,
             first_issued_at: self.first_issued_at,
+            session_id: self.session_id,
             key_index: self.key_index,
             needs_reissue: self.needs_reissue,
         })
@@ -206,6 +210,20 @@ impl<T> Decoded<T> {
     #[must_use]
     pub fn first_issued_at(&self) -> UnixTime {
         self.first_issued_at
+    }
+
+    /// The session's id: native tokens carry one (`docs/FORMAT.md`);
+    /// Django and Flask cookies have none.
+    #[must_use]
+    pub fn session_id(&self) -> Option<SessionId> {
+        self.session_id
+    }
+
+    /// What the session keeps when it is issued again (its id and
+    /// first-issue time): pass it to [`Codec::encode_at`].
+    #[must_use]
+    pub fn lineage(&self) -> Lineage {
+        Lineage::new(self.first_issued_at, self.session_id)
     }
 
     /// Whether the cookie should be issued again: a key other than the
@@ -238,6 +256,7 @@ impl<'a> Decoded<&'a str> {
             value: stamped.value,
             issued_at: stamped.issued_at,
             first_issued_at: stamped.issued_at,
+            session_id: None,
             key_index: stamped.key_index,
             needs_reissue: stamped.key_index > 0,
         }

@@ -10,7 +10,8 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::{
-    BROWSER_COOKIE_LIMIT, DJANGO_SESSION_COOKIE_AGE, Decoded, Limits, Scratch, with_scratch,
+    BROWSER_COOKIE_LIMIT, DJANGO_SESSION_COOKIE_AGE, Decoded, Limits, Lineage, Scratch, SessionId,
+    with_scratch,
 };
 use crate::envelope::compress::{compress_into_if_smaller, inflate_capped};
 use crate::envelope::encrypt::{MessageKeys, open, padded_len, seal};
@@ -203,6 +204,12 @@ impl NativeConfig {
     #[must_use]
     pub fn max_lifetime(&self) -> Option<u64> {
         self.max_lifetime
+    }
+
+    /// See [`NativeConfig::with_skew`].
+    #[must_use]
+    pub fn skew(&self) -> u64 {
+        self.skew
     }
 
     /// See [`NativeConfig::with_limits`].
@@ -398,6 +405,7 @@ impl NativeCodec {
             key_id,
             issued_at: 0,
             origin: 0,
+            session_id: SessionId::from_bytes([0; SessionId::LEN]),
         }
         .len();
         let token = native::token_len(header_len, self.body_len(payload_len)?)?;
@@ -455,12 +463,11 @@ impl NativeCodec {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn encode<T: Serialize + ?Sized>(&self, value: &T) -> Result<String, EncodeError> {
-        let now = UnixTime::now();
-        self.encode_with_first_issue_at(value, now, now)
+        self.encode_at(value, UnixTime::now())
     }
 
-    /// Writes a new session's token as of `now`; its absolute lifetime
-    /// starts now.
+    /// Writes a new session's token as of `now`: a fresh [`SessionId`],
+    /// and its absolute lifetime starts now.
     ///
     /// # Errors
     ///
@@ -484,11 +491,13 @@ impl NativeCodec {
         value: &T,
         now: UnixTime,
     ) -> Result<String, EncodeError> {
-        self.encode_with_first_issue_at(value, now, now)
+        self.encode_with_lineage_at(value, Lineage::new(now, None), now)
     }
 
-    /// Writes the token of a session first issued at `origin`, as of `now`:
-    /// how a re-issued session keeps its absolute lifetime.
+    /// Writes, as of `now`, the token of a session with `lineage`: its
+    /// first-issue time (the start of the absolute lifetime) and its
+    /// [`SessionId`] (a fresh one when it has none). How a re-issued
+    /// session stays the same session.
     ///
     /// # Errors
     ///
@@ -497,21 +506,27 @@ impl NativeCodec {
     /// # Examples
     ///
     /// ```
-    /// use session_cookie::{MasterKey, NativeCodec, NativeConfig, NativeKeyRing, UnixTime};
+    /// use session_cookie::{Lineage, MasterKey, NativeCodec, NativeConfig, NativeKeyRing, SessionId, UnixTime};
     ///
     /// let codec = NativeCodec::new(&NativeKeyRing::new(MasterKey::generate("k1")?), NativeConfig::SIGNED)?;
     /// let (first, now) = (UnixTime::from_secs(1_000), UnixTime::from_secs(5_000));
-    /// let token = codec.encode_with_first_issue_at(&serde_json::json!({}), first, now)?;
+    /// let lineage = Lineage::new(first, Some(SessionId::from_bytes([1; 16])));
+    /// let token = codec.encode_with_lineage_at(&serde_json::json!({}), lineage, now)?;
     /// let decoded = codec.decode_at::<serde_json::Value>(&token, now)?;
-    /// assert_eq!((decoded.first_issued_at(), decoded.issued_at()), (first, now));
+    /// assert_eq!((decoded.lineage(), decoded.issued_at()), (lineage, now));
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn encode_with_first_issue_at<T: Serialize + ?Sized>(
+    pub fn encode_with_lineage_at<T: Serialize + ?Sized>(
         &self,
         value: &T,
-        origin: UnixTime,
+        lineage: Lineage,
         now: UnixTime,
     ) -> Result<String, EncodeError> {
+        let session_id = match lineage.session_id {
+            Some(id) => id,
+            None => SessionId::generate()?,
+        };
+        let origin = lineage.first_issued_at;
         let key = &self.active;
         with_scratch(|scratch| {
             let compressed = self.prepare(value, scratch)?;
@@ -536,6 +551,7 @@ impl NativeCodec {
                 key_id: &key.id,
                 issued_at,
                 origin: u64::try_from(origin.as_secs()).unwrap_or(0).min(issued_at),
+                session_id,
             };
             // The context first: it is the start of the AEAD's associated
             // data, and the MAC state has already absorbed it.
@@ -550,7 +566,7 @@ impl NativeCodec {
     }
 
     /// Writes `decoded`'s value again as of `now`, under the active key,
-    /// keeping its first-issue time.
+    /// keeping its [`Lineage`] (id and first-issue time).
     ///
     /// # Errors
     ///
@@ -582,7 +598,7 @@ impl NativeCodec {
         decoded: &Decoded<T>,
         now: UnixTime,
     ) -> Result<String, EncodeError> {
-        self.encode_with_first_issue_at(decoded.value(), decoded.first_issued_at(), now)
+        self.encode_with_lineage_at(decoded.value(), decoded.lineage(), now)
     }
 
     /// Verifies and decodes a token now. See [`NativeCodec::decode_at`].
@@ -614,7 +630,7 @@ impl NativeCodec {
     /// # Errors
     ///
     /// - [`DecodeError::TooLarge`]: over the cookie length or inflate limit.
-    /// - [`DecodeError::Malformed`]: not a version-1 token of this mode.
+    /// - [`DecodeError::Malformed`]: not a version 1 or 2 token of this mode.
     /// - [`DecodeError::BadSignature`]: unknown or retired key id, or the MAC
     ///   does not verify (another key, purpose or cookie name, or tampering).
     /// - [`DecodeError::NotYetValid`]: issued beyond the allowed skew ahead.
@@ -685,6 +701,7 @@ impl NativeCodec {
         check_max_age(origin, now, self.config.max_lifetime)?;
 
         let compressed = token.compressed;
+        let session_id = token.session_id();
         let (header, body) = (token.header_range.clone(), token.body_range.clone());
         // The payload is cut out of the token's own buffer: decrypted in
         // place, then the header and tag trimmed off.
@@ -714,6 +731,7 @@ impl NativeCodec {
             value: payload,
             issued_at,
             first_issued_at: origin,
+            session_id: Some(session_id),
             key_index,
             needs_reissue: key.state != KeyState::Active || half_life_passed,
         })

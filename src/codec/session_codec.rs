@@ -5,7 +5,7 @@ use core::time::Duration;
 
 use serde_json::value::RawValue;
 
-use crate::codec::{Decoded, DjangoCodec, NativeCodec};
+use crate::codec::{Decoded, DjangoCodec, Lineage, NativeCodec};
 use crate::error::{DecodeError, EncodeError};
 use crate::session::Session;
 use crate::time::{AgeRule, UnixTime};
@@ -70,10 +70,10 @@ pub trait Codec: Send + Sync {
         })
     }
 
-    /// Writes `session` as of `now`. `first_issued_at` is when the session
-    /// being written again was first issued (from
-    /// [`Decoded::first_issued_at`]), `None` for a new session; formats
-    /// without an absolute lifetime ignore it.
+    /// Writes `session` as of `now`. `lineage` is what the session being
+    /// written again keeps (from [`Decoded::lineage`]: its id and
+    /// first-issue time), `None` for a new session; formats without an id
+    /// or an absolute lifetime ignore it.
     ///
     /// # Errors
     ///
@@ -81,7 +81,7 @@ pub trait Codec: Send + Sync {
     fn encode_at(
         &self,
         session: &Session,
-        first_issued_at: Option<UnixTime>,
+        lineage: Option<Lineage>,
         now: UnixTime,
     ) -> Result<String, EncodeError>;
 
@@ -102,6 +102,39 @@ pub trait Codec: Send + Sync {
     fn max_lifetime(&self) -> Option<u64> {
         None
     }
+
+    /// The last moment at which this codec still accepts a token of a
+    /// session first issued at `first_issued_at`, when the token was
+    /// issued at `issued_by` or earlier (`None`: whenever, the session
+    /// being re-issued for as long as it is used). `None` when nothing
+    /// bounds it. A revocation record is kept until then and no longer
+    /// ([`crate::revoke`]).
+    ///
+    /// The default, `None`, keeps records for ever; formats with a
+    /// maximum age override it.
+    fn accepted_until(
+        &self,
+        first_issued_at: UnixTime,
+        issued_by: Option<UnixTime>,
+    ) -> Option<UnixTime> {
+        let _ = (first_issued_at, issued_by);
+        None
+    }
+}
+
+/// `at + secs`, saturating.
+fn later(at: UnixTime, secs: u64) -> UnixTime {
+    UnixTime::from_secs(
+        at.as_secs()
+            .saturating_add(i64::try_from(secs).unwrap_or(i64::MAX)),
+    )
+}
+
+/// Formats whose first-issue time is the cookie's own signing time (Django,
+/// Flask): a session first issued at `first_issued_at` is a cookie signed
+/// then, and accepted until its maximum age has passed.
+fn signed_until(first_issued_at: UnixTime, max_age: Option<u64>) -> Option<UnixTime> {
+    max_age.map(|max_age| later(first_issued_at, max_age))
 }
 
 impl<C: Codec + ?Sized> Codec for &C {
@@ -120,10 +153,10 @@ impl<C: Codec + ?Sized> Codec for &C {
     fn encode_at(
         &self,
         session: &Session,
-        first_issued_at: Option<UnixTime>,
+        lineage: Option<Lineage>,
         now: UnixTime,
     ) -> Result<String, EncodeError> {
-        (**self).encode_at(session, first_issued_at, now)
+        (**self).encode_at(session, lineage, now)
     }
 
     fn encoded_len(&self, session: &Session) -> Result<usize, EncodeError> {
@@ -132,6 +165,14 @@ impl<C: Codec + ?Sized> Codec for &C {
 
     fn max_lifetime(&self) -> Option<u64> {
         (**self).max_lifetime()
+    }
+
+    fn accepted_until(
+        &self,
+        first_issued_at: UnixTime,
+        issued_by: Option<UnixTime>,
+    ) -> Option<UnixTime> {
+        (**self).accepted_until(first_issued_at, issued_by)
     }
 }
 
@@ -152,10 +193,10 @@ impl Codec for NativeCodec {
     fn encode_at(
         &self,
         session: &Session,
-        first_issued_at: Option<UnixTime>,
+        lineage: Option<Lineage>,
         now: UnixTime,
     ) -> Result<String, EncodeError> {
-        self.encode_with_first_issue_at(session, first_issued_at.unwrap_or(now), now)
+        self.encode_with_lineage_at(session, lineage.unwrap_or(Lineage::new(now, None)), now)
     }
 
     fn encoded_len(&self, session: &Session) -> Result<usize, EncodeError> {
@@ -166,6 +207,26 @@ impl Codec for NativeCodec {
 
     fn max_lifetime(&self) -> Option<u64> {
         self.config().max_lifetime()
+    }
+
+    fn accepted_until(
+        &self,
+        first_issued_at: UnixTime,
+        issued_by: Option<UnixTime>,
+    ) -> Option<UnixTime> {
+        // A token issued up to `skew` ahead of the reader's clock is
+        // accepted, and lives `max_age` from its own issue time.
+        let config = self.config();
+        let idle = issued_by
+            .zip(config.max_age())
+            .map(|(at, max_age)| later(at, max_age.saturating_add(config.skew())));
+        let absolute = config
+            .max_lifetime()
+            .map(|lifetime| later(first_issued_at, lifetime));
+        match (idle, absolute) {
+            (Some(idle), Some(absolute)) => Some(idle.min(absolute)),
+            (idle, absolute) => idle.or(absolute),
+        }
     }
 }
 
@@ -185,10 +246,18 @@ impl Codec for DjangoCodec {
     fn encode_at(
         &self,
         session: &Session,
-        _first_issued_at: Option<UnixTime>,
+        _lineage: Option<Lineage>,
         now: UnixTime,
     ) -> Result<String, EncodeError> {
         DjangoCodec::encode_at(self, session, now)
+    }
+
+    fn accepted_until(
+        &self,
+        first_issued_at: UnixTime,
+        _issued_by: Option<UnixTime>,
+    ) -> Option<UnixTime> {
+        signed_until(first_issued_at, self.config().max_age())
     }
 }
 
@@ -210,10 +279,18 @@ impl Codec for crate::codec::FlaskCodec {
     fn encode_at(
         &self,
         session: &Session,
-        _first_issued_at: Option<UnixTime>,
+        _lineage: Option<Lineage>,
         now: UnixTime,
     ) -> Result<String, EncodeError> {
         crate::codec::FlaskCodec::encode_at(self, session, now)
+    }
+
+    fn accepted_until(
+        &self,
+        first_issued_at: UnixTime,
+        _issued_by: Option<UnixTime>,
+    ) -> Option<UnixTime> {
+        signed_until(first_issued_at, self.config().max_age())
     }
 }
 
@@ -252,7 +329,7 @@ impl Codec for crate::codec::FlaskCodec {
 /// let t1 = UnixTime::from_secs(1_700_000_600);
 /// let decoded = Codec::decode_at(&codec, &old_cookie, t1)?;
 /// assert!(decoded.needs_reissue());
-/// let new_cookie = Codec::encode_at(&codec, decoded.value(), Some(decoded.first_issued_at()), t1)?;
+/// let new_cookie = Codec::encode_at(&codec, decoded.value(), Some(decoded.lineage()), t1)?;
 /// let again = Codec::decode_at(&codec, &new_cookie, t1)?;
 /// assert_eq!((again.first_issued_at(), again.needs_reissue()), (t0, false));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -301,10 +378,10 @@ impl<New: Codec, Old: Codec> Codec for Migrating<New, Old> {
     fn encode_at(
         &self,
         session: &Session,
-        first_issued_at: Option<UnixTime>,
+        lineage: Option<Lineage>,
         now: UnixTime,
     ) -> Result<String, EncodeError> {
-        self.new.encode_at(session, first_issued_at, now)
+        self.new.encode_at(session, lineage, now)
     }
 
     fn decode_json_at(
@@ -324,6 +401,18 @@ impl<New: Codec, Old: Codec> Codec for Migrating<New, Old> {
 
     fn max_lifetime(&self) -> Option<u64> {
         self.new.max_lifetime()
+    }
+
+    fn accepted_until(
+        &self,
+        first_issued_at: UnixTime,
+        issued_by: Option<UnixTime>,
+    ) -> Option<UnixTime> {
+        // Either format's tokens may be out there: the later bound, if both
+        // have one.
+        let new = self.new.accepted_until(first_issued_at, issued_by)?;
+        let old = self.old.accepted_until(first_issued_at, issued_by)?;
+        Some(new.max(old))
     }
 }
 
@@ -352,7 +441,7 @@ mod tests {
         let mut session = Session::new();
         session.insert("user_id", 1).unwrap();
         let (t0, t1) = (UnixTime::from_secs(1_000), UnixTime::from_secs(2_000));
-        let value = Codec::encode_at(&codec, &session, Some(t0), t1).unwrap();
+        let value = Codec::encode_at(&codec, &session, Some(Lineage::new(t0, None)), t1).unwrap();
         assert_eq!(Codec::encoded_len(&codec, &session).unwrap(), value.len());
         let decoded = Codec::decode_at(&codec, &value, t1).unwrap();
         assert_eq!((decoded.first_issued_at(), decoded.issued_at()), (t0, t1));

@@ -9,10 +9,12 @@ use cookie::time::OffsetDateTime;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use super::Shared;
 use super::chunk;
+use super::{Shared, report_check};
 use super::request::RequestCookies;
+use crate::codec::{Lineage, SessionId};
 use crate::error::{DecodeError, EncodeError};
+use crate::revoke::{Revocation, StoreError, WhenUnreachable};
 use crate::session::{Expiry, Session};
 use crate::time::UnixTime;
 
@@ -68,12 +70,35 @@ struct State {
     /// Whether one of the candidates verified.
     verified: bool,
     session: Session,
-    /// First-issue time of the decoded session, kept through re-issues.
-    origin: Option<UnixTime>,
+    /// What the next token of this session keeps (id, first-issue time);
+    /// `None` for a new session, or after [`SessionHandle::cycle_id`].
+    lineage: Option<Lineage>,
+    /// The verified session's own lineage, unless it was revoked: what a
+    /// logout revokes.
+    decoded: Option<Lineage>,
     needs_reissue: bool,
+    /// The revocation check the decoded session waits for.
+    check: Option<Query>,
+    /// The decoded session's subject (with a revocation store).
+    subject: Option<String>,
+    /// A session whose check got no answer under fail-closed: anonymous for
+    /// this request, and its cookie is left as it is.
+    withheld: bool,
+    /// The subject whose sessions [`SessionHandle::flush_everywhere`] ends.
+    everywhere: Option<String>,
+}
+
+/// What a revocation store is asked about a decoded session.
+#[derive(Clone)]
+struct Query {
+    id: Option<SessionId>,
+    subject: Option<String>,
+    first_issued_at: UnixTime,
 }
 
 impl State {
+    /// Decodes the candidates, once. With a revocation store the session
+    /// then waits for its check ([`SessionHandle::load`]).
     fn load(&mut self, shared: &Shared, now: UnixTime) {
         if self.loaded {
             return;
@@ -86,12 +111,60 @@ impl State {
         for value in core::mem::take(&mut self.pending) {
             if let Ok(decoded) = shared.codec.decode_at(&value, now) {
                 self.verified = true;
-                self.origin = Some(decoded.first_issued_at());
+                self.lineage = Some(decoded.lineage());
+                self.decoded = Some(decoded.lineage());
                 self.needs_reissue = decoded.needs_reissue();
                 self.session = decoded.into_value();
                 break;
             }
         }
+        if let (Some(revocation), Some(lineage)) = (&shared.revocation, self.decoded) {
+            let subject = revocation.subject_of(&self.session);
+            self.subject.clone_from(&subject);
+            if lineage.session_id().is_some() || subject.is_some() {
+                self.check = Some(Query {
+                    id: lineage.session_id(),
+                    subject,
+                    first_issued_at: lineage.first_issued_at(),
+                });
+            }
+        }
+    }
+
+    /// The session as the handler may see it: decoded, and a check still
+    /// waiting (sync use before [`SessionHandle::load`]) settled as if the
+    /// store had not answered.
+    fn ready(&mut self, shared: &Shared, now: UnixTime) {
+        self.load(shared, now);
+        if self.check.take().is_some() {
+            self.unanswered(shared);
+        }
+    }
+
+    fn unanswered(&mut self, shared: &Shared) {
+        let policy = shared
+            .revocation
+            .as_ref()
+            .map(Revocation::unreachable_policy);
+        if policy != Some(WhenUnreachable::FailOpen) {
+            self.withheld = true;
+            self.hide();
+        }
+    }
+
+    /// The handler sees an empty session, and a login in this request
+    /// starts a new one. `decoded` stays: a logout of a withheld session
+    /// still revokes it.
+    fn hide(&mut self) {
+        self.session = Session::new();
+        self.lineage = None;
+        self.needs_reissue = false;
+    }
+
+    /// Drops a revoked session.
+    fn forget(&mut self) {
+        self.hide();
+        self.decoded = None;
     }
 }
 
@@ -136,6 +209,17 @@ pub(crate) struct Outcome {
     pub(crate) vary: bool,
     /// Why the session was not written; `set_cookies` is then empty.
     pub(crate) error: Option<WriteError>,
+    /// What the revocation store must record before the response goes.
+    pub(crate) revoke: Option<Revoke>,
+}
+
+/// The records a logout leaves in the revocation store.
+#[derive(Debug)]
+pub(crate) struct Revoke {
+    /// The ended session (when its format gives it an id).
+    pub(crate) session: Option<(SessionId, UnixTime)>,
+    /// "Log out everywhere": the subject whose sessions end.
+    pub(crate) subject: Option<String>,
 }
 
 /// Why a response's session could not be written.
@@ -143,6 +227,9 @@ pub(crate) struct Outcome {
 pub(crate) enum WriteError {
     /// The codec failed, or the value needs too many cookies.
     Encode(EncodeError),
+    /// A logout's revocation record was not kept: copies of the cookie
+    /// still work (the browser's own cookie is deleted all the same).
+    Revocation(StoreError),
     /// The codec wrote a value that is not RFC 6265 `cookie-octet`s, or a
     /// header came out longer than [`chunk::COOKIE_LIMIT`].
     Value,
@@ -172,8 +259,13 @@ impl SessionHandle {
                     loaded: false,
                     verified: false,
                     session: Session::new(),
-                    origin: None,
+                    lineage: None,
+                    decoded: None,
                     needs_reissue: false,
+                    check: None,
+                    subject: None,
+                    withheld: false,
+                    everywhere: None,
                 }),
             }),
         }
@@ -208,11 +300,118 @@ impl SessionHandle {
     #[must_use]
     pub fn lock(&self) -> SessionGuard<'_> {
         let mut state = self.state();
-        state.load(&self.inner.shared, self.inner.now);
+        state.ready(&self.inner.shared, self.inner.now);
         // Handing out the session is using it: the response depends on
         // the cookie (`Vary: Cookie`) even if the caller only serializes it.
         let _ = state.session.is_empty();
         SessionGuard { state }
+    }
+
+    /// Decodes the cookie and, when the engine has a revocation store
+    /// ([`SessionEngine::with_revocation`](super::SessionEngine::with_revocation)),
+    /// asks the store whether the session was revoked: one round trip,
+    /// only for a request whose cookie verified. The extractors of the
+    /// axum, actix-web and Rocket adapters call it before the handler
+    /// runs; call it yourself where you take the handle from elsewhere.
+    /// Later calls do nothing.
+    ///
+    /// A revoked session is an empty session, and the response deletes its
+    /// cookie. Without a store this is the same as the first synchronous
+    /// use. With one, a synchronous use before `load` has finished counts
+    /// as a check the store did not answer
+    /// ([`WhenUnreachable`](crate::revoke::WhenUnreachable)).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_cookie::engine::SessionHandle;
+    ///
+    /// async fn user_id(session: &SessionHandle) -> Option<u64> {
+    ///     session.load().await;
+    ///     session.get("user_id").ok().flatten()
+    /// }
+    /// ```
+    pub async fn load(&self) {
+        let shared = &self.inner.shared;
+        let query = {
+            let mut state = self.state();
+            state.load(shared, self.inner.now);
+            state.check.clone()
+        };
+        let (Some(query), Some(revocation)) = (query, &shared.revocation) else {
+            return;
+        };
+        let answer = revocation
+            .store()
+            .lookup(query.id, query.subject.as_deref(), self.inner.now)
+            .await;
+        let mut state = self.state();
+        // A synchronous use while the store was asked has settled it.
+        if state.check.take().is_none() {
+            return;
+        }
+        match answer {
+            Ok(lookup) if lookup.revokes(query.first_issued_at) => state.forget(),
+            Ok(_) => {}
+            Err(err) => {
+                report_check(shared, &err);
+                state.unanswered(shared);
+            }
+        }
+    }
+
+    /// [`Session::flush`] and, with a revocation store, "log out
+    /// everywhere": every session of this session's subject (the value
+    /// at [`Revocation::with_subject_key`](crate::revoke::Revocation::with_subject_key))
+    /// first issued up to now is refused from the response on, on every
+    /// node that shares the store, this one included. Without a store or
+    /// a subject it is [`SessionHandle::flush`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_cookie::engine::SessionHandle;
+    ///
+    /// fn log_out_everywhere(session: &SessionHandle) {
+    ///     session.flush_everywhere();
+    /// }
+    /// ```
+    pub fn flush_everywhere(&self) {
+        let shared = &self.inner.shared;
+        let mut state = self.state();
+        state.ready(shared, self.inner.now);
+        if let Some(revocation) = &shared.revocation {
+            // A session withheld for want of an answer still names its
+            // subject, so that its logout is still attempted.
+            state.everywhere = revocation
+                .subject_of(&state.session)
+                .or_else(|| state.subject.clone());
+        }
+        state.session.flush();
+    }
+
+    /// Starts the session anew with its data: the next cookie gets a new
+    /// [`SessionId`] and a first-issue time of now (Django's
+    /// `cycle_key()`). Call it at login, so that the logged-in session
+    /// does not inherit the id or the first-issue time of the anonymous
+    /// session before it: "log out everywhere" refuses sessions by their
+    /// first-issue time, and a login after it must start after it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_cookie::engine::SessionHandle;
+    ///
+    /// fn login(session: &SessionHandle, user_id: u64) {
+    ///     session.cycle_id();
+    ///     session.insert("user_id", user_id).ok();
+    /// }
+    /// ```
+    pub fn cycle_id(&self) {
+        let mut state = self.state();
+        state.ready(&self.inner.shared, self.inner.now);
+        state.lineage = None;
+        state.session.mark_modified();
     }
 
     /// [`Session::get`].
@@ -390,6 +589,9 @@ impl SessionHandle {
             }
             state.load(shared, self.inner.now);
         }
+        // Re-issuing needs the check too (the adapters have loaded by now
+        // when the handler used the session).
+        state.ready(shared, self.inner.now);
         // Read the flags before anything below reads the session.
         let accessed = state.session.is_accessed();
         let modified = state.session.is_modified();
@@ -397,17 +599,32 @@ impl SessionHandle {
             set_cookies: Vec::new(),
             vary: accessed,
             error: None,
+            revoke: None,
         };
         let name = config.name();
         if state.session.is_empty() {
+            // A standing session the handler emptied (logout) is revoked,
+            // so that no copy of its cookie brings it back.
+            if shared.revocation.is_some() && modified {
+                let session = state
+                    .decoded
+                    .and_then(|lineage| Some((lineage.session_id()?, lineage.first_issued_at())));
+                let subject = state.everywhere.take();
+                if session.is_some() || subject.is_some() {
+                    outcome.revoke = Some(Revoke { session, subject });
+                }
+            }
             if request.any() {
                 outcome.vary = true;
                 // A read that verified nothing deletes the cookies only when
                 // each name came once. With copies (another path or domain,
                 // perhaps planted: `docs/chunking.md` §3) the deletion could
                 // hit a cookie that is not the one that failed: the user's
-                // own, beside the junk.
-                if state.verified || !request.has_copies() {
+                // own, beside the junk. A withheld session's cookie may be
+                // valid: it is kept for when the store answers again,
+                // unless the handler logged out.
+                let delete = state.verified || !request.has_copies();
+                if delete && (!state.withheld || modified) {
                     if request.has_head() {
                         outcome.set_cookies.push(config.delete_cookie(name));
                     }
@@ -438,7 +655,7 @@ impl SessionHandle {
         let config = &shared.config;
         let name = config.name();
         let now = (shared.clock)();
-        let value = shared.codec.encode_at(&state.session, state.origin, now)?;
+        let value = shared.codec.encode_at(&state.session, state.lineage, now)?;
         if !cookie_octets(&value) {
             return Err(WriteError::Value);
         }

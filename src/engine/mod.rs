@@ -72,6 +72,7 @@ use std::sync::Arc;
 use crate::codec::{Codec, DjangoCodec, DjangoConfig, Limits, NativeCodec, NativeConfig};
 use crate::error::EncodeError;
 use crate::key::{NativeKeyRing, SecretKeys};
+use crate::revoke::{Revocation, StoreError};
 use crate::session::Session;
 use crate::time::UnixTime;
 
@@ -80,7 +81,7 @@ pub use config::{
 };
 pub use handle::{SessionGuard, SessionHandle};
 
-use handle::WriteError;
+use handle::{Revoke, WriteError};
 use request::RequestCookies;
 
 /// A callback for sessions that could not be written.
@@ -92,6 +93,7 @@ pub(crate) struct Shared {
     pub(crate) codec: Arc<dyn Codec>,
     pub(crate) config: SessionConfig,
     pub(crate) clock: Arc<dyn Fn() -> UnixTime + Send + Sync>,
+    pub(crate) revocation: Option<Revocation>,
     on_write_error: Option<WriteErrorHook>,
     error_response: bool,
 }
@@ -158,6 +160,7 @@ impl SessionEngine {
                 codec: Arc::new(codec),
                 config,
                 clock: Arc::new(UnixTime::now),
+                revocation: None,
                 on_write_error: None,
                 error_response: false,
             }),
@@ -262,6 +265,76 @@ impl SessionEngine {
     #[must_use]
     pub fn with_clock(self, clock: impl Fn() -> UnixTime + Send + Sync + 'static) -> Self {
         self.with_shared(|shared| shared.clock = Arc::new(clock))
+    }
+
+    /// Revokes sessions through `revocation`'s store: a logout (a verified
+    /// session the handler empties: [`SessionHandle::flush`]) records the
+    /// session's id, [`SessionHandle::flush_everywhere`] its subject, and
+    /// every request whose cookie verifies asks the store once
+    /// ([`SessionHandle::load`]); a revoked session is an empty one whose
+    /// cookie the response deletes. See [`crate::revoke`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_cookie::engine::{SessionConfig, SessionEngine};
+    /// use session_cookie::revoke::{MemoryStore, Revocation};
+    /// use session_cookie::{MasterKey, NativeConfig, NativeKeyRing};
+    ///
+    /// let ring = NativeKeyRing::new(MasterKey::generate("k1")?);
+    /// let engine = SessionEngine::native(&ring, NativeConfig::ENCRYPTED, SessionConfig::DJANGO)?
+    ///     .with_revocation(Revocation::new(MemoryStore::new(100_000)).with_subject_key("user_id"));
+    /// # let _ = engine;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn with_revocation(self, revocation: Revocation) -> Self {
+        self.with_shared(|shared| shared.revocation = Some(revocation))
+    }
+
+    /// The revocation settings, if any: for revoking a subject's sessions
+    /// outside a request ([`Revocation::revoke_subject_at`]).
+    #[must_use]
+    pub fn revocation(&self) -> Option<&Revocation> {
+        self.shared.revocation.as_ref()
+    }
+
+    /// Refuses every session of `subject` first issued up to now, on every
+    /// node sharing the store: an administrator ending a user's sessions,
+    /// or a password change. Without a revocation store, does nothing and
+    /// says so.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError`] when the record was not kept, or
+    /// [`StoreError::Unavailable`] when the engine has no store.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use session_cookie::engine::{SessionConfig, SessionEngine};
+    /// use session_cookie::revoke::{MemoryStore, Revocation};
+    /// use session_cookie::{MasterKey, NativeConfig, NativeKeyRing};
+    ///
+    /// # tokio::runtime::Builder::new_current_thread().build()?.block_on(async {
+    /// let ring = NativeKeyRing::new(MasterKey::generate("k1")?);
+    /// let engine = SessionEngine::native(&ring, NativeConfig::ENCRYPTED, SessionConfig::DJANGO)?
+    ///     .with_revocation(Revocation::new(MemoryStore::new(1_000)).with_subject_key("user_id"));
+    /// engine.revoke_subject("42").await?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # })?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub async fn revoke_subject(&self, subject: &str) -> Result<(), StoreError> {
+        let revocation = self
+            .shared
+            .revocation
+            .as_ref()
+            .ok_or_else(|| StoreError::unavailable("the engine has no revocation store"))?;
+        let now = (self.shared.clock)();
+        revocation
+            .revoke_subject_at(&*self.shared.codec, subject, now)
+            .await
     }
 
     /// Calls `hook` with every session the engine could not write (the
@@ -458,15 +531,23 @@ impl RequestSession {
     }
 
     /// The end of the request: what to send, given the response's status
-    /// (a 5xx never saves). A session that cannot be written is reported to
-    /// the engine's hook and to `tracing` here.
-    #[must_use]
-    pub fn finish(self, status: u16) -> ResponseCookies {
+    /// (a 5xx never saves). With a revocation store, a logout's record is
+    /// written here, before the response goes, so that a copy of the
+    /// cookie replayed right after is refused. A session that cannot be
+    /// written, or a logout that could not be recorded, is reported to the
+    /// engine's hook and to `tracing` here.
+    pub async fn finish(self, status: u16) -> ResponseCookies {
         let outcome = self
             .handle
             .outcome(&self.cookies, (500..600).contains(&status));
         let shared = self.handle.shared();
-        match outcome.error {
+        let mut error = outcome.error;
+        if let (Some(revoke), Some(revocation)) = (outcome.revoke, &shared.revocation) {
+            if let Err(err) = record(shared, revocation, revoke).await {
+                error = error.or(Some(WriteError::Revocation(err)));
+            }
+        }
+        match error {
             None => ResponseCookies {
                 set_cookie: outcome.set_cookies,
                 vary_cookie: outcome.vary,
@@ -474,10 +555,13 @@ impl RequestSession {
                 error_response: false,
             },
             Some(err) => {
+                // The browser's cookie is deleted even when the logout's
+                // record failed; a session that was not written sends
+                // nothing (the set is empty then).
                 let err = SessionWriteError(Arc::new(err));
                 report(shared, &err);
                 ResponseCookies {
-                    set_cookie: Vec::new(),
+                    set_cookie: outcome.set_cookies,
                     vary_cookie: outcome.vary,
                     error: Some(err),
                     error_response: shared.error_response,
@@ -485,6 +569,23 @@ impl RequestSession {
             }
         }
     }
+}
+
+/// Writes a logout's records: the session until its last possible expiry,
+/// the subject's cutoff for as long as its sessions may live.
+async fn record(shared: &Shared, revocation: &Revocation, revoke: Revoke) -> Result<(), StoreError> {
+    let now = (shared.clock)();
+    if let Some((id, first_issued_at)) = revoke.session {
+        // Another node may have re-issued it this very second.
+        let until = shared.codec.accepted_until(first_issued_at, Some(now));
+        revocation.store().revoke_session(id, until, now).await?;
+    }
+    if let Some(subject) = revoke.subject {
+        revocation
+            .revoke_subject_at(&*shared.codec, &subject, now)
+            .await?;
+    }
+    Ok(())
 }
 
 /// What the response must carry for the session.
@@ -545,6 +646,19 @@ pub fn vary_has_cookie<'a>(values: impl IntoIterator<Item = &'a str>) -> bool {
         .any(|field| field == "*" || field.eq_ignore_ascii_case("cookie"))
 }
 
+/// Tells `tracing` that a revocation check got no answer (the session was
+/// then treated as [`WhenUnreachable`](crate::revoke::WhenUnreachable)
+/// says).
+pub(crate) fn report_check(shared: &Shared, err: &StoreError) {
+    #[cfg(feature = "tracing")]
+    tracing::warn!(
+        error = %err,
+        cookie = shared.config.name(),
+        "session revocation check unanswered"
+    );
+    let _ = (shared, err);
+}
+
 /// Tells the hook and `tracing` that a session was not written.
 fn report(shared: &Shared, err: &SessionWriteError) {
     #[cfg(feature = "tracing")]
@@ -586,7 +700,17 @@ impl SessionWriteError {
     pub fn encode_error(&self) -> Option<&EncodeError> {
         match &*self.0 {
             WriteError::Encode(err) => Some(err),
-            WriteError::Value => None,
+            WriteError::Value | WriteError::Revocation(_) => None,
+        }
+    }
+
+    /// The revocation store's error, when a logout could not be recorded
+    /// (the browser's cookie was deleted; copies of it still work).
+    #[must_use]
+    pub fn store_error(&self) -> Option<&StoreError> {
+        match &*self.0 {
+            WriteError::Revocation(err) => Some(err),
+            WriteError::Encode(_) | WriteError::Value => None,
         }
     }
 }
@@ -599,13 +723,19 @@ impl fmt::Display for SessionWriteError {
                 "the session cookie was not written: the codec wrote characters \
                  that a cookie value cannot hold",
             ),
+            WriteError::Revocation(err) => {
+                write!(f, "the logout was not recorded for other copies of the cookie: {err}")
+            }
         }
     }
 }
 
 impl std::error::Error for SessionWriteError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        self.encode_error()
-            .map(|err| err as &(dyn std::error::Error + 'static))
+        match &*self.0 {
+            WriteError::Encode(err) => Some(err),
+            WriteError::Revocation(err) => Some(err),
+            WriteError::Value => None,
+        }
     }
 }

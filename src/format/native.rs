@@ -1,6 +1,6 @@
-//! The native token layout, version 1 (`docs/FORMAT.md`): a binary header
-//! with version, flags, key id and two times, the body, and an HMAC tag,
-//! all in one strict base64url string.
+//! The native token layout (`docs/FORMAT.md`): a binary header with
+//! version, flags, key id, two times and (version 2) the session id, the
+//! body, and an HMAC tag, all in one strict base64url string.
 
 use core::ops::Range;
 
@@ -11,19 +11,28 @@ use sha2::Sha256;
 use zeroize::Zeroizing;
 
 use crate::envelope::encrypt::{MessageKeys, OVERHEAD};
+use crate::codec::SessionId;
 use crate::error::{KeyError, Malformed};
 use crate::key::{KeyId, MAX_KEY_ID_LEN, MasterKey};
 use crate::sign::{HmacKey, TAG_LEN, Tag};
 
-/// The only version this crate writes and reads.
-pub(crate) const VERSION: u8 = 0x01;
+/// The version this crate writes: version 1 with the session id.
+pub(crate) const VERSION: u8 = 0x02;
+/// The first published version, without a session id: still read.
+const VERSION_1: u8 = 0x01;
 const FLAG_ENCRYPTED: u8 = 0b01;
 const FLAG_COMPRESSED: u8 = 0b10;
 const KNOWN_FLAGS: u8 = FLAG_ENCRYPTED | FLAG_COMPRESSED;
 
-/// version, flags, id length, issued_at, origin: the header without the id.
-const FIXED_HEADER_LEN: usize = 1 + 1 + 1 + 8 + 8;
+/// version, flags, id length, issued_at, origin: version 1's header
+/// without the key id.
+const FIXED_HEADER_LEN_V1: usize = 1 + 1 + 1 + 8 + 8;
+/// Version 2's: version 1's and the session id.
+const FIXED_HEADER_LEN: usize = FIXED_HEADER_LEN_V1 + SessionId::LEN;
 
+// Version 2 keeps version 1's labels, so one key ring serves both: the
+// version byte is in the MAC and the AAD, so a token never verifies as
+// the other version.
 const CONTEXT_LABEL: &[u8] = b"session-cookie/v1\0";
 const MAC_LABEL: &[u8] = b"session-cookie/v1/mac";
 const ENC_LABEL: &[u8] = b"session-cookie/v1/enc";
@@ -89,6 +98,7 @@ pub(crate) struct Header<'a> {
     pub(crate) key_id: &'a KeyId,
     pub(crate) issued_at: u64,
     pub(crate) origin: u64,
+    pub(crate) session_id: SessionId,
 }
 
 impl Header<'_> {
@@ -112,6 +122,7 @@ impl Header<'_> {
         out.extend_from_slice(id);
         out.extend_from_slice(&self.issued_at.to_be_bytes());
         out.extend_from_slice(&self.origin.to_be_bytes());
+        out.extend_from_slice(self.session_id.as_bytes());
     }
 }
 
@@ -146,10 +157,13 @@ pub(crate) fn finish(buffer: &mut Vec<u8>, start: usize, mac: &HmacKey) -> Strin
 
 /// A token checked for structure only.
 pub(crate) struct Parsed<'a> {
+    pub(crate) version: u8,
     pub(crate) key_id: &'a [u8],
     pub(crate) compressed: bool,
     pub(crate) issued_at: u64,
     pub(crate) origin: u64,
+    /// Version 2's session id; `None` in a version 1 token.
+    session_id: Option<SessionId>,
     /// Header and body: what the HMAC covers.
     pub(crate) signed: &'a [u8],
     pub(crate) body: &'a [u8],
@@ -158,6 +172,20 @@ pub(crate) struct Parsed<'a> {
     pub(crate) header_range: Range<usize>,
     pub(crate) body_range: Range<usize>,
     pub(crate) tag: Tag,
+}
+
+impl Parsed<'_> {
+    /// The session's id: version 2 carries it; a version 1 token's is the
+    /// first 16 bytes of its tag (`docs/FORMAT.md` §2), unique to that
+    /// token and kept when the session is re-issued as version 2, so that
+    /// revoking the re-issued session revokes the old token too.
+    pub(crate) fn session_id(&self) -> SessionId {
+        self.session_id.unwrap_or_else(|| {
+            let mut id = [0u8; SessionId::LEN];
+            id.copy_from_slice(self.tag.get(..SessionId::LEN).unwrap_or(&[0; SessionId::LEN]));
+            SessionId::from_bytes(id)
+        })
+    }
 }
 
 /// Strict base64url: no padding, no characters outside the alphabet, zero
@@ -172,11 +200,11 @@ pub(crate) fn decode_text(text: &str) -> Result<Vec<u8>, Malformed> {
 }
 
 /// Splits token bytes into header fields, body and tag, and checks every
-/// structural rule: version, known flags of the expected mode, id length and
-/// alphabet, and the minimum body length of the mode.
+/// structural rule: version (1 or 2), known flags of the expected mode, id
+/// length and alphabet, and the minimum body length of the mode.
 pub(crate) fn parse(bytes: &[u8], expected: Mode) -> Result<Parsed<'_>, Malformed> {
     let (&version, rest) = bytes.split_first().ok_or(Malformed::Length)?;
-    if version != VERSION {
+    if version != VERSION && version != VERSION_1 {
         return Err(Malformed::Version);
     }
     let (&flags, rest) = rest.split_first().ok_or(Malformed::Length)?;
@@ -199,6 +227,14 @@ pub(crate) fn parse(bytes: &[u8], expected: Mode) -> Result<Parsed<'_>, Malforme
     }
     let (issued_at, rest) = rest.split_first_chunk::<8>().ok_or(Malformed::Length)?;
     let (origin, rest) = rest.split_first_chunk::<8>().ok_or(Malformed::Length)?;
+    let (session_id, rest) = if version == VERSION {
+        let (id, rest) = rest
+            .split_first_chunk::<{ SessionId::LEN }>()
+            .ok_or(Malformed::Length)?;
+        (Some(SessionId::from_bytes(*id)), rest)
+    } else {
+        (None, rest)
+    };
     let body_len = rest.len().checked_sub(TAG_LEN).ok_or(Malformed::Length)?;
     let min_body = match body_kind {
         Mode::Signed => 1,
@@ -209,13 +245,20 @@ pub(crate) fn parse(bytes: &[u8], expected: Mode) -> Result<Parsed<'_>, Malforme
     }
     let (body, tag) = rest.split_at(body_len);
     let tag: Tag = tag.try_into().map_err(|_| Malformed::Length)?;
-    let header_len = FIXED_HEADER_LEN + id_len;
+    let fixed = if version == VERSION {
+        FIXED_HEADER_LEN
+    } else {
+        FIXED_HEADER_LEN_V1
+    };
+    let header_len = fixed + id_len;
     let (signed, _) = bytes.split_at(header_len + body_len);
     Ok(Parsed {
+        version,
         key_id,
         compressed: flags & FLAG_COMPRESSED != 0,
         issued_at: u64::from_be_bytes(*issued_at),
         origin: u64::from_be_bytes(*origin),
+        session_id,
         signed,
         body,
         header_range: 0..header_len,
@@ -236,6 +279,7 @@ mod tests {
             key_id: &id,
             issued_at: 1_700_000_000,
             origin: 1_690_000_000,
+            session_id: SessionId::from_bytes([9; 16]),
         };
         let mut bytes = Vec::new();
         header.write(&mut bytes);
@@ -251,6 +295,8 @@ mod tests {
         assert!(parsed.compressed);
         assert_eq!(parsed.issued_at, 1_700_000_000);
         assert_eq!(parsed.origin, 1_690_000_000);
+        assert_eq!(parsed.version, VERSION);
+        assert_eq!(parsed.session_id(), SessionId::from_bytes([9; 16]));
         assert_eq!(parsed.body.len(), 5);
         assert_eq!(parsed.header_range.len(), FIXED_HEADER_LEN + 2);
     }
@@ -266,7 +312,7 @@ mod tests {
             assert!(parse(&signed[..cut], Mode::Signed).is_err(), "cut {cut}");
         }
         let mut bad_version = signed.clone();
-        bad_version[0] = 2;
+        bad_version[0] = 3;
         assert!(matches!(
             parse(&bad_version, Mode::Signed),
             Err(Malformed::Version)
@@ -286,6 +332,27 @@ mod tests {
         let short_encrypted = sample(Mode::Encrypted, OVERHEAD);
         assert!(parse(&short_encrypted, Mode::Encrypted).is_err());
         assert!(parse(&sample(Mode::Encrypted, OVERHEAD + 1), Mode::Encrypted).is_ok());
+    }
+
+    #[test]
+    fn version_1_has_no_session_id() {
+        // The same header without the id, as version 1 wrote it.
+        let mut v1 = sample(Mode::Signed, 5);
+        v1[0] = VERSION_1;
+        let id_at = FIXED_HEADER_LEN_V1 + 2;
+        v1.drain(id_at..id_at + SessionId::LEN);
+        let parsed = parse(&v1, Mode::Signed).unwrap();
+        assert_eq!(parsed.version, VERSION_1);
+        // The tag's first bytes (the sample's tag bytes are all 7).
+        assert_eq!(parsed.session_id(), SessionId::from_bytes([7; 16]));
+        assert_eq!(parsed.origin, 1_690_000_000);
+        assert_eq!(parsed.body.len(), 5);
+        assert_eq!(parsed.header_range.len(), FIXED_HEADER_LEN_V1 + 2);
+        // A version 2 token relabelled as version 1 reads 16 bytes more of
+        // body: the MAC over the version byte refuses it later.
+        let mut relabelled = sample(Mode::Signed, 5);
+        relabelled[0] = VERSION_1;
+        assert_eq!(parse(&relabelled, Mode::Signed).unwrap().body.len(), 21);
     }
 
     #[test]
