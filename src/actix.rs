@@ -46,7 +46,7 @@ use actix_web::dev::{Payload, Service, ServiceRequest, ServiceResponse, Transfor
 use actix_web::http::header::{COOKIE, HeaderMap, HeaderValue, SET_COOKIE, VARY};
 use actix_web::{Error, FromRequest, HttpMessage as _, HttpRequest, HttpResponse, ResponseError};
 
-use crate::engine::{RequestSession, SessionEngine, SessionHandle, vary_has_cookie};
+use crate::engine::{ResponseCookies, SessionEngine, SessionHandle, vary_has_cookie};
 
 /// Django's `SessionMiddleware` for actix-web: every request gets a
 /// [`SessionHandle`] in its extensions (and so as an extractor), and every
@@ -150,18 +150,21 @@ where
             .start(request.headers().get_all(COOKIE).map(HeaderValue::as_bytes));
         request.extensions_mut().insert(session.handle().clone());
         let response = self.service.call(request);
-        Box::pin(async move { Ok(finish(session, response.await?)) })
+        Box::pin(async move {
+            let response = response.await?;
+            let decided = session.finish(response.status().as_u16()).await;
+            Ok(apply(&decided, response))
+        })
     }
 }
 
 /// Sends what the engine decided: `Vary: Cookie`, the `Set-Cookie`
 /// headers, or (a session that could not be written) the error in the
 /// extensions, and an empty 500 in place of the response if so configured.
-fn finish<B>(
-    session: RequestSession,
+fn apply<B>(
+    decided: &ResponseCookies,
     mut response: ServiceResponse<B>,
 ) -> ServiceResponse<EitherBody<B>> {
-    let decided = session.finish(response.status().as_u16());
     if let Some(err) = decided.error() {
         if decided.error_response() {
             let mut failed = HttpResponse::InternalServerError().finish();
@@ -217,7 +220,8 @@ impl ResponseError for MissingSessionMiddleware {
 }
 
 /// Takes the request's session from the extensions that
-/// [`SessionMiddleware`] filled.
+/// [`SessionMiddleware`] filled, and loads it ([`SessionHandle::load`]:
+/// with a revocation store, the one check).
 ///
 /// # Errors
 ///
@@ -225,15 +229,14 @@ impl ResponseError for MissingSessionMiddleware {
 /// middleware.
 impl FromRequest for SessionHandle {
     type Error = MissingSessionMiddleware;
-    type Future = Ready<Result<Self, Self::Error>>;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
 
     fn from_request(request: &HttpRequest, _payload: &mut Payload) -> Self::Future {
-        ready(
-            request
-                .extensions()
-                .get::<SessionHandle>()
-                .cloned()
-                .ok_or(MissingSessionMiddleware),
-        )
+        let session = request.extensions().get::<SessionHandle>().cloned();
+        Box::pin(async move {
+            let session = session.ok_or(MissingSessionMiddleware)?;
+            session.load().await;
+            Ok(session)
+        })
     }
 }

@@ -74,7 +74,7 @@ use ::rocket::http::Status;
 use ::rocket::request::{FromRequest, Outcome};
 use ::rocket::{Data, Request, Response};
 
-use crate::engine::{RequestSession, SessionEngine, SessionHandle, vary_has_cookie};
+use crate::engine::{RequestSession, ResponseCookies, SessionEngine, SessionHandle, vary_has_cookie};
 
 /// Django's `SessionMiddleware` for Rocket: every request gets a
 /// [`SessionHandle`] (a request guard), and every response the cookies the
@@ -150,7 +150,8 @@ impl Fairing for SessionFairing {
         // `None`: a request Rocket refused before the request callbacks ran.
         let session = Slot::of(request).take();
         if let Some(session) = session {
-            finish(session, response);
+            let decided = session.finish(response.status().code).await;
+            apply(&decided, response);
         }
     }
 }
@@ -175,8 +176,7 @@ fn start(engine: &SessionEngine, request: &Request<'_>) -> RequestSession {
 
 /// Sends what the engine decided: an empty 500 in place of the response
 /// if so configured, or `Vary: Cookie` and the `Set-Cookie` headers.
-fn finish(session: RequestSession, response: &mut Response<'_>) {
-    let decided = session.finish(response.status().code);
+fn apply(decided: &ResponseCookies, response: &mut Response<'_>) {
     if decided.error_response() {
         *response = Response::build()
             .status(Status::InternalServerError)
@@ -204,7 +204,9 @@ impl fmt::Display for MissingSessionFairing {
 
 impl std::error::Error for MissingSessionFairing {}
 
-/// Takes the request's session from what [`SessionFairing`] stored.
+/// Takes the request's session from what [`SessionFairing`] stored, and
+/// loads it ([`SessionHandle::load`]: with a revocation store, the one
+/// check).
 ///
 /// # Errors
 ///
@@ -219,7 +221,10 @@ impl<'r> FromRequest<'r> for SessionHandle {
             .as_ref()
             .map(|session| session.handle().clone());
         match handle {
-            Some(handle) => Outcome::Success(handle),
+            Some(handle) => {
+                handle.load().await;
+                Outcome::Success(handle)
+            }
             None => Outcome::Error((Status::InternalServerError, MissingSessionFairing)),
         }
     }

@@ -22,8 +22,8 @@ use session_cookie::engine::{SameSite, SessionConfig, SessionEngine};
 use session_cookie::signing::{Algorithm, KeyDerivation, django, itsdangerous};
 use session_cookie::{
     Codec, DecodeError, DjangoCodec, DjangoConfig, EncodeError, FlaskCodec, FlaskConfig, Limits,
-    MAX_TOKEN_BYTES, MasterKey, NativeCodec, NativeConfig, NativeKeyRing, SecretKeys, Session,
-    UnixTime,
+    Lineage, MAX_TOKEN_BYTES, MasterKey, NativeCodec, NativeConfig, NativeKeyRing, SecretKeys,
+    Session, UnixTime,
 };
 
 /// Sizes biased to the edges of every bound in the crate.
@@ -120,7 +120,7 @@ fn exercise(codec: &dyn Codec, session: &Session, now: UnixTime) {
     // The length now (a typed answer too; it is exact for the native
     // format, whose timestamps have a fixed width: `tests/native.rs`).
     let _ = codec.encoded_len(session);
-    match codec.encode_at(session, Some(now), now) {
+    match codec.encode_at(session, Some(Lineage::new(now, None)), now) {
         Ok(value) => match codec.decode_at(&value, now) {
             // Flask writes keys sorted: compare as sets of entries.
             Ok(decoded) => assert_eq!(entries(decoded.value()), entries(session)),

@@ -32,7 +32,7 @@ use session_cookie::http::{
     SessionLayer, SessionWriteError,
 };
 use session_cookie::{
-    Codec, DecodeError, Decoded, DjangoConfig, EncodeError, Expiry, KeyState, MasterKey,
+    Codec, DecodeError, Decoded, DjangoConfig, EncodeError, Expiry, KeyState, Lineage, MasterKey,
     NativeCodec, NativeConfig, NativeKeyRing, SecretKeys, Session, UnixTime,
 };
 use tower::ServiceExt as _;
@@ -380,10 +380,10 @@ impl Codec for Counting {
     fn encode_at(
         &self,
         session: &Session,
-        origin: Option<UnixTime>,
+        lineage: Option<Lineage>,
         now: UnixTime,
     ) -> Result<String, EncodeError> {
-        Codec::encode_at(&self.inner, session, origin, now)
+        Codec::encode_at(&self.inner, session, lineage, now)
     }
 }
 

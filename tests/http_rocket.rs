@@ -187,7 +187,11 @@ fn login_is_read_back_with_the_kept_cookie_and_logout_deletes_it() {
     session.insert("user_id", 42).unwrap();
     let direct = engine.start(std::iter::empty());
     direct.handle().insert("user_id", 42).unwrap();
-    assert_eq!(set_cookies(&response), direct.finish(200).set_cookie());
+    let finished = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap()
+        .block_on(direct.finish(200));
+    assert_eq!(set_cookies(&response), finished.set_cookie());
     assert_eq!(
         format!(
             "sessionid={}",

@@ -54,6 +54,12 @@ pub(crate) fn describe(seen: &Inspection, now: UnixTime) -> String {
                 "{}",
                 time_line("origin:     ", header.first_issued_at, now)
             );
+            let derived = if header.version == 1 {
+                " (version 1: the first 16 bytes of its tag)"
+            } else {
+                ""
+            };
+            let _ = writeln!(out, "session id: {}{derived}", header.session_id);
         }
         None => {
             let mac = if seen.format().name() == "flask" {

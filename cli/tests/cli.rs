@@ -367,6 +367,16 @@ fn native_round_trip_through_a_rotation() {
             "{}",
             stdout(&inspected)
         );
+        let report = stdout(&inspected);
+        assert!(report.contains("version:    2"), "{report}");
+        let id = report
+            .lines()
+            .find_map(|line| line.strip_prefix("session id: "))
+            .unwrap_or_default();
+        assert!(
+            id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit()),
+            "{report}"
+        );
         assert_eq!(
             stdout(&decode(&["--key", new.as_str()], &fresh)),
             "{\"user_id\":42}\n"

@@ -19,8 +19,8 @@
 use session_cookie::http::SessionConfig;
 use session_cookie::{
     Codec, DecodeError, DjangoCodec, DjangoConfig, EncodeError, FlaskCodec, FlaskConfig, Limits,
-    MAX_TOKEN_BYTES, MasterKey, NativeCodec, NativeConfig, NativeKeyRing, SecretKeys, Session,
-    UnixTime,
+    Lineage, MAX_TOKEN_BYTES, MasterKey, NativeCodec, NativeConfig, NativeKeyRing, SecretKeys,
+    Session, UnixTime,
 };
 
 use super::common::{Reader, pick_max_age, pick_time};
@@ -126,7 +126,7 @@ pub fn run(data: &[u8]) {
         .insert("blob", "x".repeat(value_len))
         .expect("a string");
     let _ = codec.encoded_len(&session);
-    match codec.encode_at(&session, Some(now), now) {
+    match codec.encode_at(&session, Some(Lineage::new(now, None)), now) {
         Ok(value) => match codec.decode_at(&value, now) {
             Ok(decoded) => assert_eq!(entries(decoded.value()), entries(&session)),
             Err(

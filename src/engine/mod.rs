@@ -10,7 +10,9 @@
 //! request ──► SessionEngine::start(cookie headers) ──► RequestSession
 //!             │ reads `name`, `name.1`, … as bytes     │ .handle(): the handler's
 //!             │ (no crypto yet)                        │ session, decoded on first use
-//! response ◄──┤ RequestSession::finish(status) ◄───────┘
+//!             │                                        │ (.load().await: and checked
+//!             │                                        │ against a revocation store)
+//! response ◄──┤ RequestSession::finish(status).await ◄─┘
 //!             │ ResponseCookies: Set-Cookie values (delete if emptied,
 //!             │ write, chunked, if modified or due for re-issue, never on
 //!             │ a 5xx), Vary: Cookie if the session was touched
@@ -43,21 +45,28 @@
 //!
 //! # Examples
 //!
-//! An adapter's whole job, for any framework:
+//! An adapter's whole job, for any framework (the two awaits run on any
+//! executor; without a revocation store they finish at once):
 //!
 //! ```
 //! use session_cookie::engine::{SessionConfig, SessionEngine};
 //! use session_cookie::{DjangoCodec, SecretKeys};
 //!
+//! # tokio::runtime::Builder::new_current_thread().build()?.block_on(async {
 //! let engine = SessionEngine::new(DjangoCodec::sessions(&SecretKeys::new("django-secret")?), SessionConfig::DJANGO)?;
 //! // On the request: every `Cookie` header value, as bytes.
 //! let request = engine.start([b"csrftoken=abc; other=\xff".as_slice()]);
+//! // Where the handler asks for its session (the extractor): verify it,
+//! // and ask the revocation store if there is one.
+//! request.handle().load().await;
 //! // The handler uses the session.
 //! request.handle().insert("user_id", 42)?;
 //! // On the response: its status; then send what the engine decided.
-//! let cookies = request.finish(200);
+//! let cookies = request.finish(200).await;
 //! assert!(cookies.vary_cookie());
 //! assert!(cookies.set_cookie()[0].starts_with("sessionid="));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! # })?;
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
@@ -460,10 +469,12 @@ impl SessionEngine {
     /// let request = engine.request_with(&logged_in)?;
     /// logout(request.handle());
     /// assert!(request.handle().is_empty());
-    /// let cookies = request.finish(303);
+    /// # tokio::runtime::Builder::new_current_thread().build()?.block_on(async {
+    /// let cookies = request.finish(303).await;
     /// // The cookie is deleted: emptied, with a zero `Max-Age`.
     /// let deletion = &cookies.set_cookie()[0];
     /// assert!(deletion.starts_with("sessionid=;") && deletion.contains("Max-Age=0"));
+    /// # });
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn request_with(&self, session: &Session) -> Result<RequestSession, EncodeError> {

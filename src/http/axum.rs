@@ -27,7 +27,8 @@ impl IntoResponse for MissingSessionLayer {
 }
 
 /// Takes the request's session from the extensions that
-/// [`SessionLayer`](super::SessionLayer) filled.
+/// [`SessionLayer`](super::SessionLayer) filled, and loads it
+/// ([`SessionHandle::load`]: with a revocation store, the one check).
 ///
 /// # Errors
 ///
@@ -36,10 +37,12 @@ impl<S: Send + Sync> FromRequestParts<S> for SessionHandle {
     type Rejection = MissingSessionLayer;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        parts
+        let session = parts
             .extensions
             .get::<SessionHandle>()
             .cloned()
-            .ok_or(MissingSessionLayer)
+            .ok_or(MissingSessionLayer)?;
+        session.load().await;
+        Ok(session)
     }
 }

@@ -11,7 +11,7 @@ use http::{HeaderMap, HeaderValue, Request, Response, StatusCode};
 use tower_layer::Layer;
 use tower_service::Service;
 
-use crate::engine::{RequestSession, SessionEngine, vary_has_cookie};
+use crate::engine::{RequestSession, ResponseCookies, SessionEngine, vary_has_cookie};
 
 /// Django's `SessionMiddleware` for tower stacks (axum, hyper, tonic, …):
 /// every request gets a [`SessionHandle`](crate::engine::SessionHandle) in
@@ -100,7 +100,7 @@ where
 {
     type Response = Response<ResBody>;
     type Error = S::Error;
-    type Future = ResponseFuture<S::Future>;
+    type Future = ResponseFuture<S::Future, ResBody>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
         self.inner.poll_ready(cx)
@@ -118,23 +118,31 @@ where
         ResponseFuture {
             inner: Box::pin(self.inner.call(request)),
             session: Some(session),
+            finishing: None,
         }
     }
 }
 
+/// The engine's decision on a response, being made (a logout's
+/// revocation record may be on its way to the store).
+type Finishing = Pin<Box<dyn Future<Output = ResponseCookies> + Send>>;
+
 /// The future of a [`SessionService`] response.
-pub struct ResponseFuture<F> {
+pub struct ResponseFuture<F, B> {
     inner: Pin<Box<F>>,
     session: Option<RequestSession>,
+    /// The handler's response, boxed so that this future stays `Unpin`
+    /// whatever the body, while the engine finishes.
+    finishing: Option<(Finishing, Box<Response<B>>)>,
 }
 
-impl<F> fmt::Debug for ResponseFuture<F> {
+impl<F, B> fmt::Debug for ResponseFuture<F, B> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ResponseFuture").finish_non_exhaustive()
     }
 }
 
-impl<F, B, E> Future for ResponseFuture<F>
+impl<F, B, E> Future for ResponseFuture<F, B>
 where
     F: Future<Output = Result<Response<B>, E>>,
     B: Default,
@@ -143,19 +151,30 @@ where
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = &mut *self;
-        let mut response = ready!(this.inner.as_mut().poll(cx))?;
-        if let Some(session) = this.session.take() {
-            finish(session, &mut response);
+        if this.finishing.is_none() {
+            let response = ready!(this.inner.as_mut().poll(cx))?;
+            let Some(session) = this.session.take() else {
+                return Poll::Ready(Ok(response));
+            };
+            let status = response.status().as_u16();
+            this.finishing = Some((Box::pin(session.finish(status)), Box::new(response)));
         }
-        Poll::Ready(Ok(response))
+        let Some((finishing, _)) = this.finishing.as_mut() else {
+            return Poll::Pending;
+        };
+        let decided = ready!(finishing.as_mut().poll(cx));
+        let Some((_, mut response)) = this.finishing.take() else {
+            return Poll::Pending;
+        };
+        apply(&decided, &mut response);
+        Poll::Ready(Ok(*response))
     }
 }
 
 /// Sends what the engine decided: `Vary: Cookie`, the `Set-Cookie`
 /// headers, or (a session that could not be written) the error in the
 /// extensions, and an empty 500 in place of the response if so configured.
-fn finish<B: Default>(session: RequestSession, response: &mut Response<B>) {
-    let decided = session.finish(response.status().as_u16());
+fn apply<B: Default>(decided: &ResponseCookies, response: &mut Response<B>) {
     if let Some(err) = decided.error() {
         if decided.error_response() {
             let mut failed = Response::new(B::default());
