@@ -41,7 +41,7 @@ use axum::extract::rejection::FormRejection;
 use axum::extract::{DefaultBodyLimit, Form, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use session_cookie::engine::SessionEngine;
 use session_cookie::http::{SessionHandle, SessionLayer};
 
@@ -58,6 +58,7 @@ fn routes(site: Site, engine: SessionEngine) -> Router {
         .route("/", get(home))
         .route("/login", get(login_form).post(login))
         .route("/logout", get(logout_form).post(logout))
+        .route("/logout-everywhere", post(logout_everywhere))
         .route("/posts/new", get(draft_form).post(save_draft))
         .with_state(site)
         .layer(DefaultBodyLimit::max(MAX_FORM_BYTES))
@@ -104,6 +105,14 @@ async fn logout_form(State(site): State<Site>, session: SessionHandle) -> Reply 
 
 async fn logout(State(site): State<Site>, session: SessionHandle, form: FormFields) -> Reply {
     site.logout(&session, &fields(form))
+}
+
+async fn logout_everywhere(
+    State(site): State<Site>,
+    session: SessionHandle,
+    form: FormFields,
+) -> Reply {
+    site.logout_everywhere(&session, &fields(form))
 }
 
 async fn draft_form(State(site): State<Site>, session: SessionHandle) -> Reply {

@@ -66,6 +66,7 @@ fn serve(
                     .route(web::get().to(logout_form))
                     .route(web::post().to(logout)),
             )
+            .service(web::resource("/logout-everywhere").route(web::post().to(logout_everywhere)))
             .service(
                 web::resource("/posts/new")
                     .route(web::get().to(draft_form))
@@ -119,6 +120,10 @@ async fn logout_form(site: web::Data<Site>, session: SessionHandle) -> Reply {
 
 async fn logout(site: web::Data<Site>, session: SessionHandle, form: FormFields) -> Reply {
     site.logout(&session, &fields(form))
+}
+
+async fn logout_everywhere(site: web::Data<Site>, session: SessionHandle, form: FormFields) -> Reply {
+    site.logout_everywhere(&session, &fields(form))
 }
 
 async fn draft_form(site: web::Data<Site>, session: SessionHandle) -> Reply {

@@ -57,6 +57,7 @@ fn build(site: Site, engine: SessionEngine, port: u16) -> Rocket<Build> {
                 login,
                 logout_form,
                 logout,
+                logout_everywhere,
                 draft_form,
                 save_draft
             ],
@@ -111,6 +112,11 @@ fn logout_form(site: &State<Site>, session: SessionHandle) -> Reply {
 #[post("/logout", data = "<form>")]
 fn logout(site: &State<Site>, session: SessionHandle, form: FormFields) -> Reply {
     site.logout(&session, &fields(form))
+}
+
+#[post("/logout-everywhere", data = "<form>")]
+fn logout_everywhere(site: &State<Site>, session: SessionHandle, form: FormFields) -> Reply {
+    site.logout_everywhere(&session, &fields(form))
 }
 
 #[get("/posts/new")]

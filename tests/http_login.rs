@@ -60,6 +60,9 @@ per_framework! {
     #[tokio::test] a_post_without_the_right_csrf_token_is_403_and_changes_nothing,
     #[tokio::test] a_session_ends_thirty_days_after_login_however_often_it_is_used,
     #[tokio::test] secure_gives_a_host_prefixed_secure_cookie,
+    #[tokio::test] a_copy_of_a_logged_out_cookie_is_anonymous,
+    #[tokio::test] log_out_everywhere_ends_every_device_and_a_later_login_works,
+    #[tokio::test] two_servers_sharing_a_store_refuse_what_either_logged_out,
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     page_views_go_on_during_a_wrong_password_flood,
     #[tokio::test] bad_configuration_refuses_to_start_with_one_line_naming_the_variable,
@@ -610,6 +613,105 @@ async fn secure_gives_a_host_prefixed_secure_cookie(framework: Framework) {
     );
     assert!(cookies[0].contains("; Secure") && cookies[0].contains("; Path=/"));
     assert!(!cookies[0].contains("Domain"));
+}
+
+/// The home page as a client with only `cookie` (a copy of a session
+/// cookie) sees it.
+async fn replay(server: &Server, cookie: &(String, String)) -> Page {
+    let plain = Client::builder().redirect(Policy::none()).build().unwrap();
+    let request = plain
+        .get(server.url("/"))
+        .header("cookie", format!("{}={}", cookie.0, cookie.1));
+    Page::read(request.send().await.unwrap()).await
+}
+
+/// Waits for the next whole second of the system clock: the native format's
+/// times are whole seconds, and "log out everywhere" refuses the sessions
+/// first issued up to its own second (`session_cookie::revoke`).
+async fn next_second() {
+    let nanos = UnixTime::now().subsec_nanos();
+    let left = 1_000_000_000 - u64::from(nanos);
+    tokio::time::sleep(std::time::Duration::from_nanos(left + 1_000_000)).await;
+}
+
+async fn log_out(client: &Client, server: &Server, path: &str) -> Page {
+    let token = csrf(client, server, "/logout").await;
+    let page = post(client, server, path, &[("csrf_token", &token)]).await;
+    assert_eq!(page.status, 303, "{path}");
+    page
+}
+
+async fn a_copy_of_a_logged_out_cookie_is_anonymous(framework: Framework) {
+    let keys = ring(&key("k1", 1), &[]);
+    let server = start(framework, Options::new(keys.clone())).await;
+    let jar = Arc::new(Jar::default());
+    let client = client(&jar);
+    log_in(&client, &server).await;
+    let copy = jar_cookies(&jar, &server)[0].clone();
+    assert!(replay(&server, &copy).await.body.contains(ALICE));
+
+    log_out(&client, &server, "/logout").await;
+    let page = replay(&server, &copy).await;
+    assert!(page.body.contains(ANONYMOUS), "the copy after logout");
+    let deleted = page.set_cookies();
+    assert!(
+        deleted.len() == 1 && deleted[0].contains("Max-Age=0"),
+        "the revoked cookie is deleted: {deleted:?}"
+    );
+    // Logging in again is a new session, which works.
+    log_in(&client, &server).await;
+    assert!(get(&client, &server, "/").await.body.contains(ALICE));
+
+    // Without revocation the copy would still log in: what the store fixes.
+    let without = start(framework, Options::new(keys).with_revocation(None)).await;
+    let jar = Arc::new(Jar::default());
+    let client = self::client(&jar);
+    log_in(&client, &without).await;
+    let copy = jar_cookies(&jar, &without)[0].clone();
+    log_out(&client, &without, "/logout").await;
+    assert!(replay(&without, &copy).await.body.contains(ALICE));
+}
+
+async fn log_out_everywhere_ends_every_device_and_a_later_login_works(framework: Framework) {
+    let server = start(framework, Options::new(ring(&key("k1", 1), &[]))).await;
+    let (laptop_jar, phone_jar) = (Arc::new(Jar::default()), Arc::new(Jar::default()));
+    let (laptop, phone) = (client(&laptop_jar), client(&phone_jar));
+    log_in(&laptop, &server).await;
+    log_in(&phone, &server).await;
+    let laptop_copy = jar_cookies(&laptop_jar, &server)[0].clone();
+    assert!(get(&phone, &server, "/").await.body.contains(ALICE));
+
+    // The logins' second has passed, then the phone logs out everywhere.
+    next_second().await;
+    let page = log_out(&phone, &server, "/logout-everywhere").await;
+    assert!(page.set_cookies()[0].contains("Max-Age=0"));
+    assert!(get(&laptop, &server, "/").await.body.contains(ANONYMOUS));
+    assert!(replay(&server, &laptop_copy).await.body.contains(ANONYMOUS));
+    assert!(get(&phone, &server, "/").await.body.contains(ANONYMOUS));
+
+    // A login after it (from the next second on) is a session of its own.
+    next_second().await;
+    log_in(&laptop, &server).await;
+    assert!(get(&laptop, &server, "/").await.body.contains(ALICE));
+    assert!(replay(&server, &laptop_copy).await.body.contains(ANONYMOUS));
+}
+
+/// Two servers (this framework's and axum's) with one revocation store:
+/// a fleet in one process. `tests/fleet.rs` does the same with two example
+/// processes and a real Redis.
+async fn two_servers_sharing_a_store_refuse_what_either_logged_out(framework: Framework) {
+    let keys = ring(&key("k1", 1), &[]);
+    let options = Options::new(keys.clone());
+    let shared = options.revocation.clone();
+    let a = start(framework, options).await;
+    let b = start(Framework::Axum, Options::new(keys).with_revocation(shared)).await;
+    let jar = Arc::new(Jar::default());
+    let client = client(&jar);
+    log_in(&client, &a).await;
+    let copy = jar_cookies(&jar, &a)[0].clone();
+    assert!(replay(&b, &copy).await.body.contains(ALICE), "one site");
+    log_out(&client, &a, "/logout").await;
+    assert!(replay(&b, &copy).await.body.contains(ANONYMOUS));
 }
 
 async fn page_views_go_on_during_a_wrong_password_flood(framework: Framework) {

@@ -6,7 +6,10 @@
 //! route and sends the [`Reply`] it returns.
 //!
 //! Sessions end 14 days after their last write (idle) and 30 days after
-//! login (absolute), whichever comes first. Passwords are checked with
+//! login (absolute), whichever comes first, or at logout: with revocation
+//! (`SESSION_REVOCATION`, in memory by default) a copy of a logged-out
+//! cookie is refused, and "log out everywhere" ends every session of the
+//! user, on every server sharing the Redis store. Passwords are checked with
 //! Argon2id on [`LOGIN_CONCURRENCY`] threads of their own, off the async
 //! workers.
 
@@ -21,6 +24,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use session_cookie::Codec;
 use session_cookie::engine::{SessionConfig, SessionEngine, SessionHandle};
+use session_cookie::revoke::{MemoryStore, Revocation};
 use session_cookie::{MasterKey, NativeCodec, NativeConfig, NativeKeyRing, Session, UnixTime};
 use subtle::ConstantTimeEq as _;
 use zeroize::Zeroizing;
@@ -149,12 +153,17 @@ impl Budget {
 
 impl Sessions {
     /// The site's sessions under `ring`; `secure` for deployment behind
-    /// HTTPS.
+    /// HTTPS; `revocation` to refuse logged-out sessions (its subject is
+    /// `user_id`).
     ///
     /// # Errors
     ///
     /// When the codec refuses the configuration (it does not: it is fixed).
-    pub fn new(ring: &NativeKeyRing, secure: bool) -> Result<Self, Box<dyn std::error::Error>> {
+    pub fn new(
+        ring: &NativeKeyRing,
+        secure: bool,
+        revocation: Option<Revocation>,
+    ) -> Result<Self, Box<dyn std::error::Error>> {
         let config = cookie_config(secure);
         let codec = NativeCodec::new(
             ring,
@@ -164,8 +173,12 @@ impl Sessions {
             codec,
             max_value_len: config.max_value_len(),
         };
+        let mut engine = SessionEngine::native(ring, native_config(), config)?;
+        if let Some(revocation) = revocation {
+            engine = engine.with_revocation(revocation.with_subject_key("user_id"));
+        }
         Ok(Self {
-            engine: SessionEngine::native(ring, native_config(), config)?,
+            engine,
             budget: Arc::new(budget),
         })
     }
@@ -302,6 +315,41 @@ pub fn secure() -> Result<bool, StartError> {
     }
 }
 
+/// How many logged-out sessions the in-memory store remembers at most
+/// (each until it would have expired anyway): a few megabytes.
+const MEMORY_REVOCATIONS: usize = 100_000;
+
+/// `SESSION_REVOCATION`: where logged-out sessions are remembered.
+/// `memory` (the default: this process only), `redis://HOST:PORT/DB` (a
+/// store every server of the site shares), or `off`.
+///
+/// # Errors
+///
+/// When it is anything else, or the Redis URL does not parse.
+pub fn revocation() -> Result<Option<Revocation>, StartError> {
+    let value = match std::env::var("SESSION_REVOCATION") {
+        Ok(value) => value,
+        Err(std::env::VarError::NotPresent) => "memory".to_owned(),
+        Err(std::env::VarError::NotUnicode(_)) => {
+            return Err(fail("SESSION_REVOCATION is not valid UTF-8"));
+        }
+    };
+    match value.as_str() {
+        "off" => {
+            eprintln!("session revocation: off (logged-out cookies work until they expire)");
+            Ok(None)
+        }
+        "memory" => {
+            eprintln!("session revocation: in memory (this process only)");
+            Ok(Some(Revocation::new(MemoryStore::new(MEMORY_REVOCATIONS))))
+        }
+        url if url.starts_with("redis://") => redis_revocation(url),
+        _ => Err(fail(
+            "SESSION_REVOCATION must be memory, off, or redis://HOST:PORT/DB",
+        )),
+    }
+}
+
 fn parse_ring(text: &str, source: &str) -> Result<NativeKeyRing, StartError> {
     if text.trim().is_empty() {
         return Err(fail(format!(
@@ -426,8 +474,10 @@ pub fn start_up() -> Result<StartUp, StartError> {
     let port = port()?;
     let secure = secure()?;
     let ring = key_ring()?;
+    let revocation = revocation()?;
     let users = Arc::new(Users::demo().map_err(|err| fail(format!("the demo user: {err}")))?);
-    let sessions = Sessions::new(&ring, secure).map_err(|err| fail(format!("sessions: {err}")))?;
+    let sessions = Sessions::new(&ring, secure, revocation)
+        .map_err(|err| fail(format!("sessions: {err}")))?;
     let cannot_listen = |err: std::io::Error| {
         fail(format!(
             "cannot listen on 127.0.0.1:{port} (PORT={port}): {err}; set PORT to a free port"
@@ -595,8 +645,11 @@ impl Site {
         let password = form.get("password").cloned().unwrap_or_default();
         match self.authenticate(username.clone(), password).await {
             Ok(Some(id)) => {
-                // A new token for the logged-in session (as Django rotates
-                // its CSRF token on login).
+                // A new session id and first-issue time for the logged-in
+                // session (Django's `cycle_key()`), so that "log out
+                // everywhere" before this login does not end it; and a new
+                // CSRF token (as Django rotates it on login).
+                session.cycle_id();
                 session.remove(CSRF_KEY);
                 match session.insert("user_id", id) {
                     Ok(()) => Reply::SeeOther("/"),
@@ -627,6 +680,11 @@ impl Site {
   {csrf}
   <button type="submit" id="logout">Log out</button>
 </form>
+<form method="post" action="/logout-everywhere" class="card">
+  {csrf}
+  <p>Signed in on another computer too, or lost a device?</p>
+  <button type="submit" id="logout-everywhere">Log out everywhere</button>
+</form>
 <p><a href="/">Back</a></p>"#,
                     csrf = csrf_field(&csrf_token(session)),
                 ),
@@ -642,6 +700,17 @@ impl Site {
             return forbidden();
         }
         session.flush();
+        Reply::SeeOther("/login")
+    }
+
+    /// `POST /logout-everywhere` ends this session and every other session
+    /// of the user, on every server that shares the revocation store; a
+    /// login after it starts afresh.
+    pub fn logout_everywhere(&self, session: &SessionHandle, form: &HashMap<String, String>) -> Reply {
+        if !csrf_ok(session, form) {
+            return forbidden();
+        }
+        session.flush_everywhere();
         Reply::SeeOther("/login")
     }
 

@@ -21,6 +21,7 @@ mod login_rocket;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
 
+use session_cookie::revoke::{MemoryStore, Revocation};
 use session_cookie::{NativeKeyRing, UnixTime};
 
 /// A framework the site is ported to.
@@ -49,6 +50,9 @@ pub(crate) struct Options {
     pub(crate) secure: bool,
     /// Seconds the site's clock runs ahead of the system clock.
     pub(crate) clock_offset: i64,
+    /// Where logged-out sessions are remembered: the example's default, a
+    /// store in memory, unless a test shares one between two servers.
+    pub(crate) revocation: Option<Revocation>,
 }
 
 impl Options {
@@ -57,7 +61,12 @@ impl Options {
             ring,
             secure: false,
             clock_offset: 0,
+            revocation: Some(Revocation::new(MemoryStore::new(10_000))),
         }
+    }
+
+    pub(crate) fn with_revocation(self, revocation: Option<Revocation>) -> Self {
+        Self { revocation, ..self }
     }
 
     pub(crate) fn days_later(self, days: i64) -> Self {
@@ -135,7 +144,7 @@ pub(crate) async fn start(framework: Framework, options: Options) -> Server {
         Framework::Axum => {
             use login::login_site::{Sessions, Users};
             static USERS: OnceLock<Arc<Users>> = OnceLock::new();
-            let mut sessions = Sessions::new(&options.ring, options.secure).unwrap();
+            let mut sessions = Sessions::new(&options.ring, options.secure, options.revocation.clone()).unwrap();
             if options.clock_offset != 0 {
                 sessions = sessions.with_clock(clock(options.clock_offset));
             }
@@ -148,7 +157,7 @@ pub(crate) async fn start(framework: Framework, options: Options) -> Server {
         Framework::Actix => {
             use login_actix::login_site::{Sessions, Users};
             static USERS: OnceLock<Arc<Users>> = OnceLock::new();
-            let mut sessions = Sessions::new(&options.ring, options.secure).unwrap();
+            let mut sessions = Sessions::new(&options.ring, options.secure, options.revocation.clone()).unwrap();
             if options.clock_offset != 0 {
                 sessions = sessions.with_clock(clock(options.clock_offset));
             }
@@ -165,7 +174,7 @@ pub(crate) async fn start(framework: Framework, options: Options) -> Server {
         Framework::Rocket => {
             use login_rocket::login_site::{Sessions, Users};
             static USERS: OnceLock<Arc<Users>> = OnceLock::new();
-            let mut sessions = Sessions::new(&options.ring, options.secure).unwrap();
+            let mut sessions = Sessions::new(&options.ring, options.secure, options.revocation.clone()).unwrap();
             if options.clock_offset != 0 {
                 sessions = sessions.with_clock(clock(options.clock_offset));
             }
@@ -231,6 +240,8 @@ pub(crate) fn example_binary(framework: Framework) -> PathBuf {
         ("tower", cfg!(feature = "tower")),
         ("axum", cfg!(feature = "axum")),
         ("actix", cfg!(feature = "actix")),
+        ("rocket", cfg!(feature = "rocket")),
+        ("redis", cfg!(feature = "redis")),
         ("fuzzing", cfg!(feature = "fuzzing")),
     ]
     .into_iter()
