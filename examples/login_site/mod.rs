@@ -350,6 +350,25 @@ pub fn revocation() -> Result<Option<Revocation>, StartError> {
     }
 }
 
+/// The Redis store at `url`. It connects lazily: the site starts while
+/// Redis is down, and its checks fail closed until Redis answers.
+#[cfg(feature = "redis")]
+fn redis_revocation(url: &str) -> Result<Option<Revocation>, StartError> {
+    use session_cookie::revoke::{RedisConfig, RedisStore};
+    let config =
+        RedisConfig::from_url(url).map_err(|err| fail(format!("SESSION_REVOCATION: {err}")))?;
+    let store = RedisStore::new(config).map_err(|err| fail(format!("SESSION_REVOCATION: {err}")))?;
+    eprintln!("session revocation: Redis (shared by every server that uses it)");
+    Ok(Some(Revocation::new(store)))
+}
+
+#[cfg(not(feature = "redis"))]
+fn redis_revocation(_url: &str) -> Result<Option<Revocation>, StartError> {
+    Err(fail(
+        "SESSION_REVOCATION: this build has no Redis support (build it with --features redis)",
+    ))
+}
+
 fn parse_ring(text: &str, source: &str) -> Result<NativeKeyRing, StartError> {
     if text.trim().is_empty() {
         return Err(fail(format!(
