@@ -80,9 +80,8 @@ async fn node(framework: Framework, redis: &str) -> Node {
 /// Both nodes; the first is started alone so that it makes the
 /// development key file the second reads.
 async fn fleet(redis: &RedisServer) -> (Node, Node) {
-    let url = format!("{}/0", redis.url().trim_end_matches('/'));
-    let a = node(Framework::Axum, &url).await;
-    let b = node(Framework::Actix, &url).await;
+    let a = node(Framework::Axum, &redis.url()).await;
+    let b = node(Framework::Actix, &redis.url()).await;
     (a, b)
 }
 
@@ -222,7 +221,10 @@ async fn a_logout_on_either_node_is_refused_by_both_and_log_out_everywhere_reach
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn with_redis_down_sessions_fail_closed_without_5xx_and_come_back_with_it() {
-    let mut redis = RedisServer::start();
+    // Redis as deployed for revocation: every write on disk before it is
+    // acknowledged, so that a killed server comes back with its records.
+    let args = ["--appendonly", "yes", "--appendfsync", "always"];
+    let mut redis = RedisServer::start_on(redis_server::free_port(), &args);
     let (a, b) = fleet(&redis).await;
     let alice = Device::new();
     alice.log_in(&a).await;
@@ -248,8 +250,9 @@ async fn with_redis_down_sessions_fail_closed_without_5xx_and_come_back_with_it(
     }
     assert_eq!(alice.cookie(&a), cookie);
 
-    // Back, on the same port: the same servers answer for the session
-    // again once they have reconnected, and the revocation is still there.
+    // Back, on the same port, from its append-only file: the same servers
+    // answer for the session again once they have reconnected, and the
+    // revocation is still there.
     redis.restart();
     let deadline = Instant::now() + Duration::from_secs(30);
     for node in [&a, &b] {
