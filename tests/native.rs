@@ -5,8 +5,7 @@
 //!    to buckets of 1, 16 and 256, with and without compression), random
 //!    purposes and cookie names, random keys, random JSON and random times:
 //!    the value, both times, the session id and `needs_reissue` come back,
-//!    and `encoded_len` predicts `name=value` to the byte. The layout is
-//!    version 2's, byte for byte.
+//!    and `encoded_len` predicts `name=value` to the byte.
 //! 2. Tampering, exhaustively on sample tokens of every mode: every bit
 //!    flip of the token bytes (with the outcome each header field must
 //!    give), every truncation, every single-character change, extensions;
@@ -14,8 +13,8 @@
 //! 3. Binding: a token of another mode, purpose, cookie name or key ring is
 //!    refused; retired and unknown keys are bad signatures; a `verify` key's
 //!    token asks to be re-issued, and the re-issue keeps the origin and
-//!    the session id. A version 1 token is still read, with the session id
-//!    of the first 16 bytes of its tag.
+//!    the session id. Version 2's header to the byte; a version 1 token is
+//!    still read, with the session id of the first 16 bytes of its tag.
 //! 4. Both clocks and the skew, at their boundaries.
 //! 5. Key hygiene: no key material in any `Debug` or error message.
 //! 6. The 4096-byte budget, `key_usage` counters, and what encryption hides.
@@ -673,6 +672,71 @@ fn extensions_are_refused() {
     }
 }
 
+/// Version 2's session id field (FORMAT.md §2): every bit of it is under
+/// the MAC, a token cut inside it is malformed, and there is no length
+/// field, so a shorter or missing id only shifts the body (and the MAC
+/// refuses it) or leaves too little for a tag (malformed).
+#[test]
+fn every_change_to_the_session_id_is_refused() {
+    let other_id = SessionId::from_bytes([0xee; 16]);
+    let mut tried = 0;
+    for (setup, codec, token) in sample_tokens() {
+        let bytes = bytes_of(&token);
+        let l = layout(&bytes);
+        assert_eq!(bytes[0], 2);
+        assert_eq!(l.header_end - l.times_end, SessionId::LEN);
+        let refused = |bytes: &[u8]| decode(&codec, &URL_SAFE_NO_PAD.encode(bytes), T0);
+        for index in l.times_end..l.header_end {
+            for bit in 0..8 {
+                let mut flipped = bytes.clone();
+                flipped[index] ^= 1 << bit;
+                assert_eq!(
+                    refused(&flipped).unwrap_err(),
+                    DecodeError::BadSignature,
+                    "{setup:?}: id byte {index} bit {bit}"
+                );
+                tried += 1;
+            }
+        }
+        for cut in l.times_end..=l.header_end {
+            assert_eq!(
+                refused(&bytes[..cut]).unwrap_err(),
+                DecodeError::Malformed(Malformed::Length),
+                "{setup:?}: cut at {cut}"
+            );
+            // The tag kept after a cut id: too short for a tag unless the
+            // id took only body bytes.
+            let with_tag = [&bytes[..cut], &bytes[l.tag_start..]].concat();
+            assert!(refused_unauthenticated(&refused(&with_tag)), "{setup:?}");
+            tried += 1;
+        }
+        for removed in 1..=SessionId::LEN {
+            let shorter = [&bytes[..l.header_end - removed], &bytes[l.header_end..]].concat();
+            let expected = if structure_is_valid(&shorter, setup.encrypted()) {
+                DecodeError::BadSignature
+            } else {
+                DecodeError::Malformed(Malformed::Length)
+            };
+            assert_eq!(
+                refused(&shorter).unwrap_err(),
+                expected,
+                "{setup:?} -{removed}"
+            );
+            tried += 1;
+        }
+        // Another session's id in this token.
+        let mut spliced = bytes.clone();
+        spliced[l.times_end..l.header_end].copy_from_slice(other_id.as_bytes());
+        assert_eq!(refused(&spliced).unwrap_err(), DecodeError::BadSignature);
+        // Relabelled as version 1, the id is read as body: the MAC over
+        // the version byte refuses it.
+        let mut relabelled = bytes.clone();
+        relabelled[0] = 1;
+        assert_eq!(refused(&relabelled).unwrap_err(), DecodeError::BadSignature);
+    }
+    assert!(tried > 2_000, "{tried}");
+}
+
 // ---------------------------------------------------------------------------
 // 3. Binding to mode, purpose, cookie and key.
 
@@ -784,6 +848,89 @@ fn a_verify_keys_token_is_reissued_under_the_active_key_keeping_its_lineage() {
         assert_eq!(again.first_issued_at(), at(origin));
         assert_eq!(again.session_id(), Some(id));
         assert_eq!(text(again.value()), text(&value));
+    }
+}
+
+/// Version 2's header to the byte, and the shortest tokens of each mode.
+#[test]
+fn the_layout_is_version_2s() {
+    let ring = NativeKeyRing::new(master("k", 5));
+    let id = SessionId::from_bytes(core::array::from_fn(|i| 0xa0 + u8::try_from(i).unwrap()));
+    let lineage = Lineage::new(at(T0 - 7), Some(id));
+    for (config, flags, body_len) in [
+        (NativeConfig::SIGNED, 0, 1),
+        // Salt, nonce, the payload and the padding mark, GCM tag.
+        (NativeConfig::ENCRYPTED, 1, 16 + 12 + 2 + 16),
+    ] {
+        let codec = NativeCodec::new(&ring, config).unwrap();
+        let token = codec.encode_with_lineage_at(&1, lineage, at(T0)).unwrap();
+        let bytes = bytes_of(&token);
+        let mut header = vec![0x02, flags, 1, b'k'];
+        header.extend_from_slice(&u64::try_from(T0).unwrap().to_be_bytes());
+        header.extend_from_slice(&u64::try_from(T0 - 7).unwrap().to_be_bytes());
+        header.extend_from_slice(id.as_bytes());
+        assert_eq!(header.len(), 35 + 1);
+        assert_eq!(&bytes[..header.len()], &header[..]);
+        assert_eq!(bytes.len(), header.len() + body_len + 32);
+        if flags == 0 {
+            assert_eq!(bytes[header.len()], b'1');
+        }
+        let decoded = decode(&codec, &token, T0).unwrap();
+        assert_eq!(decoded.lineage(), lineage);
+    }
+}
+
+/// A token from version 1's frozen vectors (`tests/vectors/native.json`).
+fn version_1_token(name: &str) -> (NativeCodec, String, i64) {
+    let file = J::parse(include_str!("vectors/native.json")).unwrap();
+    let case = file["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|case| case["name"] == name)
+        .unwrap()
+        .clone();
+    let keys: Vec<&str> = case["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|line| line.as_str().unwrap())
+        .collect();
+    let config = match case["mode"].as_str().unwrap() {
+        "signed" => NativeConfig::SIGNED,
+        _ => NativeConfig::ENCRYPTED,
+    };
+    let codec = NativeCodec::new(&NativeKeyRing::parse(&keys.join("\n")).unwrap(), config).unwrap();
+    let token = case["token"].as_str().unwrap().to_owned();
+    (codec, token, case["now"].as_i64().unwrap())
+}
+
+/// Version 1 is still read; its session id is the first 16 bytes of its
+/// tag, and a re-issue (as version 2) keeps that id, so that revoking the
+/// re-issued session refuses the old token too.
+#[test]
+fn a_version_1_token_is_read_with_the_id_of_its_tag() {
+    for name in ["signed", "encrypted"] {
+        let (codec, token, now) = version_1_token(name);
+        let bytes = bytes_of(&token);
+        assert_eq!(bytes[0], 1, "{name}");
+        let tag = &bytes[bytes.len() - 32..];
+        let id = SessionId::from_bytes(tag[..16].try_into().unwrap());
+
+        let decoded = decode(&codec, &token, now).unwrap();
+        assert_eq!(decoded.session_id(), Some(id), "{name}");
+        let header = inspect(&token, Limits::DEFAULT)
+            .unwrap()
+            .native()
+            .unwrap()
+            .clone();
+        assert_eq!((header.version, header.session_id), (1, id), "{name}");
+
+        let fresh = codec.reissue_at(&decoded, at(now + 5)).unwrap();
+        assert_eq!(bytes_of(&fresh)[0], 2, "{name}");
+        let again = decode(&codec, &fresh, now + 5).unwrap();
+        assert_eq!(again.lineage(), decoded.lineage(), "{name}");
+        assert_eq!(text(again.value()), text(decoded.value()), "{name}");
     }
 }
 
