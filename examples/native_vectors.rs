@@ -1,12 +1,19 @@
-//! Generates the frozen test vectors of the native format,
-//! `tests/vectors/native.json`:
+//! Generates the frozen test vectors of the native format, version 2,
+//! `tests/vectors/native_v2.json`:
 //!
 //! ```text
-//! cargo run --example native_vectors > tests/vectors/native.json
+//! cargo run --example native_vectors > tests/vectors/native_v2.json
 //! ```
 //!
-//! The file is frozen once published: regenerate it only for a new format
-//! version, never to make a failing test pass.
+//! One run writes version 2's file only. Version 1's vectors,
+//! `tests/vectors/native.json`, were written by this generator before
+//! version 2 existed; the codec writes only version 2 now, so that file is
+//! not regenerated any more. Every run still builds version 1's cases by
+//! hand and checks that they give that file byte for byte (the generator
+//! still describes it), and that the codec reads them as published.
+//!
+//! Both files are frozen once published: regenerate one only for a new
+//! format version, never to make a failing test pass.
 //!
 //! Every token is built here by hand from `docs/FORMAT.md` (context, header
 //! layout, HKDF-SHA256 written out as two HMACs per RFC 5869, the HMAC
@@ -14,12 +21,18 @@
 //! by the codec, so that the vectors check the spec and not only this
 //! implementation. The generator then cross-checks the two:
 //!
-//! - signed mode: the hand-built token equals `NativeCodec`'s output byte
-//!   for byte;
-//! - encrypted mode: the codec decrypts the hand-built tokens (fixed salt
-//!   and nonce, so that this file is reproducible), and the hand-written
-//!   decryption opens the codec's own tokens (random salt and nonce);
-//! - every case's expected outcome, written from the spec, is the codec's.
+//! - signed mode, version 2: the hand-built token equals `NativeCodec`'s
+//!   output byte for byte (`encode_with_lineage_at`, with the case's fixed
+//!   session id);
+//! - encrypted mode, version 2: the codec decrypts the hand-built tokens
+//!   (fixed salt and nonce, so that the file is reproducible), and the
+//!   hand-written decryption opens the codec's own tokens (random salt and
+//!   nonce, the same session id);
+//! - every case's expected outcome, written from the spec, is the codec's,
+//!   and so is the session id of every `ok` case (version 1's: the first
+//!   16 bytes of the tag);
+//! - every `ok` version 1 token, re-issued by the codec, is a version 2
+//!   token of the same payload, first-issue time and session id.
 //!
 //! Any disagreement stops the generator with a panic.
 
@@ -41,12 +54,23 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use flate2::Compression;
 use flate2::write::ZlibEncoder;
 use hmac::{Hmac, Mac};
-use serde_json::{Map, Value, json};
+use serde_json::value::RawValue;
 use sha2::{Digest, Sha256};
 
 use session_cookie::{
-    DecodeError, Limits, Mode, NativeCodec, NativeConfig, NativeKeyRing, UnixTime, inspect,
+    DecodeError, Limits, Lineage, Mode, NativeCodec, NativeConfig, NativeKeyRing, SessionId,
+    UnixTime, inspect, json,
 };
+
+/// Exact JSON (key order, every digit): `serde_json::Value` without the
+/// features this crate must not turn on keeps neither, and the payloads
+/// and the files need both.
+#[path = "../tests/support/exact.rs"]
+mod exact;
+use exact::J;
+
+/// Version 1's frozen file, which this generator must still describe.
+const FROZEN_V1: &str = include_str!("../tests/vectors/native.json");
 
 /// A master key with its id. The bytes are random, made for these vectors
 /// only; they protect nothing.
@@ -112,6 +136,39 @@ const DEFAULT_MAX_AGE: u64 = 1_209_600;
 
 const FLAG_ENCRYPTED: u8 = 0b01;
 const FLAG_COMPRESSED: u8 = 0b10;
+const SESSION_ID_LEN: usize = 16;
+const TAG_LEN: usize = 32;
+
+/// FORMAT.md §2: the two versions a reader takes.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Version {
+    /// No session id: read, no longer written.
+    V1,
+    /// The session id after `origin`.
+    V2,
+}
+
+impl Version {
+    fn byte(self) -> u8 {
+        match self {
+            Self::V1 => 0x01,
+            Self::V2 => 0x02,
+        }
+    }
+
+    /// The header without the key id: version, flags, `L`, `issued_at`,
+    /// `origin` and (version 2) the session id.
+    fn fixed_header_len(self) -> usize {
+        match self {
+            Self::V1 => 3 + 8 + 8,
+            Self::V2 => 3 + 8 + 8 + SESSION_ID_LEN,
+        }
+    }
+}
+
+fn secs(secs: u64) -> UnixTime {
+    UnixTime::from_secs(i64::try_from(secs).unwrap())
+}
 
 // ---------------------------------------------------------------------------
 // The spec, written out by hand.
@@ -141,6 +198,7 @@ fn hkdf_32(master: &[u8], label: &[u8]) -> [u8; 32] {
     hkdf_expand_32(&prk, &[label])
 }
 
+// Version 2 keeps version 1's labels (FORMAT.md §1, §3, §5).
 fn k_mac(key: &Key) -> [u8; 32] {
     hkdf_32(key.bytes, b"session-cookie/v1/mac")
 }
@@ -159,14 +217,46 @@ fn context(purpose: &str, cookie_name: &str) -> Vec<u8> {
     out
 }
 
+/// A fixed session id for the vectors, so that the file is reproducible.
+/// (The codec draws a new session's id from the operating system.)
+fn session_id(seed: &str) -> [u8; SESSION_ID_LEN] {
+    let digest = Sha256::digest(format!("native vectors session id: {seed}").as_bytes());
+    digest[..SESSION_ID_LEN].try_into().unwrap()
+}
+
 /// FORMAT.md §2: everything before the body. `id` is raw bytes so that
-/// invalid ids can be written.
-fn header(flags: u8, id: &[u8], issued_at: u64, origin: u64) -> Vec<u8> {
-    let mut out = vec![0x01, flags, u8::try_from(id.len()).unwrap()];
+/// invalid ids can be written; version 1 has no session id.
+fn header(
+    version: Version,
+    flags: u8,
+    id: &[u8],
+    issued_at: u64,
+    origin: u64,
+    session_id: &[u8; SESSION_ID_LEN],
+) -> Vec<u8> {
+    let mut out = vec![version.byte(), flags, u8::try_from(id.len()).unwrap()];
     out.extend_from_slice(id);
     out.extend_from_slice(&issued_at.to_be_bytes());
     out.extend_from_slice(&origin.to_be_bytes());
+    if version == Version::V2 {
+        out.extend_from_slice(session_id);
+    }
     out
+}
+
+/// FORMAT.md §2: the session id a reader reports for a token's bytes:
+/// version 2's field, or the first 16 bytes of a version 1 token's tag.
+fn session_id_of(bytes: &[u8]) -> [u8; SESSION_ID_LEN] {
+    let start = match bytes[0] {
+        0x01 => bytes.len() - TAG_LEN,
+        0x02 => Version::V2.fixed_header_len() - SESSION_ID_LEN + usize::from(bytes[2]),
+        other => panic!("version {other}"),
+    };
+    bytes[start..start + SESSION_ID_LEN].try_into().unwrap()
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// FORMAT.md §4: appends `HMAC(K_mac, context || header || body)` and
@@ -216,6 +306,10 @@ enum Twist {
     GcmTag,
     /// The AAD is the header alone, without the context.
     AadWithoutContext,
+    /// Version 2: the AAD's header lacks the session id.
+    AadWithoutSessionId,
+    /// The AAD's header has the other version's byte (0x01 <-> 0x02).
+    AadOtherVersion,
 }
 
 /// The per-token key: HKDF-Expand(PRK = K_enc, info = label || salt).
@@ -235,10 +329,18 @@ fn seal(
 ) -> Vec<u8> {
     let (salt, nonce) = salt_and_nonce(seed);
     let cipher = Aes256Gcm::new_from_slice(&k_msg(key, &salt)).unwrap();
-    let aad = if twist == Twist::AadWithoutContext {
-        header.to_vec()
-    } else {
-        [context, header].concat()
+    let aad = match twist {
+        Twist::AadWithoutContext => header.to_vec(),
+        Twist::AadWithoutSessionId => {
+            assert_eq!(header[0], Version::V2.byte());
+            [context, &header[..header.len() - SESSION_ID_LEN]].concat()
+        }
+        Twist::AadOtherVersion => {
+            let mut other = header.to_vec();
+            other[0] ^= 0x03;
+            [context, &other].concat()
+        }
+        Twist::None | Twist::GcmTag => [context, header].concat(),
     };
     let mut sealed = cipher
         .encrypt(
@@ -255,14 +357,22 @@ fn seal(
     [&salt[..], &nonce, &sealed].concat()
 }
 
-/// The inverse of [`seal`], for the codec's own tokens: returns the payload
-/// after checking the HMAC, the GCM tag and the padding by hand.
-fn open_by_hand(key: &Key, context: &[u8], token: &str, bucket: usize) -> Vec<u8> {
+/// The inverse of [`seal`], for the codec's own (version 2) tokens:
+/// returns the payload after checking the session id, the HMAC, the GCM
+/// tag and the padding by hand.
+fn open_by_hand(
+    key: &Key,
+    context: &[u8],
+    token: &str,
+    bucket: usize,
+    session_id: &[u8; SESSION_ID_LEN],
+) -> Vec<u8> {
     let bytes = URL_SAFE_NO_PAD.decode(token).unwrap();
-    assert_eq!(bytes[0], 0x01, "version");
+    assert_eq!(bytes[0], Version::V2.byte(), "version");
     assert_eq!(bytes[1] & FLAG_ENCRYPTED, FLAG_ENCRYPTED, "encrypted flag");
-    let header_len = 3 + usize::from(bytes[2]) + 16;
-    let (signed, tag) = bytes.split_at(bytes.len() - 32);
+    let header_len = Version::V2.fixed_header_len() + usize::from(bytes[2]);
+    assert_eq!(&bytes[header_len - SESSION_ID_LEN..header_len], session_id);
+    let (signed, tag) = bytes.split_at(bytes.len() - TAG_LEN);
     assert_eq!(hmac(&k_mac(key), &[context, signed]), tag, "HMAC by hand");
     let (header, body) = signed.split_at(header_len);
     let (salt, rest) = body.split_at(16);
@@ -309,10 +419,15 @@ struct Case {
     now: u64,
     token: String,
     expect: &'static str,
-    payload: Option<Value>,
+    /// Version 1's file only: what a reader of both versions gives where
+    /// that differs from what the file published (not written to it).
+    reader_now: Option<&'static str>,
+    payload: Option<J>,
     needs_reissue: Option<bool>,
     /// `issued_at` and `origin`, for ok cases.
     times: Option<(u64, u64)>,
+    /// The session id a reader reports, for ok cases (in version 2's file).
+    session_id: Option<[u8; SESSION_ID_LEN]>,
     encode: bool,
 }
 
@@ -347,17 +462,21 @@ impl Case {
             now: T0,
             token,
             expect,
+            reader_now: None,
             payload: None,
             needs_reissue: None,
             times: None,
+            session_id: None,
             encode: false,
         }
     }
 
-    fn ok(mut self, payload: &Value, issued_at: u64, origin: u64, needs_reissue: bool) -> Self {
+    /// An ok case; its session id is read from the token by hand (§2).
+    fn ok(mut self, payload: &J, issued_at: u64, origin: u64, needs_reissue: bool) -> Self {
         self.payload = Some(payload.clone());
         self.times = Some((issued_at, origin));
         self.needs_reissue = Some(needs_reissue);
+        self.session_id = Some(session_id_of(&bytes_of(&self.token)));
         self
     }
 
@@ -384,70 +503,102 @@ impl Case {
     fn check(&self) {
         let name = self.name;
         let codec = self.codec();
-        let now = UnixTime::from_secs(i64::try_from(self.now).unwrap());
-        let result = codec.decode_at::<Value>(&self.token, now);
+        let now = secs(self.now);
+        let result = codec.decode_at::<Box<RawValue>>(&self.token, now);
         let kind = result
             .as_ref()
             .map_or_else(DecodeError::kind, |_| "ok")
             .replace('-', "_");
-        assert_eq!(kind, self.expect, "{name}: {result:?}");
-        if let Ok(decoded) = &result {
-            let text = |v: &Value| session_cookie::json::to_string(v).unwrap();
-            assert_eq!(
-                text(decoded.value()),
-                text(self.payload.as_ref().unwrap()),
-                "{name}"
-            );
-            assert_eq!(Some(decoded.needs_reissue()), self.needs_reissue, "{name}");
-            let (issued_at, origin) = self.times.unwrap();
-            assert_eq!(decoded.issued_at().as_secs(), issued_at as i64, "{name}");
-            assert_eq!(decoded.first_issued_at().as_secs(), origin as i64, "{name}");
-        }
-        if self.encode {
-            let (issued_at, origin) = self.times.unwrap();
+        assert_eq!(
+            kind,
+            self.reader_now.unwrap_or(self.expect),
+            "{name}: {result:?}"
+        );
+        let Ok(decoded) = &result else {
+            assert!(!self.encode, "{name}: encode needs an ok case");
+            return;
+        };
+        let payload = self.payload.as_ref().unwrap();
+        assert_eq!(text(decoded.value()), text(payload), "{name}");
+        assert_eq!(Some(decoded.needs_reissue()), self.needs_reissue, "{name}");
+        let (issued_at, origin) = self.times.unwrap();
+        assert_eq!(decoded.issued_at(), secs(issued_at), "{name}");
+        assert_eq!(decoded.first_issued_at(), secs(origin), "{name}");
+        let id = SessionId::from_bytes(self.session_id.unwrap());
+        assert_eq!(decoded.session_id(), Some(id), "{name}: session id");
+        let version = bytes_of(&self.token)[0];
+        if self.encode && version == Version::V2.byte() {
+            assert_eq!(self.mode, Mode::Signed, "{name}");
+            let lineage = Lineage::new(secs(origin), Some(id));
             let again = codec
-                .encode_with_first_issue_at(
-                    self.payload.as_ref().unwrap(),
-                    UnixTime::from_secs(origin as i64),
-                    UnixTime::from_secs(issued_at as i64),
-                )
+                .encode_with_lineage_at(payload, lineage, secs(issued_at))
                 .unwrap();
             assert_eq!(again, self.token, "{name}: the codec's token");
         }
+        if version == Version::V1.byte() {
+            // Re-issued, a version 1 session is a version 2 token of the
+            // same session: the derived id and the origin carry over (the
+            // origin clamped to the new issue time, FORMAT.md §6).
+            let again = codec.reissue_at(decoded, now).unwrap();
+            assert_eq!(bytes_of(&again)[0], Version::V2.byte(), "{name}");
+            assert_eq!(session_id_of(&bytes_of(&again)), *id.as_bytes(), "{name}");
+            let reread = codec.decode_at::<Box<RawValue>>(&again, now).unwrap();
+            assert_eq!(text(reread.value()), text(payload), "{name}");
+            assert_eq!(
+                reread.first_issued_at(),
+                secs(origin.min(self.now)),
+                "{name}"
+            );
+            assert_eq!(reread.issued_at(), now, "{name}");
+            assert_eq!(reread.session_id(), Some(id), "{name}");
+        }
     }
 
-    fn to_json(&self) -> Value {
-        let mut out = Map::new();
-        out.insert("name".into(), self.name.into());
-        out.insert("keys".into(), json!(self.keys));
+    fn to_json(&self, file: Version) -> J {
         let mode = match self.mode {
             Mode::Signed => "signed",
             Mode::Encrypted => "encrypted",
         };
-        out.insert("mode".into(), mode.into());
-        out.insert("purpose".into(), self.purpose.clone().into());
-        out.insert("cookie_name".into(), self.cookie_name.clone().into());
-        out.insert("compress".into(), self.compress.into());
-        out.insert("padding".into(), self.padding.into());
-        out.insert("max_age".into(), json!(self.max_age));
-        out.insert("max_lifetime".into(), json!(self.max_lifetime));
-        out.insert("skew".into(), self.skew.into());
-        out.insert("now".into(), self.now.into());
-        out.insert("token".into(), self.token.clone().into());
-        out.insert("expect".into(), self.expect.into());
+        let optional = |n: Option<u64>| n.map_or(J::Null, J::from);
+        let mut out: Vec<(&str, J)> = vec![
+            ("name", self.name.into()),
+            (
+                "keys",
+                J::Arr(self.keys.iter().map(|k| k.as_str().into()).collect()),
+            ),
+            ("mode", mode.into()),
+            ("purpose", self.purpose.as_str().into()),
+            ("cookie_name", self.cookie_name.as_str().into()),
+            ("compress", self.compress.into()),
+            ("padding", u64::try_from(self.padding).unwrap().into()),
+            ("max_age", optional(self.max_age)),
+            ("max_lifetime", optional(self.max_lifetime)),
+            ("skew", self.skew.into()),
+            ("now", self.now.into()),
+            ("token", self.token.as_str().into()),
+            ("expect", self.expect.into()),
+        ];
         if let Some(payload) = &self.payload {
-            out.insert("payload".into(), payload.clone());
+            out.push(("payload", payload.clone()));
         }
         if let Some(needs_reissue) = self.needs_reissue {
-            out.insert("needs_reissue".into(), needs_reissue.into());
+            out.push(("needs_reissue", needs_reissue.into()));
         }
         if let Some((issued_at, origin)) = self.times {
-            out.insert("issued_at".into(), issued_at.into());
-            out.insert("origin".into(), origin.into());
+            out.push(("issued_at", issued_at.into()));
+            out.push(("origin", origin.into()));
         }
-        out.insert("encode".into(), self.encode.into());
-        Value::Object(out)
+        if let (Version::V2, Some(id)) = (file, self.session_id) {
+            out.push(("session_id", hex(&id).into()));
+        }
+        out.push(("encode", self.encode.into()));
+        J::obj(out)
     }
+}
+
+/// Python's JSON text of a decoded value or of a case's payload.
+fn text<T: serde::Serialize + ?Sized>(value: &T) -> String {
+    json::to_string(value).unwrap()
 }
 
 /// What a hand-built token is made of.
@@ -458,16 +609,23 @@ struct Build<'a> {
     cookie_name: &'a str,
     issued_at: u64,
     origin: u64,
+    version: Version,
+    /// Version 2 only.
+    session_id: [u8; SESSION_ID_LEN],
 }
 
 impl<'a> Build<'a> {
-    fn new(key: &'a Key, issued_at: u64) -> Self {
+    /// A new session's token: `origin` is `issued_at`, the session id the
+    /// vectors' standard one.
+    fn new(key: &'a Key, issued_at: u64, version: Version) -> Self {
         Self {
             key,
             purpose: "session",
             cookie_name: "sessionid",
             issued_at,
             origin: issued_at,
+            version,
+            session_id: session_id("standard"),
         }
     }
 
@@ -476,7 +634,34 @@ impl<'a> Build<'a> {
     }
 
     fn header(&self, flags: u8) -> Vec<u8> {
-        header(flags, self.key.id.as_bytes(), self.issued_at, self.origin)
+        header(
+            self.version,
+            flags,
+            self.key.id.as_bytes(),
+            self.issued_at,
+            self.origin,
+            &self.session_id,
+        )
+    }
+
+    /// The codec that writes this token's key, purpose and cookie name in
+    /// `base`'s mode.
+    fn codec(&self, base: NativeConfig) -> NativeCodec {
+        let ring = NativeKeyRing::parse(&key_line(self.key, "active")).unwrap();
+        let config = base
+            .with_purpose(self.purpose.to_owned())
+            .with_cookie_name(self.cookie_name.to_owned());
+        NativeCodec::new(&ring, config).unwrap()
+    }
+
+    /// What the codec is given to write this token again: version 2 only
+    /// (the codec writes no version 1 token).
+    fn lineage(&self) -> Lineage {
+        assert_eq!(self.version, Version::V2);
+        Lineage::new(
+            secs(self.origin),
+            Some(SessionId::from_bytes(self.session_id)),
+        )
     }
 
     /// A signed token with exactly this body and flags.
@@ -487,29 +672,20 @@ impl<'a> Build<'a> {
     }
 
     /// A signed token of `payload`, compressed when `compress` is on and it
-    /// pays; checked byte for byte against the codec.
-    fn signed(&self, payload: &Value, compress: bool) -> String {
-        let json = session_cookie::json::to_string(payload)
-            .unwrap()
-            .into_bytes();
+    /// pays; in version 2, checked byte for byte against the codec.
+    fn signed(&self, payload: &J, compress: bool) -> String {
+        let json = text(payload).into_bytes();
         let token = match maybe_compress(&json).filter(|_| compress) {
             Some(zlib) => self.signed_raw(FLAG_COMPRESSED, &zlib),
             None => self.signed_raw(0, &json),
         };
-        let ring = NativeKeyRing::parse(&key_line(self.key, "active")).unwrap();
-        let config = NativeConfig::SIGNED
-            .with_purpose(self.purpose.to_owned())
-            .with_cookie_name(self.cookie_name.to_owned())
-            .with_compress(compress);
-        let codec = NativeCodec::new(&ring, config).unwrap();
-        let by_codec = codec
-            .encode_with_first_issue_at(
-                payload,
-                UnixTime::from_secs(self.origin as i64),
-                UnixTime::from_secs(self.issued_at as i64),
-            )
-            .unwrap();
-        assert_eq!(token, by_codec, "hand-built signed token = codec's");
+        if self.version == Version::V2 {
+            let codec = self.codec(NativeConfig::SIGNED.with_compress(compress));
+            let by_codec = codec
+                .encode_with_lineage_at(payload, self.lineage(), secs(self.issued_at))
+                .unwrap();
+            assert_eq!(token, by_codec, "hand-built signed token = codec's");
+        }
         token
     }
 
@@ -522,41 +698,43 @@ impl<'a> Build<'a> {
         finish(self.key, &context, bytes)
     }
 
-    /// An encrypted token of `payload`; the codec's own token for the same
-    /// payload is opened by hand and must give the same JSON.
-    fn encrypted(&self, payload: &Value, compress: bool, bucket: usize, seed: &str) -> String {
-        let json = session_cookie::json::to_string(payload)
-            .unwrap()
-            .into_bytes();
+    /// An encrypted token of `payload`; in version 2, the codec's own
+    /// token for the same payload and session is opened by hand and must
+    /// give the same JSON.
+    fn encrypted(&self, payload: &J, compress: bool, bucket: usize, seed: &str) -> String {
+        let json = text(payload).into_bytes();
         let (flags, plain) = match maybe_compress(&json).filter(|_| compress) {
             Some(zlib) => (FLAG_COMPRESSED, zlib),
             None => (0, json.clone()),
         };
         let token = self.encrypted_raw(flags, &pad(&plain, bucket), seed, Twist::None);
-
-        let ring = NativeKeyRing::parse(&key_line(self.key, "active")).unwrap();
-        let config = NativeConfig::ENCRYPTED
-            .with_purpose(self.purpose.to_owned())
-            .with_cookie_name(self.cookie_name.to_owned())
-            .with_compress(compress)
-            .with_padding(bucket);
-        let codec = NativeCodec::new(&ring, config).unwrap();
-        let by_codec = codec
-            .encode_with_first_issue_at(
-                payload,
-                UnixTime::from_secs(self.origin as i64),
-                UnixTime::from_secs(self.issued_at as i64),
-            )
-            .unwrap();
-        assert_eq!(
-            by_codec.len(),
-            token.len(),
-            "same length as the hand-built token"
-        );
-        let opened = open_by_hand(self.key, &self.context(), &by_codec, bucket);
-        assert_eq!(opened, json, "the codec's ciphertext opened by hand");
-        let seen = inspect(&by_codec, Limits::DEFAULT).unwrap();
-        assert_eq!(seen.compressed(), flags == FLAG_COMPRESSED);
+        if self.version == Version::V2 {
+            let config = NativeConfig::ENCRYPTED
+                .with_compress(compress)
+                .with_padding(bucket);
+            let by_codec = self
+                .codec(config)
+                .encode_with_lineage_at(payload, self.lineage(), secs(self.issued_at))
+                .unwrap();
+            assert_eq!(
+                by_codec.len(),
+                token.len(),
+                "same length as the hand-built token"
+            );
+            let opened = open_by_hand(
+                self.key,
+                &self.context(),
+                &by_codec,
+                bucket,
+                &self.session_id,
+            );
+            assert_eq!(opened, json, "the codec's ciphertext opened by hand");
+            let seen = inspect(&by_codec, Limits::DEFAULT).unwrap();
+            assert_eq!(seen.compressed(), flags == FLAG_COMPRESSED);
+            let header = seen.native().unwrap();
+            assert_eq!(header.version, Version::V2.byte());
+            assert_eq!(header.session_id.as_bytes(), &self.session_id);
+        }
         token
     }
 }
@@ -582,12 +760,16 @@ fn flip(token: &str, index: isize, mask: u8) -> String {
     text_of(&bytes)
 }
 
-fn parse(text: &str) -> Value {
-    serde_json::from_str(text).unwrap()
+fn at_byte(index: usize) -> isize {
+    isize::try_from(index).unwrap()
+}
+
+fn parse(text: &str) -> J {
+    J::parse(text).unwrap()
 }
 
 #[allow(clippy::too_many_lines)] // one list of cases reads best in one place
-fn cases() -> Vec<Case> {
+fn cases(version: Version) -> Vec<Case> {
     let auth = parse(
         r#"{"_auth_user_id":"42","_auth_user_backend":"django.contrib.auth.backends.ModelBackend","_auth_user_hash":"9f1c0f3a7b2e","cart":[1,2,3]}"#,
     );
@@ -605,7 +787,7 @@ fn cases() -> Vec<Case> {
     let small = parse(r#"{"a":1}"#);
     let empty = parse("{}");
 
-    let at = |issued_at| Build::new(&ACTIVE, issued_at);
+    let at = |issued_at| Build::new(&ACTIVE, issued_at, version);
     let signed = at(T0).signed(&auth, false);
     let encrypted = at(T0).encrypted(&auth, false, 1, "encrypted");
     let mut cases = Vec::new();
@@ -727,7 +909,10 @@ fn cases() -> Vec<Case> {
     });
 
     // Rotation.
-    let by = |key| Build::new(key, T0);
+    let by = |key| Build {
+        session_id: session_id("rotation"),
+        ..Build::new(key, T0, version)
+    };
     cases.push(
         Case::new(
             "rotation_verify_key",
@@ -891,9 +1076,10 @@ fn cases() -> Vec<Case> {
 
     // Tampering: nothing but the exact bytes verifies.
     let id_end = 3 + ACTIVE.id.len();
+    let header_end = version.fixed_header_len() + ACTIVE.id.len();
     cases.push(Case::new(
         "tampered_body",
-        flip(&signed, isize::try_from(id_end + 16 + 5).unwrap(), 0x20),
+        flip(&signed, at_byte(header_end + 5), 0x20),
         "bad_signature",
     ));
     cases.push(Case::new(
@@ -903,18 +1089,18 @@ fn cases() -> Vec<Case> {
     ));
     cases.push(Case::new(
         "tampered_issued_at",
-        flip(&signed, isize::try_from(id_end + 7).unwrap(), 0x01),
+        flip(&signed, at_byte(id_end + 7), 0x01),
         "bad_signature",
     ));
     cases.push(Case::new(
         "tampered_origin",
-        flip(&signed, isize::try_from(id_end + 15).unwrap(), 0x01),
+        flip(&signed, at_byte(id_end + 15), 0x01),
         "bad_signature",
     ));
     // "2026-11" -> "2026-10": the verify key's id, with the active key's MAC.
     cases.push(Case::new(
         "tampered_key_id_to_other_ring_key",
-        flip(&signed, isize::try_from(id_end - 1).unwrap(), 0x01),
+        flip(&signed, at_byte(id_end - 1), 0x01),
         "bad_signature",
     ));
     cases.push(Case::new(
@@ -930,11 +1116,17 @@ fn cases() -> Vec<Case> {
             "bad_signature",
         )
     });
-    cases.push(Case::new(
-        "tampered_version",
-        flip(&signed, 0, 0x03),
-        "malformed",
-    ));
+    cases.push(match version {
+        // 0x01 -> 0x02: malformed when version 1 was the only one. A reader
+        // of both versions takes it as version 2 (its header 16 bytes
+        // longer), and the MAC, which covers the version byte, refuses it.
+        Version::V1 => Case {
+            reader_now: Some("bad_signature"),
+            ..Case::new("tampered_version", flip(&signed, 0, 0x03), "malformed")
+        },
+        // 0x02 -> 0x03: no such version.
+        Version::V2 => Case::new("tampered_version_3", flip(&signed, 0, 0x01), "malformed"),
+    });
     cases.push(Case::new(
         "tampered_unknown_flag",
         flip(&signed, 1, 0x04),
@@ -949,11 +1141,7 @@ fn cases() -> Vec<Case> {
         mode: Mode::Encrypted,
         ..Case::new(
             "tampered_ciphertext",
-            flip(
-                &encrypted,
-                isize::try_from(id_end + 16 + 16 + 12 + 3).unwrap(),
-                0x80,
-            ),
+            flip(&encrypted, at_byte(header_end + 16 + 12 + 3), 0x80),
             "bad_signature",
         )
     });
@@ -961,7 +1149,7 @@ fn cases() -> Vec<Case> {
         mode: Mode::Encrypted,
         ..Case::new(
             "tampered_salt",
-            flip(&encrypted, isize::try_from(id_end + 16).unwrap(), 0x01),
+            flip(&encrypted, at_byte(header_end), 0x01),
             "bad_signature",
         )
     });
@@ -982,7 +1170,7 @@ fn cases() -> Vec<Case> {
     ));
     cases.push(Case::new(
         "truncated_to_header_and_tag",
-        text_of(&bytes[..id_end + 16 + 32]),
+        text_of(&bytes[..header_end + 32]),
         "malformed",
     ));
     let mut cut = signed.len() - 1;
@@ -1061,7 +1249,7 @@ fn cases() -> Vec<Case> {
 
     // Authentic (the MAC verifies) but structurally or semantically bad.
     let plain = at(T0);
-    let auth_json = session_cookie::json::to_string(&auth).unwrap();
+    let auth_json = text(&auth);
     cases.push(Case::new(
         "origin_after_issued_at",
         Build {
@@ -1135,7 +1323,7 @@ fn cases() -> Vec<Case> {
     cases.push(Case::new(
         "key_id_empty",
         finish(&ACTIVE, &plain.context(), {
-            let mut bytes = header(0, b"", T0, T0);
+            let mut bytes = header(version, 0, b"", T0, T0, &session_id("standard"));
             bytes.extend_from_slice(auth_json.as_bytes());
             bytes
         }),
@@ -1144,7 +1332,7 @@ fn cases() -> Vec<Case> {
     cases.push(Case::new(
         "key_id_outside_alphabet",
         finish(&ACTIVE, &plain.context(), {
-            let mut bytes = header(0, b"2026.11", T0, T0);
+            let mut bytes = header(version, 0, b"2026.11", T0, T0, &session_id("standard"));
             bytes.extend_from_slice(auth_json.as_bytes());
             bytes
         }),
@@ -1153,32 +1341,261 @@ fn cases() -> Vec<Case> {
     cases.push(Case::new(
         "key_id_longer_than_32",
         finish(&ACTIVE, &plain.context(), {
-            let mut bytes = header(0, &[b'k'; 33], T0, T0);
+            let mut bytes = header(version, 0, &[b'k'; 33], T0, T0, &session_id("standard"));
             bytes.extend_from_slice(auth_json.as_bytes());
             bytes
         }),
         "malformed",
     ));
+    if version == Version::V2 {
+        cases.extend(version_2_cases(&auth, &empty, &signed, &encrypted));
+    }
     cases
 }
 
-fn main() {
-    let cases = cases();
+/// Version 2's own cases: the session id field and the version byte.
+fn version_2_cases(auth: &J, empty: &J, signed: &str, encrypted: &str) -> Vec<Case> {
+    let at = |issued_at| Build::new(&ACTIVE, issued_at, Version::V2);
+    let id_end = 3 + ACTIVE.id.len();
+    let times_end = id_end + 16;
+    let header_end = times_end + SESSION_ID_LEN;
+    assert_eq!(session_id_of(&bytes_of(signed)), session_id("standard"));
+    // The id is the writer's: a reader reports it and judges nothing by
+    // its value. The MAC covers it, and the AAD in encrypted mode.
+    let mut cases = vec![
+        Case {
+            encode: true,
+            ..Case::new(
+                "session_id_all_zero",
+                Build {
+                    session_id: [0; SESSION_ID_LEN],
+                    ..at(T0)
+                }
+                .signed(auth, false),
+                "ok",
+            )
+            .ok(auth, T0, T0, false)
+        },
+        Case::new(
+            "tampered_session_id_first_byte",
+            flip(signed, at_byte(times_end), 0x01),
+            "bad_signature",
+        ),
+        Case::new(
+            "tampered_session_id_last_byte",
+            flip(signed, at_byte(header_end - 1), 0x80),
+            "bad_signature",
+        ),
+        Case {
+            mode: Mode::Encrypted,
+            ..Case::new(
+                "encrypted_tampered_session_id",
+                flip(encrypted, at_byte(times_end + 7), 0x10),
+                "bad_signature",
+            )
+        },
+    ];
+    let plain = at(T0);
+    let padded = pad(text(auth).as_bytes(), 1);
+    let encrypted_case = |name, token| Case {
+        mode: Mode::Encrypted,
+        ..Case::new(name, token, "bad_payload")
+    };
+    cases.push(encrypted_case(
+        "encrypted_aad_without_session_id",
+        plain.encrypted_raw(0, &padded, "aad_session_id", Twist::AadWithoutSessionId),
+    ));
+    cases.push(encrypted_case(
+        "encrypted_aad_with_version_1",
+        plain.encrypted_raw(0, &padded, "aad_version", Twist::AadOtherVersion),
+    ));
+
+    // Cut inside the id, or the id made shorter: there is no length field,
+    // so a shorter id takes body bytes (and the MAC fails) unless too few
+    // bytes are left for a tag (malformed).
+    let bytes = bytes_of(signed);
+    let tag = &bytes[bytes.len() - TAG_LEN..];
+    cases.push(Case::new(
+        "truncated_after_origin",
+        text_of(&bytes[..times_end]),
+        "malformed",
+    ));
+    cases.push(Case::new(
+        "truncated_inside_session_id",
+        text_of(&bytes[..times_end + 8]),
+        "malformed",
+    ));
+    cases.push(Case::new(
+        "truncated_inside_session_id_then_tag",
+        text_of(&[&bytes[..times_end + 8], tag].concat()),
+        "malformed",
+    ));
+    cases.push(Case::new(
+        "truncated_to_session_id_and_tag",
+        text_of(&[&bytes[..header_end], tag].concat()),
+        "malformed",
+    ));
+    cases.push(Case::new(
+        "session_id_shortened_by_8_bytes",
+        text_of(&[&bytes[..times_end + 8], &bytes[header_end..]].concat()),
+        "bad_signature",
+    ));
+    cases.push(Case::new(
+        "session_id_removed",
+        text_of(&[&bytes[..times_end], &bytes[header_end..]].concat()),
+        "bad_signature",
+    ));
+
+    // The version byte. Relabelled, a token is read with the other
+    // version's layout; where that layout still fits, the MAC (which
+    // covers the version byte) refuses it: bad_signature. Only a version 1
+    // token too short for version 2's 16 more header bytes is malformed.
+    cases.push(Case::new(
+        "v2_relabelled_as_v1",
+        flip(signed, 0, 0x03),
+        "bad_signature",
+    ));
+    cases.push(Case {
+        mode: Mode::Encrypted,
+        ..Case::new(
+            "v2_relabelled_as_v1_encrypted",
+            flip(encrypted, 0, 0x03),
+            "bad_signature",
+        )
+    });
+    let v1 = Build::new(&ACTIVE, T0, Version::V1);
+    let v1_signed = v1.signed(auth, false);
+    cases.push(Case::new(
+        "v1_relabelled_as_v2",
+        flip(&v1_signed, 0, 0x03),
+        "bad_signature",
+    ));
+    let v1_short = v1.signed(empty, false);
+    // Too short for version 2's header, one byte of body and the tag.
+    let v2_minimum = Version::V2.fixed_header_len() + ACTIVE.id.len() + 1 + TAG_LEN;
+    assert!(bytes_of(&v1_short).len() < v2_minimum);
+    cases.push(Case::new(
+        "v1_short_relabelled_as_v2",
+        flip(&v1_short, 0, 0x03),
+        "malformed",
+    ));
+
+    // Version 1 is still read; its session id is the first 16 bytes of
+    // its tag, and its re-issue as version 2 keeps that id and the origin.
+    cases.push(Case::new("v1_signed", v1_signed.clone(), "ok").ok(auth, T0, T0, false));
+    cases.push(Case {
+        mode: Mode::Encrypted,
+        ..Case::new(
+            "v1_encrypted",
+            v1.encrypted(auth, false, 1, "v1_encrypted"),
+            "ok",
+        )
+        .ok(auth, T0, T0, false)
+    });
+    let derived = session_id_of(&bytes_of(&v1_signed));
+    let reissued = Build {
+        origin: T0,
+        session_id: derived,
+        ..at(T0 + 100)
+    };
+    cases.push(Case {
+        now: T0 + 100,
+        encode: true,
+        ..Case::new(
+            "v1_reissued_as_v2_keeps_its_id",
+            reissued.signed(auth, false),
+            "ok",
+        )
+        .ok(auth, T0 + 100, T0, false)
+    });
+    cases
+}
+
+/// Version 1's `note`, as published.
+const NOTE_V1: &str = "Frozen vectors of docs/FORMAT.md, made by examples/native_vectors.rs and \
+     checked against a hand-written implementation of the spec. `keys` are \
+     ID:BASE64URLKEY:STATE lines (vector keys, protecting nothing); the other \
+     fields configure the decoder; `expect` is the outcome of decoding `token` at \
+     `now`; `encode: true` means encoding `payload` with `origin` and `issued_at` \
+     gives `token` byte for byte. Frozen: regenerate only with a new version.";
+
+const NOTE_V2: &str = "Frozen vectors of version 2 of docs/FORMAT.md (with a few version 1 \
+     tokens, which a reader of version 2 still takes), made by \
+     examples/native_vectors.rs and checked against a hand-written implementation \
+     of the spec. `keys` are ID:BASE64URLKEY:STATE lines (vector keys, protecting \
+     nothing); the other fields configure the decoder; `expect` is the outcome of \
+     decoding `token` at `now`; for `ok` cases, `session_id` (32 hex digits) is the \
+     session id the decoder reports (a version 1 token's: the first 16 bytes of its \
+     tag); `encode: true` means encoding `payload` with `origin`, `session_id` and \
+     `issued_at` gives `token` byte for byte. Frozen: regenerate only with a new \
+     version.";
+
+/// The cases of `version`'s file, each checked against the codec.
+fn checked(version: Version) -> Vec<Case> {
+    let cases = cases(version);
     let mut names = std::collections::HashSet::new();
     for case in &cases {
         assert!(names.insert(case.name), "duplicate name {}", case.name);
         case.check();
     }
-    let file = json!({
-        "format": "session-cookie native v1",
-        "note": "Frozen vectors of docs/FORMAT.md, made by examples/native_vectors.rs and \
-                 checked against a hand-written implementation of the spec. `keys` are \
-                 ID:BASE64URLKEY:STATE lines (vector keys, protecting nothing); the other \
-                 fields configure the decoder; `expect` is the outcome of decoding `token` at \
-                 `now`; `encode: true` means encoding `payload` with `origin` and `issued_at` \
-                 gives `token` byte for byte. Frozen: regenerate only with a new version.",
-        "cases": cases.iter().map(Case::to_json).collect::<Vec<_>>(),
-    });
-    println!("{}", serde_json::to_string_pretty(&file).unwrap());
-    eprintln!("{} cases", cases.len());
+    cases
+}
+
+/// The file's text, as written (pretty JSON and a newline).
+fn render(version: Version, cases: &[Case]) -> String {
+    let (format, note) = match version {
+        Version::V1 => ("session-cookie native v1", NOTE_V1),
+        Version::V2 => ("session-cookie native v2", NOTE_V2),
+    };
+    let file = J::obj([
+        ("format", J::from(format)),
+        ("note", note.into()),
+        (
+            "cases",
+            J::Arr(cases.iter().map(|case| case.to_json(version)).collect()),
+        ),
+    ]);
+    format!("{}\n", serde_json::to_string_pretty(&file).unwrap())
+}
+
+fn counts(cases: &[Case]) -> String {
+    let mut counts = std::collections::BTreeMap::new();
+    for case in cases {
+        *counts.entry(case.expect).or_insert(0) += 1;
+    }
+    let encode = cases.iter().filter(|case| case.encode).count();
+    let by_outcome: Vec<String> = counts.iter().map(|(k, n)| format!("{k} {n}")).collect();
+    format!(
+        "{} cases ({}; {encode} encode)",
+        cases.len(),
+        by_outcome.join(", ")
+    )
+}
+
+fn main() {
+    assert_eq!(
+        std::env::args().len(),
+        1,
+        "no arguments: writes version 2's vectors to standard output"
+    );
+    // Version 1: the same hand-built cases must still be the frozen file.
+    let v1 = checked(Version::V1);
+    let again = render(Version::V1, &v1);
+    if again != FROZEN_V1 {
+        let frozen = J::parse(FROZEN_V1).unwrap();
+        for (index, case) in v1.iter().enumerate() {
+            let published = &frozen["cases"][index];
+            assert_eq!(
+                case.to_json(Version::V1).to_text(),
+                published.to_text(),
+                "version 1 case {index} differs from tests/vectors/native.json"
+            );
+        }
+        panic!("version 1's cases are not tests/vectors/native.json");
+    }
+    eprintln!("version 1: {}, as frozen", counts(&v1));
+
+    let v2 = checked(Version::V2);
+    print!("{}", render(Version::V2, &v2));
+    eprintln!("version 2: {}", counts(&v2));
 }

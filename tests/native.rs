@@ -1,16 +1,20 @@
-//! The native format's test suite (`docs/FORMAT.md`, version 1).
+//! The native format's test suite (`docs/FORMAT.md`): version 2, which
+//! the codec writes, and version 1, which it still reads.
 //!
 //! 1. Round trip, as properties over every mode (signed, encrypted, padded
 //!    to buckets of 1, 16 and 256, with and without compression), random
 //!    purposes and cookie names, random keys, random JSON and random times:
-//!    the value, both times and `needs_reissue` come back, and
-//!    `encoded_len` predicts `name=value` to the byte.
+//!    the value, both times, the session id and `needs_reissue` come back,
+//!    and `encoded_len` predicts `name=value` to the byte.
 //! 2. Tampering, exhaustively on sample tokens of every mode: every bit
 //!    flip of the token bytes (with the outcome each header field must
-//!    give), every truncation, every single-character change, extensions.
+//!    give), every truncation, every single-character change, extensions;
+//!    every change to the session id field.
 //! 3. Binding: a token of another mode, purpose, cookie name or key ring is
 //!    refused; retired and unknown keys are bad signatures; a `verify` key's
-//!    token asks to be re-issued, and the re-issue keeps the origin.
+//!    token asks to be re-issued, and the re-issue keeps the origin and
+//!    the session id. Version 2's header to the byte; a version 1 token is
+//!    still read, with the session id of the first 16 bytes of its tag.
 //! 4. Both clocks and the skew, at their boundaries.
 //! 5. Key hygiene: no key material in any `Debug` or error message.
 //! 6. The 4096-byte budget, `key_usage` counters, and what encryption hides.
@@ -44,8 +48,8 @@ mod support {
 use support::exact::J;
 
 use session_cookie::{
-    DecodeError, Decoded, EncodeError, KeyError, KeyState, Limits, Malformed, MasterKey, Mode,
-    NativeCodec, NativeConfig, NativeKeyRing, UnixTime, WeakKey, inspect, json,
+    DecodeError, Decoded, EncodeError, KeyError, KeyState, Limits, Lineage, Malformed, MasterKey,
+    Mode, NativeCodec, NativeConfig, NativeKeyRing, SessionId, UnixTime, WeakKey, inspect, json,
 };
 
 /// The tests' "now" (2026-09-21).
@@ -139,14 +143,23 @@ const OVERHEAD: usize = 16 + 12 + 16;
 struct Layout {
     id_end: usize,
     times_end: usize,
+    /// The end of the header: after the session id in version 2, the times
+    /// in version 1.
+    header_end: usize,
     tag_start: usize,
 }
 
 fn layout(bytes: &[u8]) -> Layout {
     let id_end = 3 + usize::from(bytes[2]);
+    let times_end = id_end + 16;
     Layout {
         id_end,
-        times_end: id_end + 16,
+        times_end,
+        header_end: match bytes[0] {
+            1 => times_end,
+            2 => times_end + SessionId::LEN,
+            other => panic!("version {other}"),
+        },
         tag_start: bytes.len() - 32,
     }
 }
@@ -156,8 +169,14 @@ fn bytes_of(token: &str) -> Vec<u8> {
 }
 
 /// FORMAT.md §7 step 3, written from the spec: whether `bytes` have a
-/// valid version-1 structure of the given mode.
+/// valid version 1 or 2 structure of the given mode (the flags are not
+/// looked at).
 fn structure_is_valid(bytes: &[u8], encrypted: bool) -> bool {
+    let fixed = match bytes.first() {
+        Some(1) => 16,
+        Some(2) => 16 + SessionId::LEN,
+        _ => return false,
+    };
     let Some(&len) = bytes.get(2) else {
         return false;
     };
@@ -172,7 +191,7 @@ fn structure_is_valid(bytes: &[u8], encrypted: bool) -> bool {
         .iter()
         .all(|b| b.is_ascii_alphanumeric() || *b == b'_' || *b == b'-');
     let min_body = if encrypted { OVERHEAD + 1 } else { 1 };
-    id_ok && bytes.len() >= 3 + len + 16 + min_body + 32
+    id_ok && bytes.len() >= 3 + len + fixed + min_body + 32
 }
 
 fn decode(
@@ -352,6 +371,7 @@ proptest! {
         cookie_name in any_cookie_name(),
         key in any_key(),
         times in any_times(),
+        session_id in proptest::option::of(any::<[u8; 16]>().prop_map(SessionId::from_bytes)),
     ) {
         let lifetime = times
             .lifetime_slack
@@ -368,7 +388,8 @@ proptest! {
         let ring = NativeKeyRing::new(key.clone());
         let codec = NativeCodec::new(&ring, config.clone()).unwrap();
         let origin = times.now - times.age;
-        let token = codec.encode_with_first_issue_at(&value, at(origin), at(times.now)).unwrap();
+        let lineage = Lineage::new(at(origin), session_id);
+        let token = codec.encode_with_lineage_at(&value, lineage, at(times.now)).unwrap();
 
         prop_assert_eq!(
             codec.encoded_len(&value).unwrap(),
@@ -380,6 +401,11 @@ proptest! {
         prop_assert_eq!(text(decoded.value()), text(&value));
         prop_assert_eq!(decoded.issued_at(), at(times.now));
         prop_assert_eq!(decoded.first_issued_at(), at(origin));
+        // The id given, or a fresh one for a new session.
+        let id = decoded.session_id().unwrap();
+        if let Some(given) = session_id {
+            prop_assert_eq!(id, given);
+        }
         prop_assert_eq!(decoded.key_index(), 0);
         let half_passed = times
             .max_age
@@ -389,13 +415,16 @@ proptest! {
         // The header says what it should; compression only when asked.
         let seen = inspect(&token, Limits::DEFAULT).unwrap();
         let header = seen.native().unwrap();
+        prop_assert_eq!(header.version, 2);
         prop_assert_eq!(header.mode, setup.mode);
         prop_assert_eq!(header.key_id.as_str(), key.id().as_str());
+        prop_assert_eq!(header.session_id, id);
         prop_assert!(setup.compress || !seen.compressed());
+        let bytes = bytes_of(&token);
+        let l = layout(&bytes);
+        prop_assert_eq!(&bytes[l.times_end..l.header_end], id.as_bytes());
         if setup.encrypted() {
-            let bytes = bytes_of(&token);
-            let l = layout(&bytes);
-            let padded = l.tag_start - l.times_end - OVERHEAD;
+            let padded = l.tag_start - l.header_end - OVERHEAD;
             prop_assert_eq!(padded % setup.padding, 0);
         }
 
@@ -424,9 +453,9 @@ proptest! {
         text in prop_oneof![
             any::<String>(),
             vec(any::<u8>(), 0..200).prop_map(|bytes| URL_SAFE_NO_PAD.encode(bytes)),
-            // Version 1 headers with random rest.
-            (0u8..4, 1u8..8, vec(any::<u8>(), 0..160)).prop_map(|(flags, len, rest)| {
-                let mut bytes = vec![1, flags, len];
+            // Version 1 and 2 headers with random rest.
+            (1u8..=2, 0u8..4, 1u8..8, vec(any::<u8>(), 0..160)).prop_map(|(version, flags, len, rest)| {
+                let mut bytes = vec![version, flags, len];
                 bytes.extend(std::iter::repeat_n(b'k', usize::from(len)));
                 bytes.extend(rest);
                 URL_SAFE_NO_PAD.encode(bytes)
@@ -483,8 +512,9 @@ fn sample_tokens() -> Vec<(Setup, NativeCodec, String)> {
 }
 
 /// What flipping `mask` in byte `index` of a valid token must give
-/// (FORMAT.md §2, §7): the version is checked first, then the flags, then
-/// the id, and everything else is covered by the MAC.
+/// (FORMAT.md §2, §7): the version is checked first (one bit never turns
+/// 0x02 into 0x01), then the flags, then the id, and everything else (the
+/// session id too) is covered by the MAC.
 fn expected_after_flip(
     original: &[u8],
     flipped: &[u8],
@@ -506,6 +536,7 @@ fn expected_after_flip(
                 DecodeError::Malformed(Malformed::Length)
             }
         }
+        // The times and the session id: no structure of their own.
         _ => DecodeError::BadSignature,
     }
 }
@@ -641,6 +672,71 @@ fn extensions_are_refused() {
     }
 }
 
+/// Version 2's session id field (FORMAT.md §2): every bit of it is under
+/// the MAC, a token cut inside it is malformed, and there is no length
+/// field, so a shorter or missing id only shifts the body (and the MAC
+/// refuses it) or leaves too little for a tag (malformed).
+#[test]
+fn every_change_to_the_session_id_is_refused() {
+    let other_id = SessionId::from_bytes([0xee; 16]);
+    let mut tried = 0;
+    for (setup, codec, token) in sample_tokens() {
+        let bytes = bytes_of(&token);
+        let l = layout(&bytes);
+        assert_eq!(bytes[0], 2);
+        assert_eq!(l.header_end - l.times_end, SessionId::LEN);
+        let refused = |bytes: &[u8]| decode(&codec, &URL_SAFE_NO_PAD.encode(bytes), T0);
+        for index in l.times_end..l.header_end {
+            for bit in 0..8 {
+                let mut flipped = bytes.clone();
+                flipped[index] ^= 1 << bit;
+                assert_eq!(
+                    refused(&flipped).unwrap_err(),
+                    DecodeError::BadSignature,
+                    "{setup:?}: id byte {index} bit {bit}"
+                );
+                tried += 1;
+            }
+        }
+        for cut in l.times_end..=l.header_end {
+            assert_eq!(
+                refused(&bytes[..cut]).unwrap_err(),
+                DecodeError::Malformed(Malformed::Length),
+                "{setup:?}: cut at {cut}"
+            );
+            // The tag kept after a cut id: too short for a tag unless the
+            // id took only body bytes.
+            let with_tag = [&bytes[..cut], &bytes[l.tag_start..]].concat();
+            assert!(refused_unauthenticated(&refused(&with_tag)), "{setup:?}");
+            tried += 1;
+        }
+        for removed in 1..=SessionId::LEN {
+            let shorter = [&bytes[..l.header_end - removed], &bytes[l.header_end..]].concat();
+            let expected = if structure_is_valid(&shorter, setup.encrypted()) {
+                DecodeError::BadSignature
+            } else {
+                DecodeError::Malformed(Malformed::Length)
+            };
+            assert_eq!(
+                refused(&shorter).unwrap_err(),
+                expected,
+                "{setup:?} -{removed}"
+            );
+            tried += 1;
+        }
+        // Another session's id in this token.
+        let mut spliced = bytes.clone();
+        spliced[l.times_end..l.header_end].copy_from_slice(other_id.as_bytes());
+        assert_eq!(refused(&spliced).unwrap_err(), DecodeError::BadSignature);
+        // Relabelled as version 1, the id is read as body: the MAC over
+        // the version byte refuses it.
+        let mut relabelled = bytes.clone();
+        relabelled[0] = 1;
+        assert_eq!(refused(&relabelled).unwrap_err(), DecodeError::BadSignature);
+    }
+    assert!(tried > 2_000, "{tried}");
+}
+
 // ---------------------------------------------------------------------------
 // 3. Binding to mode, purpose, cookie and key.
 
@@ -717,15 +813,16 @@ fn tokens_do_not_cross_modes_purposes_cookies_or_rings() {
 }
 
 #[test]
-fn a_verify_keys_token_is_reissued_under_the_active_key_keeping_its_origin() {
+fn a_verify_keys_token_is_reissued_under_the_active_key_keeping_its_lineage() {
     for setup in SETUPS {
         let old = master("2026-10", 31);
         let new = master("2026-11", 32);
         let before = NativeCodec::new(&NativeKeyRing::new(old.clone()), setup.config()).unwrap();
         let origin = T0 - 50_000;
         let value = json!({"user_id": 1, "cart": [1, 2, 3]});
+        let id = SessionId::from_bytes([0x5a; 16]);
         let token = before
-            .encode_with_first_issue_at(&value, at(origin), at(T0))
+            .encode_with_lineage_at(&value, Lineage::new(at(origin), Some(id)), at(T0))
             .unwrap();
 
         let ring = NativeKeyRing::new(new)
@@ -736,19 +833,104 @@ fn a_verify_keys_token_is_reissued_under_the_active_key_keeping_its_origin() {
         assert!(decoded.needs_reissue(), "{setup:?}");
         assert!(decoded.used_fallback());
         assert_eq!(decoded.key_index(), 1);
-        assert_eq!(decoded.first_issued_at(), at(origin));
+        assert_eq!(decoded.lineage(), Lineage::new(at(origin), Some(id)));
 
         let fresh = after.reissue_at(&decoded, at(T0 + 10)).unwrap();
         let seen = inspect(&fresh, Limits::DEFAULT).unwrap();
         let header = seen.native().unwrap();
         assert_eq!(header.key_id, "2026-11", "{setup:?}");
         assert_eq!(header.first_issued_at, Some(at(origin)));
+        assert_eq!(header.session_id, id);
         assert_eq!(seen.issued_at(), Some(at(T0 + 10)));
         let again = decode(&after, &fresh, T0 + 10).unwrap();
         assert!(!again.needs_reissue());
         assert_eq!(again.key_index(), 0);
         assert_eq!(again.first_issued_at(), at(origin));
+        assert_eq!(again.session_id(), Some(id));
         assert_eq!(text(again.value()), text(&value));
+    }
+}
+
+/// Version 2's header to the byte, and the shortest tokens of each mode.
+#[test]
+fn the_layout_is_version_2s() {
+    let ring = NativeKeyRing::new(master("k", 5));
+    let id = SessionId::from_bytes(core::array::from_fn(|i| 0xa0 + u8::try_from(i).unwrap()));
+    let lineage = Lineage::new(at(T0 - 7), Some(id));
+    for (config, flags, body_len) in [
+        (NativeConfig::SIGNED, 0, 1),
+        // Salt, nonce, the payload and the padding mark, GCM tag.
+        (NativeConfig::ENCRYPTED, 1, 16 + 12 + 2 + 16),
+    ] {
+        let codec = NativeCodec::new(&ring, config).unwrap();
+        let token = codec.encode_with_lineage_at(&1, lineage, at(T0)).unwrap();
+        let bytes = bytes_of(&token);
+        let mut header = vec![0x02, flags, 1, b'k'];
+        header.extend_from_slice(&u64::try_from(T0).unwrap().to_be_bytes());
+        header.extend_from_slice(&u64::try_from(T0 - 7).unwrap().to_be_bytes());
+        header.extend_from_slice(id.as_bytes());
+        assert_eq!(header.len(), 35 + 1);
+        assert_eq!(&bytes[..header.len()], &header[..]);
+        assert_eq!(bytes.len(), header.len() + body_len + 32);
+        if flags == 0 {
+            assert_eq!(bytes[header.len()], b'1');
+        }
+        let decoded = decode(&codec, &token, T0).unwrap();
+        assert_eq!(decoded.lineage(), lineage);
+    }
+}
+
+/// A token from version 1's frozen vectors (`tests/vectors/native.json`).
+fn version_1_token(name: &str) -> (NativeCodec, String, i64) {
+    let file = J::parse(include_str!("vectors/native.json")).unwrap();
+    let case = file["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|case| case["name"] == name)
+        .unwrap()
+        .clone();
+    let keys: Vec<&str> = case["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|line| line.as_str().unwrap())
+        .collect();
+    let config = match case["mode"].as_str().unwrap() {
+        "signed" => NativeConfig::SIGNED,
+        _ => NativeConfig::ENCRYPTED,
+    };
+    let codec = NativeCodec::new(&NativeKeyRing::parse(&keys.join("\n")).unwrap(), config).unwrap();
+    let token = case["token"].as_str().unwrap().to_owned();
+    (codec, token, case["now"].as_i64().unwrap())
+}
+
+/// Version 1 is still read; its session id is the first 16 bytes of its
+/// tag, and a re-issue (as version 2) keeps that id, so that revoking the
+/// re-issued session refuses the old token too.
+#[test]
+fn a_version_1_token_is_read_with_the_id_of_its_tag() {
+    for name in ["signed", "encrypted"] {
+        let (codec, token, now) = version_1_token(name);
+        let bytes = bytes_of(&token);
+        assert_eq!(bytes[0], 1, "{name}");
+        let tag = &bytes[bytes.len() - 32..];
+        let id = SessionId::from_bytes(tag[..16].try_into().unwrap());
+
+        let decoded = decode(&codec, &token, now).unwrap();
+        assert_eq!(decoded.session_id(), Some(id), "{name}");
+        let header = inspect(&token, Limits::DEFAULT)
+            .unwrap()
+            .native()
+            .unwrap()
+            .clone();
+        assert_eq!((header.version, header.session_id), (1, id), "{name}");
+
+        let fresh = codec.reissue_at(&decoded, at(now + 5)).unwrap();
+        assert_eq!(bytes_of(&fresh)[0], 2, "{name}");
+        let again = decode(&codec, &fresh, now + 5).unwrap();
+        assert_eq!(again.lineage(), decoded.lineage(), "{name}");
+        assert_eq!(text(again.value()), text(decoded.value()), "{name}");
     }
 }
 
@@ -877,7 +1059,7 @@ fn the_default_config_is_the_documented_one() {
 fn an_origin_after_now_is_written_as_now() {
     let codec = clock_codec(SETUPS[0], Some(1_000), Some(5_000));
     let token = codec
-        .encode_with_first_issue_at(&json!({}), at(T0 + 100), at(T0))
+        .encode_with_lineage_at(&json!({}), Lineage::new(at(T0 + 100), None), at(T0))
         .unwrap();
     let decoded = decode(&codec, &token, T0).unwrap();
     assert_eq!(decoded.first_issued_at(), at(T0));
@@ -1165,10 +1347,17 @@ fn encryption_hides_the_payload() {
     let value = json!({"user_id": 4242, "secret": marker, "history": vec!["/a"; 10]});
     let plaintext = json::to_string(&value).unwrap();
     let ring = NativeKeyRing::new(master("k1", 91));
+    // One session written twice: the same id, so that only the salt and
+    // nonce can differ.
+    let lineage = Lineage::new(at(T0), Some(SessionId::from_bytes([3; 16])));
     for setup in SETUPS {
         let codec = NativeCodec::new(&ring, setup.config()).unwrap();
-        let first = codec.encode_at(&value, at(T0)).unwrap();
-        let second = codec.encode_at(&value, at(T0)).unwrap();
+        let first = codec
+            .encode_with_lineage_at(&value, lineage, at(T0))
+            .unwrap();
+        let second = codec
+            .encode_with_lineage_at(&value, lineage, at(T0))
+            .unwrap();
         let bytes = bytes_of(&first);
         if setup.encrypted() {
             assert_ne!(first, second, "{setup:?}: fresh salt and nonce");
