@@ -168,7 +168,7 @@ impl Inspection {
 /// let codec = NativeCodec::new(&NativeKeyRing::new(MasterKey::generate("k7")?), NativeConfig::ENCRYPTED)?;
 /// let seen = inspect(&codec.encode(&serde_json::json!({"a": 1}))?, Limits::DEFAULT)?;
 /// let header = seen.native().unwrap();
-/// assert_eq!((header.version, header.mode, header.key_id.as_str()), (1, Mode::Encrypted, "k7"));
+/// assert_eq!((header.version, header.mode, header.key_id.as_str()), (2, Mode::Encrypted, "k7"));
 /// assert!(seen.payload_unverified().is_err()); // never decrypted
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
