@@ -1,70 +1,17 @@
 //! [`RedisStore`]: revocation records in Redis, shared by every node of a
 //! fleet (feature `redis`).
 //!
-//! # Key layout
-//!
-//! Every key starts with the configured prefix (default
-//! `session-cookie:revoked:`, see [`RedisConfig::with_key_prefix`]):
-//!
-//! - `{prefix}s:{id}`: a revoked session; `{id}` is its [`SessionId`] in
-//!   32 lowercase hexadecimal digits, the value is `1`;
-//! - `{prefix}u:{hash}`: a subject's cutoff; `{hash}` is the SHA-256 of
-//!   the subject's UTF-8 bytes in 64 lowercase hexadecimal digits, the
-//!   value is the cutoff in whole seconds since the epoch (decimal). The
-//!   subject is hashed rather than escaped so that any string, of any
-//!   length and with any characters, makes a key of the same short length,
-//!   and so that the store does not hold user ids in clear. To find a
-//!   subject's record by hand: `printf %s "$subject" | sha256sum`.
-//!
-//! # Time to live
-//!
-//! A record is needed only until the last moment any token it refuses
-//! could still be accepted (the `until` the engine passes). Its Redis TTL
-//! is therefore `until - now` in whole seconds, counted from the engine's
-//! `now` rather than Redis's clock, plus one second (a token is accepted
-//! throughout the second `until`), and at least one second. Redis deletes
-//! the key itself when it expires: the store never holds more than the
-//! records still needed, with no sweeping. A record without `until` (a
-//! codec that bounds nothing) has no expiry, and neither has one whose TTL
-//! would exceed about 31,000 years.
-//!
-//! Both kinds of record are written by one small Lua script, atomically:
-//! it keeps the larger of the old and new values (so a subject's cutoff
-//! only moves forward, however many nodes revoke it at once) and the later
-//! of the two expiries (never being the latest). It needs Redis 6.0 or
-//! later (`SET ... KEEPTTL`). A lookup is one `MGET` of the one or two
-//! keys: one round trip, and none at all when there is neither an id nor a
-//! subject to look up.
-//!
-//! # Connections
-//!
-//! The store keeps a small pool ([`RedisConfig::with_pool_size`], default
-//! 4) of multiplexed connections, each a [`redis::aio::ConnectionManager`]
-//! that reconnects by itself; calls take them in turn (round robin), and
-//! many calls share one connection at once. Nothing connects before the
-//! first call: a site starts while Redis is down, and its store works as
-//! soon as Redis answers. The connections belong to the tokio runtime that
-//! first uses them, so the store needs a tokio runtime with its time
-//! driver (as `#[tokio::main]`, actix-web and Rocket have); a call from
-//! outside any tokio runtime fails with [`StoreError::Unavailable`].
-//!
-//! # Failures
-//!
-//! Every call has a deadline ([`RedisConfig::with_command_timeout`],
-//! default 500 ms), waiting for a connection included: a Redis that is
-//! down, unreachable or stuck makes the call fail with
-//! [`StoreError::Unavailable`] within that time, never hang. The reason is
-//! short and made only of the error's kind (and a Redis error code such
-//! as `WRONGPASS`), so it never carries the URL's password. A call whose
-//! connection broke (Redis restarted, a failover) is tried once more, on
-//! the reconnected connection, within the same deadline: every call here
-//! is idempotent. A subject record whose value is not a number is
-//! reported as unavailable too, rather than read as no cutoff.
-//!
-//! What an unanswered check means is the engine's
-//! [`WhenUnreachable`](super::WhenUnreachable) policy: by default it fails
-//! closed (the session is anonymous for that request, and its cookie kept
-//! for when Redis is back).
+//! The layout of its keys, the TTL rule, the connection pool and what a
+//! call does when Redis is down are documented on [`RedisStore`], where
+//! rustdoc shows them (this module is private; its items are re-exported
+//! from [`crate::revoke`]). In short: `{prefix}s:{hex id}` and
+//! `{prefix}u:{SHA-256 of the subject}`, each expiring when the tokens it
+//! refuses would have (`until - now`, plus the last second); a small
+//! round-robin pool of self-reconnecting multiplexed connections, made on
+//! first use; every call bounded by a deadline, after which it is
+//! [`StoreError::Unavailable`] and the engine's
+//! [`WhenUnreachable`](super::WhenUnreachable) policy decides (fail
+//! closed by default).
 //!
 //! # Examples
 //!
@@ -397,9 +344,72 @@ impl fmt::Display for RedisConfigError {
 impl std::error::Error for RedisConfigError {}
 
 /// Revocation records in Redis: one store for a whole fleet, so that a
-/// logout on one node holds on every node. See the [module](self) docs for
-/// the keys, their expiry, the connections and what happens when Redis is
-/// down.
+/// logout on one node holds on every node.
+///
+/// # Key layout
+///
+/// Every key starts with the configured prefix (default
+/// `session-cookie:revoked:`, see [`RedisConfig::with_key_prefix`]):
+///
+/// - `{prefix}s:{id}`: a revoked session; `{id}` is its [`SessionId`] in
+///   32 lowercase hexadecimal digits, the value is `1`;
+/// - `{prefix}u:{hash}`: a subject's cutoff; `{hash}` is the SHA-256 of
+///   the subject's UTF-8 bytes in 64 lowercase hexadecimal digits, the
+///   value is the cutoff in whole seconds since the epoch (decimal). The
+///   subject is hashed rather than escaped so that any string, of any
+///   length and with any characters, makes a key of the same short length,
+///   and so that the store does not hold user ids in clear. To find a
+///   subject's record by hand: `printf %s "$subject" | sha256sum`.
+///
+/// # Time to live
+///
+/// A record is needed only until the last moment any token it refuses
+/// could still be accepted (the `until` the engine passes). Its Redis TTL
+/// is therefore `until - now` in whole seconds, counted from the engine's
+/// `now` rather than Redis's clock, plus one second (a token is accepted
+/// throughout the second `until`), and at least one second. Redis deletes
+/// the key itself when it expires: the store never holds more than the
+/// records still needed, with no sweeping. A record without `until` (a
+/// codec that bounds nothing) has no expiry, and neither has one whose TTL
+/// would exceed about 31,700 years.
+///
+/// Both kinds of record are written by one small Lua script, atomically:
+/// it keeps the larger of the old and new values (so a subject's cutoff
+/// only moves forward, however many nodes revoke it at once) and the later
+/// of the two expiries (never being the latest). It needs Redis 6.0 or
+/// later (`SET ... KEEPTTL`). A lookup is one `MGET` of the one or two
+/// keys: one round trip, and none at all when there is neither an id nor a
+/// subject to look up.
+///
+/// # Connections
+///
+/// The store keeps a small pool ([`RedisConfig::with_pool_size`], default
+/// 4) of multiplexed connections, each a [`redis::aio::ConnectionManager`]
+/// that reconnects by itself; calls take them in turn (round robin), and
+/// many calls share one connection at once. Nothing connects before the
+/// first call: a site starts while Redis is down, and its store works as
+/// soon as Redis answers. The connections belong to the tokio runtime that
+/// first uses them, so the store needs a tokio runtime with its time
+/// driver (as `#[tokio::main]`, actix-web and Rocket have); a call from
+/// outside any tokio runtime fails with [`StoreError::Unavailable`].
+///
+/// # Failures
+///
+/// Every call has a deadline ([`RedisConfig::with_command_timeout`],
+/// default 500 ms), waiting for a connection included: a Redis that is
+/// down, unreachable or stuck makes the call fail with
+/// [`StoreError::Unavailable`] within that time, never hang. The reason is
+/// short and made only of the error's kind (and a Redis error code such
+/// as `WRONGPASS`), so it never carries the URL's password. A call whose
+/// connection broke (Redis restarted, a failover) is tried once more, on
+/// the reconnected connection, within the same deadline: every call here
+/// is idempotent. A subject record whose value is not a number is
+/// reported as unavailable too, rather than read as no cutoff.
+///
+/// What an unanswered check means is the engine's
+/// [`WhenUnreachable`](super::WhenUnreachable) policy: by default it fails
+/// closed (the session is anonymous for that request, and its cookie kept
+/// for when Redis is back).
 ///
 /// # Examples
 ///
@@ -793,7 +803,6 @@ mod tests {
         );
         for bad in [
             "redis://:pa55word@h/x",
-            "redis://user:pa55word@/0",
             "redis://:pa55word@h/0?protocol=9",
             "redis://:pa55word@0.0.0.0/0",
         ] {
@@ -804,6 +813,9 @@ mod tests {
             );
             assert!(!err.to_string().contains("pa55word"), "{err}");
         }
+        // No host: not even a URL to the parser.
+        let err = RedisConfig::from_url("redis://user:pa55word@/0").unwrap_err();
+        assert_eq!(err, RedisConfigError::NotARedisUrl);
         let config = RedisConfig::from_url("redis://u:pa55word@h:1/2").unwrap();
         assert!(!format!("{config:?}").contains("pa55word"));
         let store = RedisStore::new(config).unwrap();
