@@ -647,6 +647,7 @@ impl RevocationStore for RedisStore {
         subject: Option<&'a str>,
         now: UnixTime,
     ) -> StoreFuture<'a, Lookup> {
+        // Redis expires records itself: `now` matters only when writing.
         let _ = now;
         Box::pin(async move {
             let session_key = id.map(|id| self.session_key(id));
