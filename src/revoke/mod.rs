@@ -99,7 +99,7 @@ use crate::time::UnixTime;
 
 pub use memory::MemoryStore;
 #[cfg(feature = "redis")]
-pub use redis::{RedisConfig, RedisStore};
+pub use redis::{RedisConfig, RedisConfigError, RedisStore};
 
 /// What a [`RevocationStore`] call returns: a boxed future, so that stores
 /// can be chosen at run time (`Arc<dyn RevocationStore>`) and any async
