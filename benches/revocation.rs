@@ -82,7 +82,9 @@ fn bench(c: &mut Criterion) {
         use session_cookie::revoke::{RedisConfig, RedisStore};
         let server = redis_server::RedisServer::start();
         let config = RedisConfig::from_url(&server.url()).expect("redis url");
-        let store = runtime.block_on(async { RedisStore::new(config) }).expect("redis store");
+        let store = runtime
+            .block_on(async { RedisStore::new(config) })
+            .expect("redis store");
         let with_redis = engine(Some(Revocation::new(store)));
         let cookie = with_redis.cookie_header(&session).expect("cookie");
         assert_eq!(runtime.block_on(request(&with_redis, &cookie)), Some(42));

@@ -122,7 +122,11 @@ async fn logout(site: web::Data<Site>, session: SessionHandle, form: FormFields)
     site.logout(&session, &fields(form))
 }
 
-async fn logout_everywhere(site: web::Data<Site>, session: SessionHandle, form: FormFields) -> Reply {
+async fn logout_everywhere(
+    site: web::Data<Site>,
+    session: SessionHandle,
+    form: FormFields,
+) -> Reply {
     site.logout_everywhere(&session, &fields(form))
 }
 

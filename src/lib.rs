@@ -21,9 +21,9 @@ mod inspect;
 pub mod json;
 mod key;
 mod migrate;
+pub mod revoke;
 #[cfg(feature = "rocket")]
 pub mod rocket;
-pub mod revoke;
 mod session;
 mod sign;
 pub mod signing;

@@ -74,7 +74,9 @@ use ::rocket::http::Status;
 use ::rocket::request::{FromRequest, Outcome};
 use ::rocket::{Data, Request, Response};
 
-use crate::engine::{RequestSession, ResponseCookies, SessionEngine, SessionHandle, vary_has_cookie};
+use crate::engine::{
+    RequestSession, ResponseCookies, SessionEngine, SessionHandle, vary_has_cookie,
+};
 
 /// Django's `SessionMiddleware` for Rocket: every request gets a
 /// [`SessionHandle`] (a request guard), and every response the cookies the

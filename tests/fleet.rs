@@ -11,11 +11,11 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
 #[allow(dead_code, unreachable_pub)]
-#[path = "support/login_sites.rs"]
-mod sites;
-#[allow(dead_code, unreachable_pub)]
 #[path = "support/redis.rs"]
 mod redis_server;
+#[allow(dead_code, unreachable_pub)]
+#[path = "support/login_sites.rs"]
+mod sites;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -168,7 +168,9 @@ impl Device {
 /// The home page for a request with only `cookie`: a copy of it.
 async fn replay(node: &Node, cookie: &str) -> Page {
     let client = Client::builder().redirect(Policy::none()).build().unwrap();
-    let request = client.get(format!("{}/", node.base)).header("cookie", cookie);
+    let request = client
+        .get(format!("{}/", node.base))
+        .header("cookie", cookie);
     read(request.send().await.unwrap()).await
 }
 

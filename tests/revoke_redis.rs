@@ -287,7 +287,7 @@ async fn records_expire_in_redis_when_no_longer_needed() {
         .revoke_session(id(2), Some(secs(now.as_secs() - 100)), now)
         .await
         .unwrap();
-    assert_eq!(query::<i64>(&mut conn, &["DBSIZE"]), 3);
+    assert_eq!(server.dbsize(), 3);
     assert!(
         store
             .lookup(Some(id(1)), Some("carol"), now)
@@ -298,7 +298,7 @@ async fn records_expire_in_redis_when_no_longer_needed() {
 
     // TTL 3 s (2 s, plus the last second): all gone within a few seconds.
     let start = Instant::now();
-    while query::<i64>(&mut conn, &["DBSIZE"]) > 0 {
+    while server.dbsize() > 0 {
         assert!(
             start.elapsed() < Duration::from_secs(8),
             "keys left: {:?}",

@@ -357,7 +357,8 @@ fn redis_revocation(url: &str) -> Result<Option<Revocation>, StartError> {
     use session_cookie::revoke::{RedisConfig, RedisStore};
     let config =
         RedisConfig::from_url(url).map_err(|err| fail(format!("SESSION_REVOCATION: {err}")))?;
-    let store = RedisStore::new(config).map_err(|err| fail(format!("SESSION_REVOCATION: {err}")))?;
+    let store =
+        RedisStore::new(config).map_err(|err| fail(format!("SESSION_REVOCATION: {err}")))?;
     eprintln!("session revocation: Redis (shared by every server that uses it)");
     Ok(Some(Revocation::new(store)))
 }
@@ -495,8 +496,8 @@ pub fn start_up() -> Result<StartUp, StartError> {
     let ring = key_ring()?;
     let revocation = revocation()?;
     let users = Arc::new(Users::demo().map_err(|err| fail(format!("the demo user: {err}")))?);
-    let sessions = Sessions::new(&ring, secure, revocation)
-        .map_err(|err| fail(format!("sessions: {err}")))?;
+    let sessions =
+        Sessions::new(&ring, secure, revocation).map_err(|err| fail(format!("sessions: {err}")))?;
     let cannot_listen = |err: std::io::Error| {
         fail(format!(
             "cannot listen on 127.0.0.1:{port} (PORT={port}): {err}; set PORT to a free port"
@@ -725,7 +726,11 @@ impl Site {
     /// `POST /logout-everywhere` ends this session and every other session
     /// of the user, on every server that shares the revocation store; a
     /// login after it starts afresh.
-    pub fn logout_everywhere(&self, session: &SessionHandle, form: &HashMap<String, String>) -> Reply {
+    pub fn logout_everywhere(
+        &self,
+        session: &SessionHandle,
+        form: &HashMap<String, String>,
+    ) -> Reply {
         if !csrf_ok(session, form) {
             return forbidden();
         }

@@ -159,7 +159,14 @@ mod tests {
 
     #[test]
     fn parse_refuses_what_display_cannot_write() {
-        for bad in ["", "ab", &"g".repeat(32), &"a".repeat(33), &"é".repeat(16), &"+f".repeat(16)] {
+        for bad in [
+            "",
+            "ab",
+            &"g".repeat(32),
+            &"a".repeat(33),
+            &"é".repeat(16),
+            &"+f".repeat(16),
+        ] {
             assert_eq!(bad.parse::<SessionId>(), Err(ParseSessionIdError), "{bad}");
         }
         let mixed = "0123456789ABCDEFabcdef0123456789";

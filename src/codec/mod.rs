@@ -2,9 +2,9 @@
 //! each pipeline; the formats below only know their layouts.
 
 mod django;
-mod lineage;
 #[cfg(feature = "flask")]
 mod flask;
+mod lineage;
 mod native;
 mod session_codec;
 
@@ -14,9 +14,9 @@ use crate::error::{DecodeError, SizeLimit};
 use crate::time::UnixTime;
 
 pub use django::{DJANGO_SESSION_COOKIE_AGE, DjangoCodec, DjangoConfig};
-pub use lineage::{Lineage, ParseSessionIdError, SessionId};
 #[cfg(feature = "flask")]
 pub use flask::{FLASK_SESSION_LIFETIME, FlaskCodec, FlaskConfig};
+pub use lineage::{Lineage, ParseSessionIdError, SessionId};
 pub use native::{KeyUsage, MAX_TOKEN_BYTES, Mode, NativeCodec, NativeConfig};
 pub use session_codec::{Codec, Migrating};
 

@@ -10,8 +10,8 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::chunk;
-use super::{Shared, report_check};
 use super::request::RequestCookies;
+use super::{Shared, report_check};
 use crate::codec::{Lineage, SessionId};
 use crate::error::{DecodeError, EncodeError};
 use crate::revoke::{Revocation, StoreError, WhenUnreachable};

@@ -584,7 +584,11 @@ impl RequestSession {
 
 /// Writes a logout's records: the session until its last possible expiry,
 /// the subject's cutoff for as long as its sessions may live.
-async fn record(shared: &Shared, revocation: &Revocation, revoke: Revoke) -> Result<(), StoreError> {
+async fn record(
+    shared: &Shared,
+    revocation: &Revocation,
+    revoke: Revoke,
+) -> Result<(), StoreError> {
     let now = (shared.clock)();
     if let Some((id, first_issued_at)) = revoke.session {
         // Another node may have re-issued it this very second.
@@ -735,7 +739,10 @@ impl fmt::Display for SessionWriteError {
                  that a cookie value cannot hold",
             ),
             WriteError::Revocation(err) => {
-                write!(f, "the logout was not recorded for other copies of the cookie: {err}")
+                write!(
+                    f,
+                    "the logout was not recorded for other copies of the cookie: {err}"
+                )
             }
         }
     }

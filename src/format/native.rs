@@ -10,8 +10,8 @@ use hkdf::Hkdf;
 use sha2::Sha256;
 use zeroize::Zeroizing;
 
-use crate::envelope::encrypt::{MessageKeys, OVERHEAD};
 use crate::codec::SessionId;
+use crate::envelope::encrypt::{MessageKeys, OVERHEAD};
 use crate::error::{KeyError, Malformed};
 use crate::key::{KeyId, MAX_KEY_ID_LEN, MasterKey};
 use crate::sign::{HmacKey, TAG_LEN, Tag};
@@ -182,7 +182,11 @@ impl Parsed<'_> {
     pub(crate) fn session_id(&self) -> SessionId {
         self.session_id.unwrap_or_else(|| {
             let mut id = [0u8; SessionId::LEN];
-            id.copy_from_slice(self.tag.get(..SessionId::LEN).unwrap_or(&[0; SessionId::LEN]));
+            id.copy_from_slice(
+                self.tag
+                    .get(..SessionId::LEN)
+                    .unwrap_or(&[0; SessionId::LEN]),
+            );
             SessionId::from_bytes(id)
         })
     }

@@ -131,10 +131,7 @@ impl MemoryStore {
     }
 
     fn write<R>(&self, f: impl FnOnce(&mut Records) -> R) -> R {
-        f(&mut self
-            .records
-            .write()
-            .unwrap_or_else(PoisonError::into_inner))
+        f(&mut self.records.write().unwrap_or_else(PoisonError::into_inner))
     }
 }
 

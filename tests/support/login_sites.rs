@@ -144,7 +144,8 @@ pub(crate) async fn start(framework: Framework, options: Options) -> Server {
         Framework::Axum => {
             use login::login_site::{Sessions, Users};
             static USERS: OnceLock<Arc<Users>> = OnceLock::new();
-            let mut sessions = Sessions::new(&options.ring, options.secure, options.revocation.clone()).unwrap();
+            let mut sessions =
+                Sessions::new(&options.ring, options.secure, options.revocation.clone()).unwrap();
             if options.clock_offset != 0 {
                 sessions = sessions.with_clock(clock(options.clock_offset));
             }
@@ -157,7 +158,8 @@ pub(crate) async fn start(framework: Framework, options: Options) -> Server {
         Framework::Actix => {
             use login_actix::login_site::{Sessions, Users};
             static USERS: OnceLock<Arc<Users>> = OnceLock::new();
-            let mut sessions = Sessions::new(&options.ring, options.secure, options.revocation.clone()).unwrap();
+            let mut sessions =
+                Sessions::new(&options.ring, options.secure, options.revocation.clone()).unwrap();
             if options.clock_offset != 0 {
                 sessions = sessions.with_clock(clock(options.clock_offset));
             }
@@ -174,7 +176,8 @@ pub(crate) async fn start(framework: Framework, options: Options) -> Server {
         Framework::Rocket => {
             use login_rocket::login_site::{Sessions, Users};
             static USERS: OnceLock<Arc<Users>> = OnceLock::new();
-            let mut sessions = Sessions::new(&options.ring, options.secure, options.revocation.clone()).unwrap();
+            let mut sessions =
+                Sessions::new(&options.ring, options.secure, options.revocation.clone()).unwrap();
             if options.clock_offset != 0 {
                 sessions = sessions.with_clock(clock(options.clock_offset));
             }

@@ -142,6 +142,16 @@ impl RedisServer {
         self.port
     }
 
+    /// How many keys the server holds (`DBSIZE`).
+    pub(crate) fn dbsize(&self) -> usize {
+        let mut conn = redis::Client::open(self.url())
+            .and_then(|client| client.get_connection())
+            .unwrap_or_else(|err| panic!("redis on port {}: {err}", self.port));
+        redis::cmd("DBSIZE")
+            .query(&mut conn)
+            .unwrap_or_else(|err| panic!("DBSIZE: {err}"))
+    }
+
     /// Kills the server and waits until its port refuses connections.
     pub(crate) fn stop(&mut self) {
         if let Some(mut child) = self.child.take() {
