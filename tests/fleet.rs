@@ -54,15 +54,19 @@ async fn node(framework: Framework, redis: &str) -> Node {
     for var in ["SESSION_KEYS", "SESSION_KEYS_FILE", "SECURE"] {
         command.env_remove(var);
     }
+    let log = std::env::temp_dir().join(format!(
+        "session-cookie-fleet-{}-{port}.log",
+        std::process::id()
+    ));
     let child = command
         .env("PORT", port.to_string())
         .env("SESSION_REVOCATION", redis)
         .stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
+        .stderr(std::fs::File::create(&log).unwrap())
         .spawn()
         .unwrap();
-    let node = Node {
+    let mut node = Node {
         child,
         base: format!("http://127.0.0.1:{port}"),
     };
@@ -71,7 +75,11 @@ async fn node(framework: Framework, redis: &str) -> Node {
         .await
         .is_err()
     {
-        assert!(Instant::now() < deadline, "{framework:?} did not start");
+        let exited = node.child.try_wait().unwrap();
+        if exited.is_some() || Instant::now() > deadline {
+            let said = std::fs::read_to_string(&log).unwrap_or_default();
+            panic!("{framework:?} did not start ({exited:?}): {said}");
+        }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     node

@@ -84,6 +84,8 @@ struct State {
     /// A session whose check got no answer under fail-closed: anonymous for
     /// this request, and its cookie is left as it is.
     withheld: bool,
+    /// [`SessionHandle::cycle_id`] was called: a new session is meant.
+    cycled: bool,
     /// The subject whose sessions [`SessionHandle::flush_everywhere`] ends.
     everywhere: Option<String>,
 }
@@ -265,6 +267,7 @@ impl SessionHandle {
                     check: None,
                     subject: None,
                     withheld: false,
+                    cycled: false,
                     everywhere: None,
                 }),
             }),
@@ -411,6 +414,7 @@ impl SessionHandle {
         let mut state = self.state();
         state.ready(&self.inner.shared, self.inner.now);
         state.lineage = None;
+        state.cycled = true;
         state.session.mark_modified();
     }
 
@@ -637,7 +641,11 @@ impl SessionHandle {
             return outcome;
         }
         let save = modified || state.needs_reissue || config.save_every_request();
-        if !save || server_error {
+        // A withheld session's cookie is the user's real session, valid as
+        // soon as the store answers again: what the handler wrote into the
+        // empty stand-in (a form's CSRF token) does not replace it, unless
+        // the handler started a new session on purpose (a login).
+        if !save || server_error || (state.withheld && !state.cycled) {
             return outcome;
         }
         match self.write(&state, request) {

@@ -35,7 +35,8 @@
 //!
 //! [`WhenUnreachable::FailClosed`] (the default) treats a session whose
 //! check got no answer as anonymous for that request, and leaves its
-//! cookie alone so that it works again once the store answers: during an
+//! cookie alone (a form's CSRF token written into the empty stand-in does
+//! not replace it) so that it works again once the store answers: during an
 //! outage users look logged out, but no revoked session is ever accepted,
 //! which is what a logout promises (OWASP ASVS V3.3.1).
 //! [`WhenUnreachable::FailOpen`] accepts the session unchecked: the site
@@ -329,8 +330,11 @@ impl std::error::Error for StoreError {}
 /// ```
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum WhenUnreachable {
-    /// The session is anonymous for this request; its cookie is kept.
-    /// No revoked session is ever accepted. The default.
+    /// The session is anonymous for this request, and its cookie is kept:
+    /// what the handler writes into the empty session does not replace it,
+    /// unless the handler starts a new session
+    /// ([`SessionHandle::cycle_id`](crate::engine::SessionHandle::cycle_id), a
+    /// login) or logs out. No revoked session is ever accepted. The default.
     #[default]
     FailClosed,
     /// The session is accepted unchecked: copies of logged-out cookies

@@ -205,18 +205,33 @@ pub(crate) async fn start(framework: Framework, options: Options) -> Server {
     Server { base, running }
 }
 
-/// The newest modification time of the example's sources.
+/// The newest modification time of the example's sources: its own files
+/// and the library's (a library change must rebuild the example too).
 fn sources_modified(framework: Framework) -> Option<std::time::SystemTime> {
-    let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
-    [
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let examples = root.join("examples");
+    let mut files = vec![
         examples.join(format!("{}.rs", framework.example())),
         examples.join("login_site/mod.rs"),
-    ]
-    .iter()
-    .map(|path| std::fs::metadata(path).and_then(|m| m.modified()).ok())
-    .collect::<Option<Vec<_>>>()?
-    .into_iter()
-    .max()
+        root.join("Cargo.toml"),
+    ];
+    let mut dirs = vec![root.join("src")];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).ok()?.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else {
+                files.push(path);
+            }
+        }
+    }
+    files
+        .iter()
+        .map(|path| std::fs::metadata(path).and_then(|m| m.modified()).ok())
+        .collect::<Option<Vec<_>>>()?
+        .into_iter()
+        .max()
 }
 
 /// The example's executable, `target/debug/examples/NAME` next to this
