@@ -7,7 +7,7 @@
 //! `cargo bench --bench revocation --features redis`; BENCHMARKS.md has
 //! the method and the numbers.
 
-#![allow(clippy::expect_used, clippy::unwrap_used)] // setup failures are broken benchmarks
+#![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)] // setup failures are broken benchmarks
 
 use std::hint::black_box;
 

@@ -8,7 +8,12 @@
 
 #![cfg(all(feature = "redis", feature = "axum", feature = "actix"))]
 // Test code: a failed unwrap is the failure report.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 
 #[allow(dead_code, unreachable_pub)]
 #[path = "support/redis.rs"]
