@@ -27,6 +27,11 @@
 //! - `SECURE=1`: behind HTTPS, the cookie is `__Host-sessionid` with
 //!   `Secure` (browsers then send it only over HTTPS). Leave it unset for
 //!   plain `http://127.0.0.1`.
+//! - `SESSION_REVOCATION`: where logged-out sessions are remembered, so that
+//!   a copy of a logged-out cookie is refused: `memory` (the default, this
+//!   process), `redis://HOST:PORT/DB` (one store for every server of the
+//!   site: start two with the same keys and log out on either), or `off`.
+//!   `POST /logout-everywhere` ends every session of the user.
 //!
 //! The integration tests (`tests/http_login.rs`, `tests/browser.rs`)
 //! include this file and serve [`app`] on a loopback port.
