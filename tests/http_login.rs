@@ -995,6 +995,22 @@ async fn bad_configuration_refuses_to_start_with_one_line_naming_the_variable(
             "busy port",
             vec!["PORT", busy_port.as_str()],
         ),
+        (
+            vec![
+                ("SESSION_KEYS", OsStr::new(&good)),
+                ("SESSION_REVOCATION", OsStr::new("postgres://db")),
+            ],
+            "unknown store",
+            vec!["SESSION_REVOCATION", "redis://"],
+        ),
+        (
+            vec![
+                ("SESSION_KEYS", OsStr::new(&good)),
+                ("SESSION_REVOCATION", OsStr::new("redis://:hunter2@[::1")),
+            ],
+            "bad Redis URL",
+            vec!["SESSION_REVOCATION"],
+        ),
     ];
     for (env, what, needles) in cases {
         let (status, last) = run_example(framework, &env);
@@ -1003,6 +1019,7 @@ async fn bad_configuration_refuses_to_start_with_one_line_naming_the_variable(
             assert!(last.contains(needle), "{what}: {needle:?} in {last:?}");
         }
         assert!(!last.contains(&good[3..]), "{what}: no key material");
+        assert!(!last.contains("hunter2"), "{what}: no Redis password");
     }
     drop(busy);
 }
