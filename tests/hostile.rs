@@ -1348,10 +1348,11 @@ fn tags_and_structure(t: &mut Table, codecs: &Codecs) {
         let bytes = b64_bytes(&token);
         let len = bytes.len();
         // Truncated and extended tags.
-        // 21 header bytes for the id `k1`; the body must keep its minimum.
+        // 37 header bytes (version 2) for the id `k1`; the body must keep
+        // its minimum.
         let min_body = if codec == Codec::Encrypted { 45 } else { 1 };
         for cut in [1, 2, 16, 31, 32] {
-            let expect = if len < 21 + 32 + cut + min_body {
+            let expect = if len < 37 + 32 + cut + min_body {
                 err(M(Malformed::Length))
             } else {
                 err(BadSignature)
@@ -1403,7 +1404,7 @@ fn tags_and_structure(t: &mut Table, codecs: &Codecs) {
         // Header fields.
         let mode = if codec == Codec::Encrypted { 1u8 } else { 0 };
         let mut v = bytes.clone();
-        for (version, label) in [(0u8, "0"), (2, "2"), (0xff, "255")] {
+        for (version, label) in [(0u8, "0"), (3, "3"), (0xff, "255")] {
             v[0] = version;
             t.add(
                 format!("native: version {label}"),
@@ -1412,6 +1413,15 @@ fn tags_and_structure(t: &mut Table, codecs: &Codecs) {
                 err(M(Malformed::Version)),
             );
         }
+        // Relabelled as version 1: it parses (16 bytes more of body), and
+        // the MAC over the version byte refuses it.
+        v[0] = 1;
+        t.add(
+            "native: version 2 relabelled as version 1",
+            codec,
+            b64_text(&v),
+            err(BadSignature),
+        );
         let mut f = bytes.clone();
         f[1] = mode | 0x04;
         t.add(
