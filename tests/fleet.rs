@@ -33,61 +33,15 @@ use reqwest::redirect::Policy;
 use session_cookie::engine::{SessionConfig, SessionEngine};
 use session_cookie::revoke::{RedisConfig, RedisStore, Revocation};
 use session_cookie::{MasterKey, NativeConfig, NativeKeyRing, Session, UnixTime};
-use sites::{Framework, example_binary};
+use sites::{Framework, Process as Node, spawn_example};
 
 const ANONYMOUS: &str = "Hello, stranger";
 const ALICE: &str = "Hello, Alice!";
 
-/// An example server process, killed when dropped.
-struct Node {
-    child: std::process::Child,
-    base: String,
-}
-
-impl Drop for Node {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// Starts `framework`'s example on a free port with revocation in `redis`.
-/// Both nodes use the example's development key file (the same keys).
+/// `framework`'s example with revocation in `redis`. Both nodes use the
+/// example's development key file (the same keys).
 async fn node(framework: Framework, redis: &str) -> Node {
-    let port = redis_server::free_port();
-    let mut command = std::process::Command::new(example_binary(framework));
-    for var in ["SESSION_KEYS", "SESSION_KEYS_FILE", "SECURE"] {
-        command.env_remove(var);
-    }
-    let log = std::env::temp_dir().join(format!(
-        "session-cookie-fleet-{}-{port}.log",
-        std::process::id()
-    ));
-    let child = command
-        .env("PORT", port.to_string())
-        .env("SESSION_REVOCATION", redis)
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::fs::File::create(&log).unwrap())
-        .spawn()
-        .unwrap();
-    let mut node = Node {
-        child,
-        base: format!("http://127.0.0.1:{port}"),
-    };
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while tokio::net::TcpStream::connect(("127.0.0.1", port))
-        .await
-        .is_err()
-    {
-        let exited = node.child.try_wait().unwrap();
-        if exited.is_some() || Instant::now() > deadline {
-            let said = std::fs::read_to_string(&log).unwrap_or_default();
-            panic!("{framework:?} did not start ({exited:?}): {said}");
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    node
+    spawn_example(framework, &[("SESSION_REVOCATION", redis)]).await
 }
 
 /// Both nodes; the first is started alone so that it makes the

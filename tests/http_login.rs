@@ -29,7 +29,7 @@ use reqwest::cookie::{CookieStore as _, Jar};
 use reqwest::header::{LOCATION, SET_COOKIE, VARY};
 use reqwest::redirect::Policy;
 use session_cookie::{KeyState, MasterKey, NativeKeyRing, UnixTime};
-use sites::{Framework, Options, Server, example_binary, start};
+use sites::{Framework, Options, Server, example_binary, spawn_example, start};
 
 /// One test per framework for each suite function `NAME(framework)`:
 /// `axum::NAME` and `actix::NAME`, so that the suite is written once and a
@@ -787,52 +787,6 @@ fn resident_bytes(pid: u32) -> u64 {
     pages * 4096
 }
 
-/// The example binary serving on a free loopback port, as `cargo run
-/// --example` runs it (development keys), killed when dropped.
-struct Process {
-    child: std::process::Child,
-    base: String,
-}
-
-impl Drop for Process {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-async fn spawn_example(framework: Framework) -> Process {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let mut command = std::process::Command::new(example_binary(framework));
-    for var in ["SESSION_KEYS", "SESSION_KEYS_FILE", "SECURE"] {
-        command.env_remove(var);
-    }
-    let child = command
-        .env("PORT", port.to_string())
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let process = Process {
-        child,
-        base: format!("http://127.0.0.1:{port}"),
-    };
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while tokio::net::TcpStream::connect(("127.0.0.1", port))
-        .await
-        .is_err()
-    {
-        assert!(Instant::now() < deadline, "the example did not start");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    process
-}
-
 /// One user's visit to `base`: log in, read pages, keep a draft, log out;
 /// every answer is the page it should be, none a 5xx.
 async fn visit(base: Arc<String>, views: usize) {
@@ -886,7 +840,7 @@ async fn visit(base: Arc<String>, views: usize) {
 /// actix-web worker, Argon2's 19 MiB buffers stayed in ever more allocator
 /// arenas, and the actix-web example grew by 500 MiB in three rounds.)
 async fn concurrent_logins_and_page_views_get_no_5xx_and_memory_stays_flat(framework: Framework) {
-    let server = spawn_example(framework).await;
+    let server = spawn_example(framework, &[]).await;
     let pid = server.child.id();
     let base = Arc::new(server.base.clone());
     let round = || {

@@ -284,3 +284,67 @@ pub(crate) fn example_binary(framework: Framework) -> PathBuf {
     );
     binary
 }
+
+/// The example binary of `framework` serving on a free loopback port, as
+/// `cargo run --example` runs it (development keys, unless `env` says
+/// otherwise), with `env` set; killed when dropped.
+pub(crate) struct Process {
+    pub(crate) child: std::process::Child,
+    pub(crate) base: String,
+}
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts the example and waits until it listens; a start-up failure
+/// panics with what the example said on standard error.
+pub(crate) async fn spawn_example(framework: Framework, env: &[(&str, &str)]) -> Process {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let log = std::env::temp_dir().join(format!(
+        "session-cookie-{}-{}-{port}.log",
+        framework.example(),
+        std::process::id()
+    ));
+    let mut command = std::process::Command::new(example_binary(framework));
+    for var in [
+        "SESSION_KEYS",
+        "SESSION_KEYS_FILE",
+        "SECURE",
+        "SESSION_REVOCATION",
+    ] {
+        command.env_remove(var);
+    }
+    let child = command
+        .envs(env.iter().copied())
+        .env("PORT", port.to_string())
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::fs::File::create(&log).unwrap())
+        .spawn()
+        .unwrap();
+    let mut process = Process {
+        child,
+        base: format!("http://127.0.0.1:{port}"),
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .is_err()
+    {
+        let exited = process.child.try_wait().unwrap();
+        if exited.is_some() || std::time::Instant::now() > deadline {
+            let said = std::fs::read_to_string(&log).unwrap_or_default();
+            panic!("{framework:?} did not start ({exited:?}): {said}");
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    process
+}
