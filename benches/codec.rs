@@ -16,13 +16,13 @@ use cookie::{Cookie, CookieJar, Key};
 use criterion::{Criterion, criterion_group, criterion_main};
 use hmac::{Hmac, Mac};
 use serde_json::{Map, Value};
+#[cfg(feature = "flask")]
+use session_cookie::FlaskCodec;
 use session_cookie::{
     DjangoCodec, DjangoConfig, KeyState, MasterKey, NativeCodec, NativeConfig, NativeKeyRing,
     SecretKeys, Session, UnixTime,
 };
 use sha2::Sha256;
-#[cfg(feature = "flask")]
-use session_cookie::FlaskCodec;
 
 #[path = "payloads/mod.rs"]
 mod payloads;

@@ -11,7 +11,7 @@ use super::{Decoded, Limits, with_scratch};
 use crate::error::{DecodeError, EncodeError, PayloadError};
 use crate::format::flask;
 use crate::json;
-use crate::json::py::{Py, Style, to_py};
+use crate::json::py::{Py, Style};
 use crate::json::tagged::{Wire, may_hold_tags, untag_scan};
 use crate::key::SecretKeys;
 use crate::session::Session;
@@ -273,11 +273,10 @@ impl FlaskCodec {
         now: UnixTime,
         out: &mut String,
     ) -> Result<(), EncodeError> {
-        let value = to_py(value).map_err(EncodeError::Serialize)?;
         with_scratch(|scratch| {
-            value
-                .write(&mut scratch.json, Style::FlaskWire)
-                .map_err(|err| EncodeError::Serialize(serde::ser::Error::custom(err)))?;
+            // One pass over the value, no tree: the bytes `to_py` and
+            // `Py::write(Style::FlaskWire)` wrote (json::flask_wire).
+            json::flask_wire::write(&mut scratch.json, value).map_err(EncodeError::Serialize)?;
             json::check_reserved_keys(&scratch.json).map_err(|_| {
                 EncodeError::Serialize(serde::ser::Error::custom(
                     "an object is keyed by serde_json's reserved RawValue token",
@@ -509,12 +508,8 @@ impl FlaskCodec {
 fn reads_lazily(payload: &[u8]) -> bool {
     payload.is_ascii()
         && memchr::memchr3(b'\t', b'\n', b'\r', payload).is_none()
-        && !memchr::memmem::find_iter(payload, b"-0").any(|at| {
-            !matches!(
-                payload.get(at + 2),
-                Some(b'0'..=b'9' | b'.' | b'e' | b'E')
-            )
-        })
+        && !memchr::memmem::find_iter(payload, b"-0")
+            .any(|at| !matches!(payload.get(at + 2), Some(b'0'..=b'9' | b'.' | b'e' | b'E')))
         && !may_hold_tags(payload)
 }
 
@@ -733,7 +728,9 @@ mod tests {
         ];
         for json in payloads {
             let cookie = sign(json);
-            let fast = codec.decode_session_at(&cookie, now()).map(Decoded::into_value);
+            let fast = codec
+                .decode_session_at(&cookie, now())
+                .map(Decoded::into_value);
             let full = load(json).and_then(|value| match value {
                 Py::Dict(entries) => Ok(Session::from_values(entries)),
                 _ => Err(DecodeError::BadPayload(PayloadError::Shape {
@@ -765,10 +762,19 @@ mod tests {
         }
         // Flask's own JSON reads back value for value, text for text.
         let cookie = codec
-            .encode_at(&json!({"user": "Zoë", "cart": [1.5, {"b": 1, "a": 2}]}), now())
+            .encode_at(
+                &json!({"user": "Zoë", "cart": [1.5, {"b": 1, "a": 2}]}),
+                now(),
+            )
             .unwrap();
-        let session = codec.decode_session_at(&cookie, now()).unwrap().into_value();
-        assert_eq!(session.get_json("cart").as_deref(), Some(r#"[1.5,{"a":2,"b":1}]"#));
+        let session = codec
+            .decode_session_at(&cookie, now())
+            .unwrap()
+            .into_value();
+        assert_eq!(
+            session.get_json("cart").as_deref(),
+            Some(r#"[1.5,{"a":2,"b":1}]"#)
+        );
         assert_eq!(session.get_json("user").as_deref(), Some(r#""Zo\u00eb""#));
     }
 

@@ -19,7 +19,7 @@ use crate::error::PayloadError;
 /// The struct name and field by which `serde_json` serializes a
 /// [`RawValue`](serde_json::value::RawValue): its exact JSON text. Tied to
 /// `serde_json`'s implementation by the test `raw_values_are_parsed_exactly`.
-const RAW_VALUE_TOKEN: &str = "$serde_json::private::RawValue";
+pub(crate) const RAW_VALUE_TOKEN: &str = "$serde_json::private::RawValue";
 
 /// One value, as Python holds it.
 #[derive(Debug, Clone, PartialEq)]
@@ -208,7 +208,7 @@ impl Py {
     }
 }
 
-fn write_tag_open(out: &mut Vec<u8>, tag: &str) {
+pub(crate) fn write_tag_open(out: &mut Vec<u8>, tag: &str) {
     out.push(b'{');
     write_python_string(out, tag);
     out.push(b':');
@@ -773,7 +773,7 @@ impl ser::SerializeStructVariant for MapBuilder {
 
 /// Map keys: strings, and (as `serde_json` and Python's `json` allow)
 /// booleans and numbers written as their JSON text.
-struct KeySerializer;
+pub(crate) struct KeySerializer;
 
 fn key_error() -> serde_json::Error {
     serde_json::Error::custom("key must be a string")
