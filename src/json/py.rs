@@ -13,7 +13,7 @@ use serde::Serialize;
 use serde::de::IgnoredAny;
 use serde::ser::{self, Error as _, Impossible};
 
-use super::python::{canonical_number, repr_text, write_python_string};
+use super::python::{canonical_number, is_python_float_text, repr_text, write_python_string};
 use crate::error::PayloadError;
 
 /// The struct name and field by which `serde_json` serializes a
@@ -1072,7 +1072,12 @@ fn serialize_number<S: ser::Serializer>(text: &str, serializer: S) -> Result<S::
             return serializer.serialize_u64(n);
         }
     } else if let Ok(f) = text.parse::<f64>() {
-        if f.is_finite() && super::float::python_repr(f).as_bytes() == text.as_bytes() {
+        // The syntactic check answers for almost every number that came
+        // from Python, without formatting the float once more.
+        if f.is_finite()
+            && (is_python_float_text(text)
+                || super::float::python_repr(f).as_bytes() == text.as_bytes())
+        {
             return serializer.serialize_f64(f);
         }
     }
