@@ -16,6 +16,8 @@ use cookie::{Cookie, CookieJar, Key};
 use criterion::{Criterion, criterion_group, criterion_main};
 use hmac::{Hmac, Mac};
 use serde_json::{Map, Value};
+#[cfg(feature = "flask")]
+use session_cookie::FlaskCodec;
 use session_cookie::{
     DjangoCodec, DjangoConfig, KeyState, MasterKey, NativeCodec, NativeConfig, NativeKeyRing,
     SecretKeys, Session, UnixTime,
@@ -165,6 +167,145 @@ fn floor(c: &mut Criterion) {
     }
 }
 
+/// The key a request reads: `user_id` where the payload has it, else its
+/// first key.
+#[cfg(feature = "flask")]
+fn read_key(value: &Value) -> String {
+    let map = value.as_object().expect("object");
+    if map.contains_key("user_id") {
+        "user_id".to_owned()
+    } else {
+        map.keys().next().expect("a key").clone()
+    }
+}
+
+/// Ours, Flask: encode, decode + read one value, decode + read every value.
+/// Every payload compresses by at least two bytes, so Flask deflates them
+/// all and so do we.
+#[cfg(feature = "flask")]
+fn flask_codec(c: &mut Criterion) {
+    let codec = FlaskCodec::sessions(&SecretKeys::new(SECRET).expect("ring"));
+    for (name, value) in payloads::all() {
+        let session = session(&value);
+        let key = read_key(&value);
+        let cookie = codec.encode_at(&session, NOW).expect("encode");
+        let mut group = c.benchmark_group(format!("ours/{name}"));
+        group.bench_function("flask_encode", |b| {
+            b.iter(|| codec.encode_at(black_box(&session), NOW))
+        });
+        group.bench_function("flask_decode_read_one", |b| {
+            b.iter(|| {
+                let session = codec
+                    .decode_session_at(black_box(&cookie), NOW)
+                    .expect("decode")
+                    .into_value();
+                session.get::<Value>(&key).map(|v| v.is_some())
+            })
+        });
+        group.bench_function("flask_decode_read_all", |b| {
+            b.iter(|| {
+                let session = codec
+                    .decode_session_at(black_box(&cookie), NOW)
+                    .expect("decode")
+                    .into_value();
+                let keys: Vec<String> = session.keys().cloned().collect();
+                keys.iter()
+                    .map(|key| session.get::<Value>(key).map(|v| v.is_some()))
+                    .filter(Result::is_ok)
+                    .count()
+            })
+        });
+        group.finish();
+    }
+}
+
+/// The Flask floor, with the `hmac` and `sha1` crates directly, on the
+/// sorted JSON Flask signs: decode is base64 decode + HMAC-SHA1 verify +
+/// `serde_json` parse; encode is `serde_json` serialize + base64 encode +
+/// HMAC-SHA1. The `_zlib` rows add what Flask itself does to these
+/// payloads (all of them compress): inflate before the parse, deflate at
+/// level 6 after the serialize.
+#[cfg(feature = "flask")]
+fn flask_floor(c: &mut Criterion) {
+    use std::io::{Read, Write};
+
+    use flate2::Compression;
+    use flate2::read::ZlibDecoder;
+    use flate2::write::ZlibEncoder;
+    use sha1::Sha1;
+
+    let mac = <Hmac<Sha1> as KeyInit>::new_from_slice(&[7u8; 20]).expect("hmac");
+    let stamp = ".ZVPxAA";
+    let sign = |body: &str| {
+        let mut m = mac.clone();
+        m.update(body.as_bytes());
+        m.update(stamp.as_bytes());
+        URL_SAFE_NO_PAD.encode(m.finalize().into_bytes())
+    };
+    let deflate = |json: &[u8]| {
+        let mut z = ZlibEncoder::new(Vec::new(), Compression::new(6));
+        z.write_all(json).expect("deflate");
+        z.finish().expect("deflate")
+    };
+    for (name, value) in payloads::all() {
+        // serde_json's map is sorted, as Flask sorts: the same bytes.
+        let json = session_cookie::json::to_string_sorted(&value).expect("json");
+        let body = URL_SAFE_NO_PAD.encode(&json);
+        let signature = sign(&body);
+        let zbody = URL_SAFE_NO_PAD.encode(deflate(json.as_bytes()));
+        let zsignature = sign(&zbody);
+        let verify = |body: &str, signature: &str| {
+            let tag = URL_SAFE_NO_PAD.decode(signature).expect("tag");
+            let mut m = mac.clone();
+            m.update(body.as_bytes());
+            m.update(stamp.as_bytes());
+            m.verify_slice(&tag).is_ok()
+        };
+        let mut group = c.benchmark_group(format!("floor/{name}"));
+        group.bench_function("flask_decode", |b| {
+            b.iter(|| {
+                let ok = verify(black_box(&body), &signature);
+                let bytes = URL_SAFE_NO_PAD.decode(&body).expect("base64");
+                (ok, serde_json::from_slice::<Map<String, Value>>(&bytes))
+            })
+        });
+        group.bench_function("flask_encode", |b| {
+            b.iter(|| {
+                let json = serde_json::to_vec(black_box(&value)).expect("json");
+                let body = URL_SAFE_NO_PAD.encode(&json);
+                let signature = sign(&body);
+                (body, signature)
+            })
+        });
+        group.bench_function("flask_decode_zlib", |b| {
+            b.iter(|| {
+                let ok = verify(black_box(&zbody), &zsignature);
+                let bytes = URL_SAFE_NO_PAD.decode(&zbody).expect("base64");
+                let mut json = Vec::with_capacity(bytes.len() * 4);
+                ZlibDecoder::new(bytes.as_slice())
+                    .read_to_end(&mut json)
+                    .expect("inflate");
+                (ok, serde_json::from_slice::<Map<String, Value>>(&json))
+            })
+        });
+        group.bench_function("flask_encode_zlib", |b| {
+            b.iter(|| {
+                let json = serde_json::to_vec(black_box(&value)).expect("json");
+                let body = URL_SAFE_NO_PAD.encode(deflate(&json));
+                let signature = sign(&body);
+                (body, signature)
+            })
+        });
+        group.finish();
+    }
+}
+
+#[cfg(not(feature = "flask"))]
+fn flask_codec(_: &mut Criterion) {}
+
+#[cfg(not(feature = "flask"))]
+fn flask_floor(_: &mut Criterion) {}
+
 /// Peers: the `cookie` crate's signed and private jars, add + get of the
 /// same JSON text; ours: encode + decode of the same session.
 fn round_trips(c: &mut Criterion) {
@@ -294,6 +435,6 @@ criterion_group! {
     config = Criterion::default()
         .warm_up_time(std::time::Duration::from_millis(500))
         .measurement_time(std::time::Duration::from_secs(2));
-    targets = codecs, floor, round_trips, forgeries, key_rings
+    targets = codecs, floor, flask_codec, flask_floor, round_trips, forgeries, key_rings
 }
 criterion_main!(benches);

@@ -200,19 +200,40 @@ impl Session {
     fn from_json_text(source: String) -> Result<Self, PayloadError> {
         crate::json::raw::check_nesting(source.as_bytes())?;
         crate::json::check_reserved_keys(source.as_bytes())?;
-        let entries = crate::json::raw::object_entries(&source)?
+        let entries = crate::json::raw::object_entries(&source)?;
+        Ok(Self::from_entries(source, entries))
+    }
+
+    /// [`Session::from_json_bytes`] for a payload that should read lazily
+    /// (a Flask session without tags): the session, or the bytes back
+    /// unchanged when they do not read as one, so that the caller can
+    /// decode them the slow way and report exactly what it reports.
+    #[cfg(feature = "flask")]
+    pub(crate) fn try_lazy(json: Vec<u8>) -> Result<Self, Vec<u8>> {
+        let source = String::from_utf8(json).map_err(std::string::FromUtf8Error::into_bytes)?;
+        let checked = crate::json::raw::check_nesting(source.as_bytes())
+            .and_then(|()| crate::json::check_reserved_keys(source.as_bytes()))
+            .and_then(|()| crate::json::raw::object_entries(&source));
+        match checked {
+            Ok(entries) => Ok(Self::from_entries(source, entries)),
+            Err(_) => Err(source.into_bytes()),
+        }
+    }
+
+    fn from_entries(source: String, entries: Vec<(String, Range<usize>)>) -> Self {
+        let entries = entries
             .into_iter()
             .map(|(key, range)| Entry {
                 key,
                 value: Slot::Raw(range),
             })
             .collect();
-        Ok(Self {
+        Self {
             source,
             entries,
             modified: false,
             accessed: Cell::new(false),
-        })
+        }
     }
 
     /// A session over values already read (a Flask session with

@@ -11,8 +11,8 @@ use super::{Decoded, Limits, with_scratch};
 use crate::error::{DecodeError, EncodeError, PayloadError};
 use crate::format::flask;
 use crate::json;
-use crate::json::py::{Py, Style, to_py};
-use crate::json::tagged::{Wire, untag_scan};
+use crate::json::py::{Py, Style};
+use crate::json::tagged::{Wire, may_hold_tags, untag_scan};
 use crate::key::SecretKeys;
 use crate::session::Session;
 use crate::sign::signer::Serializer;
@@ -273,11 +273,10 @@ impl FlaskCodec {
         now: UnixTime,
         out: &mut String,
     ) -> Result<(), EncodeError> {
-        let value = to_py(value).map_err(EncodeError::Serialize)?;
         with_scratch(|scratch| {
-            value
-                .write(&mut scratch.json, Style::FlaskWire)
-                .map_err(|err| EncodeError::Serialize(serde::ser::Error::custom(err)))?;
+            // One pass over the value, no tree: the bytes `to_py` and
+            // `Py::write(Style::FlaskWire)` wrote (json::flask_wire).
+            json::flask_wire::write(&mut scratch.json, value).map_err(EncodeError::Serialize)?;
             json::check_reserved_keys(&scratch.json).map_err(|_| {
                 EncodeError::Serialize(serde::ser::Error::custom(
                     "an object is keyed by serde_json's reserved RawValue token",
@@ -454,8 +453,20 @@ impl FlaskCodec {
         cookie: &str,
         now: UnixTime,
     ) -> Result<Decoded<Session>, DecodeError> {
-        let (value, opened) = self.open(cookie, now)?;
-        match value {
+        let (payload, opened) = self.verify(cookie, now)?;
+        // Without any tag, Flask's loading changes nothing: the payload
+        // reads as the lazy session Django's does, each value parsed when
+        // it is read. Anything that does not read that way takes the full
+        // walk, which reports it exactly as it always has.
+        let payload = if !reads_lazily(&payload) {
+            payload
+        } else {
+            match Session::try_lazy(payload) {
+                Ok(session) => return Ok(opened.decoded(session)),
+                Err(payload) => payload,
+            }
+        };
+        match load(&payload)? {
             // Python-only values stay what they are, so that writing the
             // session again keeps every tuple a tuple.
             Py::Dict(entries) => Ok(opened.decoded(Session::from_values(entries))),
@@ -467,27 +478,52 @@ impl FlaskCodec {
     }
 
     fn open(&self, cookie: &str, now: UnixTime) -> Result<(Py, Opened), DecodeError> {
+        let (payload, opened) = self.verify(cookie, now)?;
+        Ok((load(&payload)?, opened))
+    }
+
+    /// Size, structure, signature and age; then the inflated payload.
+    fn verify(&self, cookie: &str, now: UnixTime) -> Result<(Vec<u8>, Opened), DecodeError> {
         let max_age = self.config.max_age.map(Duration::from_secs);
         let (payload, stamped) = self
             .serializer
             .open(cookie, now, max_age, self.config.limits)?;
-        json::check_reserved_keys(&payload).map_err(DecodeError::BadPayload)?;
-        let text = core::str::from_utf8(&payload).map_err(|err| {
-            DecodeError::BadPayload(PayloadError::Json {
-                line: 1,
-                column: err.valid_up_to() + 1,
-            })
-        })?;
-        let wire = Py::parse(text).map_err(DecodeError::BadPayload)?;
-        let value = untag_scan(wire).map_err(|_| DecodeError::BadPayload(PayloadError::Tag))?;
         Ok((
-            value,
+            payload,
             Opened {
                 issued_at: stamped.issued_at,
                 key_index: stamped.key_index,
             },
         ))
     }
+}
+
+/// Whether a payload can be read as the lazy session: it holds no tag
+/// (loading it as Flask does changes nothing), and nothing that Flask never
+/// writes and that the full walk would read differently from the text: any
+/// byte beyond ASCII (Flask escapes them), a raw tab or line break outside a
+/// string (inside one it would be invalid JSON), or the integer `-0` (which
+/// Python reads as `0`, `serde_json` as the float `-0.0`). Each is one
+/// vectorised scan; a false alarm only costs the full walk.
+fn reads_lazily(payload: &[u8]) -> bool {
+    payload.is_ascii()
+        && memchr::memchr3(b'\t', b'\n', b'\r', payload).is_none()
+        && !memchr::memmem::find_iter(payload, b"-0")
+            .any(|at| !matches!(payload.get(at + 2), Some(b'0'..=b'9' | b'.' | b'e' | b'E')))
+        && !may_hold_tags(payload)
+}
+
+/// A verified payload as Flask's `TaggedJSONSerializer.loads` gives it.
+fn load(payload: &[u8]) -> Result<Py, DecodeError> {
+    json::check_reserved_keys(payload).map_err(DecodeError::BadPayload)?;
+    let text = core::str::from_utf8(payload).map_err(|err| {
+        DecodeError::BadPayload(PayloadError::Json {
+            line: 1,
+            column: err.valid_up_to() + 1,
+        })
+    })?;
+    let wire = Py::parse(text).map_err(DecodeError::BadPayload)?;
+    untag_scan(wire).map_err(|_| DecodeError::BadPayload(PayloadError::Tag))
 }
 
 impl Opened {
@@ -656,6 +692,90 @@ mod tests {
             .encode_at(&json!({}), UnixTime::from_secs(-5))
             .unwrap();
         assert!(old.starts_with("e30.."));
+    }
+
+    /// A payload without tags is read lazily; it gives the session, the
+    /// values, the re-encoded cookie and the errors of the full walk.
+    #[test]
+    fn lazy_and_full_decodes_agree() {
+        let codec = FlaskCodec::sessions(&SecretKeys::new("k").unwrap());
+        let sign = |json: &[u8]| {
+            let mut out = String::new();
+            codec
+                .serializer
+                .write(&mut out, json, true, now(), &mut Vec::new());
+            out
+        };
+        let deep = format!("{{\"a\":{}{}}}", "[".repeat(130), "]".repeat(130));
+        let payloads: Vec<&[u8]> = vec![
+            br#"{"a":1,"b":[1,2,{"c":"Zo\u00eb"}],"d":null}"#,
+            br#"{"a": 1, "a": 2, "b" : {"x":1,"x":[3]}}"#,
+            br#"{"n":123456789012345678901234567890,"f":1E5,"z":-0,"s":"\ud83d\ude00"}"#,
+            br#"{" x":1,"y":{" t__":2},"z":" too"}"#,
+            br#"{"weird":{" di":{" t__":[1,2]}},"t":{" t":[1]}}"#,
+            br#"{"u":{"\u0020u":"00000000000000000000000000000001"}}"#,
+            br#"{"b":{" \u0062":"aGk="}}"#,
+            br#"{"bad":{" t":1}}"#,
+            br#"{}"#,
+            b"  {\"a\" : 1 }  ",
+            br#"[1,2]"#,
+            br#"{"a":}"#,
+            br#"{"a":1}x"#,
+            br#"{"a":"\ud800"}"#,
+            b"{\"a\":\"\xff\"}",
+            br#"{"$serde_json::private::RawValue":1}"#,
+            deep.as_bytes(),
+        ];
+        for json in payloads {
+            let cookie = sign(json);
+            let fast = codec
+                .decode_session_at(&cookie, now())
+                .map(Decoded::into_value);
+            let full = load(json).and_then(|value| match value {
+                Py::Dict(entries) => Ok(Session::from_values(entries)),
+                _ => Err(DecodeError::BadPayload(PayloadError::Shape {
+                    line: 1,
+                    column: 1,
+                })),
+            });
+            let shown = String::from_utf8_lossy(json);
+            match (fast, full) {
+                (Ok(fast), Ok(full)) => {
+                    assert_eq!(fast, full, "{shown}");
+                    assert!(!fast.is_accessed() && !fast.is_modified());
+                    for key in full.keys() {
+                        assert_eq!(
+                            fast.get::<Value>(key).ok(),
+                            full.get::<Value>(key).ok(),
+                            "{shown}"
+                        );
+                    }
+                    assert_eq!(
+                        codec.encode_at(&fast, now()).unwrap(),
+                        codec.encode_at(&full, now()).unwrap(),
+                        "{shown}"
+                    );
+                }
+                (Err(fast), Err(full)) => assert_eq!(fast, full, "{shown}"),
+                (fast, full) => panic!("{shown}: {fast:?} against {full:?}"),
+            }
+        }
+        // Flask's own JSON reads back value for value, text for text.
+        let cookie = codec
+            .encode_at(
+                &json!({"user": "Zoë", "cart": [1.5, {"b": 1, "a": 2}]}),
+                now(),
+            )
+            .unwrap();
+        let session = codec
+            .decode_session_at(&cookie, now())
+            .unwrap()
+            .into_value();
+        assert_eq!(
+            session.get_json("cart").as_deref(),
+            Some(r#"[1.5,{"a":2,"b":1}]"#)
+        );
+        assert_eq!(session.get_json("user").as_deref(), Some(r#""Zo\u00eb""#));
     }
 
     #[test]

@@ -15,6 +15,8 @@
 //! when read, into the type the caller asks for. `docs/json.md` has the
 //! design.
 
+#[cfg(feature = "flask")]
+pub(crate) mod flask_wire;
 mod float;
 pub(crate) mod py;
 mod python;

@@ -13,13 +13,13 @@ use serde::Serialize;
 use serde::de::IgnoredAny;
 use serde::ser::{self, Error as _, Impossible};
 
-use super::python::{canonical_number, repr_text, write_python_string};
+use super::python::{canonical_number, is_python_float_text, repr_text, write_python_string};
 use crate::error::PayloadError;
 
 /// The struct name and field by which `serde_json` serializes a
 /// [`RawValue`](serde_json::value::RawValue): its exact JSON text. Tied to
 /// `serde_json`'s implementation by the test `raw_values_are_parsed_exactly`.
-const RAW_VALUE_TOKEN: &str = "$serde_json::private::RawValue";
+pub(crate) const RAW_VALUE_TOKEN: &str = "$serde_json::private::RawValue";
 
 /// One value, as Python holds it.
 #[derive(Debug, Clone, PartialEq)]
@@ -208,7 +208,7 @@ impl Py {
     }
 }
 
-fn write_tag_open(out: &mut Vec<u8>, tag: &str) {
+pub(crate) fn write_tag_open(out: &mut Vec<u8>, tag: &str) {
     out.push(b'{');
     write_python_string(out, tag);
     out.push(b':');
@@ -773,7 +773,7 @@ impl ser::SerializeStructVariant for MapBuilder {
 
 /// Map keys: strings, and (as `serde_json` and Python's `json` allow)
 /// booleans and numbers written as their JSON text.
-struct KeySerializer;
+pub(crate) struct KeySerializer;
 
 fn key_error() -> serde_json::Error {
     serde_json::Error::custom("key must be a string")
@@ -1072,7 +1072,12 @@ fn serialize_number<S: ser::Serializer>(text: &str, serializer: S) -> Result<S::
             return serializer.serialize_u64(n);
         }
     } else if let Ok(f) = text.parse::<f64>() {
-        if f.is_finite() && super::float::python_repr(f).as_bytes() == text.as_bytes() {
+        // The syntactic check answers for almost every number that came
+        // from Python, without formatting the float once more.
+        if f.is_finite()
+            && (is_python_float_text(text)
+                || super::float::python_repr(f).as_bytes() == text.as_bytes())
+        {
             return serializer.serialize_f64(f);
         }
     }

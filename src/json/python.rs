@@ -71,7 +71,7 @@ fn write_ascii_escaped<W: ?Sized + Write>(writer: &mut W, text: &str) -> io::Res
 /// zeros, in `repr`'s positional range, and at most 15 significant digits
 /// (any such decimal survives the round trip through a double, so its
 /// shortest form is itself). Everything else takes the full path.
-fn is_python_float_text(text: &str) -> bool {
+pub(crate) fn is_python_float_text(text: &str) -> bool {
     let unsigned = text.strip_prefix('-').unwrap_or(text);
     let Some((int_part, frac_part)) = unsigned.split_once('.') else {
         return false;

@@ -25,12 +25,13 @@ pub(crate) fn check_nesting(text: &[u8]) -> Result<(), PayloadError> {
     // Almost every session has fewer brackets than the limit and no
     // surrogate escapes at all; two vectorised passes show that and skip
     // the byte-by-byte walk below.
-    let openers = text
-        .iter()
-        .fold(0usize, |n, &b| n + usize::from(b == b'[' || b == b'{'));
+    // (memchr jumps between brackets; a byte-wise count did not vectorise.)
+    let few_openers = memchr::memchr2_iter(b'[', b'{', text)
+        .nth(MAX_DEPTH)
+        .is_none();
     let surrogates = memchr::memchr_iter(b'\\', text)
         .any(|at| text.get(at + 1) == Some(&b'u') && matches!(text.get(at + 2), Some(b'd' | b'D')));
-    if openers <= MAX_DEPTH && !surrogates {
+    if few_openers && !surrogates {
         return Ok(());
     }
     let mut depth = 0usize;

@@ -134,6 +134,22 @@ pub(crate) fn untag_scan(value: Py) -> Result<Py, TagError> {
     }
 }
 
+/// Whether JSON text might hold a key that is one of Flask's tag names, in
+/// any spelling: a string that starts with a space (`" t"`, `" di"`, ...,
+/// also with its second character escaped) or with the escape `\u0020`.
+/// When it cannot, loading the text as Flask does changes nothing, and it
+/// can be read as plain JSON. Strings that merely start like a tag name
+/// (`" to"`, an escaped quote before ` b`) answer yes: they only cost the
+/// full walk.
+pub(crate) fn may_hold_tags(text: &[u8]) -> bool {
+    memchr::memmem::find_iter(text, b"\" ").any(|at| {
+        matches!(
+            text.get(at + 2),
+            Some(b't' | b'b' | b'm' | b'u' | b'd' | b'\\')
+        )
+    }) || memchr::memmem::find(text, b"\"\\u0020").is_some()
+}
+
 /// Python's `str(x)` for the JSON scalars `Markup(x)` may be given.
 fn python_str(leaf: &Py) -> Option<String> {
     match leaf {
