@@ -77,8 +77,9 @@ struct State {
     /// logout revokes.
     decoded: Option<Lineage>,
     needs_reissue: bool,
-    /// The revocation check the decoded session waits for.
-    check: Option<Query>,
+    /// Whether the decoded session waits for its revocation check (asked
+    /// about `decoded` and `subject`).
+    unchecked: bool,
     /// The decoded session's subject (with a revocation store).
     subject: Option<String>,
     /// A session whose check got no answer under fail-closed: anonymous for
@@ -88,14 +89,6 @@ struct State {
     cycled: bool,
     /// The subject whose sessions [`SessionHandle::flush_everywhere`] ends.
     everywhere: Option<String>,
-}
-
-/// What a revocation store is asked about a decoded session.
-#[derive(Clone)]
-struct Query {
-    id: Option<SessionId>,
-    subject: Option<String>,
-    first_issued_at: UnixTime,
 }
 
 impl State {
@@ -121,15 +114,8 @@ impl State {
             }
         }
         if let (Some(revocation), Some(lineage)) = (&shared.revocation, self.decoded) {
-            let subject = revocation.subject_of(&self.session);
-            self.subject.clone_from(&subject);
-            if lineage.session_id().is_some() || subject.is_some() {
-                self.check = Some(Query {
-                    id: lineage.session_id(),
-                    subject,
-                    first_issued_at: lineage.first_issued_at(),
-                });
-            }
+            self.subject = revocation.subject_of(&self.session);
+            self.unchecked = lineage.session_id().is_some() || self.subject.is_some();
         }
     }
 
@@ -138,7 +124,7 @@ impl State {
     /// store had not answered.
     fn ready(&mut self, shared: &Shared, now: UnixTime) {
         self.load(shared, now);
-        if self.check.take().is_some() {
+        if core::mem::take(&mut self.unchecked) {
             self.unanswered(shared);
         }
     }
@@ -264,7 +250,7 @@ impl SessionHandle {
                     lineage: None,
                     decoded: None,
                     needs_reissue: false,
-                    check: None,
+                    unchecked: false,
                     subject: None,
                     withheld: false,
                     cycled: false,
@@ -336,25 +322,29 @@ impl SessionHandle {
     /// ```
     pub async fn load(&self) {
         let shared = &self.inner.shared;
-        let query = {
+        let asked = {
             let mut state = self.state();
             state.load(shared, self.inner.now);
-            state.check.clone()
+            // Copied out: the lock is not held across the store's answer.
+            state
+                .decoded
+                .filter(|_| state.unchecked)
+                .map(|lineage| (lineage, state.subject.clone()))
         };
-        let (Some(query), Some(revocation)) = (query, &shared.revocation) else {
+        let (Some((lineage, subject)), Some(revocation)) = (asked, &shared.revocation) else {
             return;
         };
         let answer = revocation
             .store()
-            .lookup(query.id, query.subject.as_deref(), self.inner.now)
+            .lookup(lineage.session_id(), subject.as_deref(), self.inner.now)
             .await;
         let mut state = self.state();
         // A synchronous use while the store was asked has settled it.
-        if state.check.take().is_none() {
+        if !core::mem::take(&mut state.unchecked) {
             return;
         }
         match answer {
-            Ok(lookup) if lookup.revokes(query.first_issued_at) => state.forget(),
+            Ok(lookup) if lookup.revokes(lineage.first_issued_at()) => state.forget(),
             Ok(_) => {}
             Err(err) => {
                 report_check(shared, &err);
@@ -586,15 +576,12 @@ impl SessionHandle {
         let shared = &self.inner.shared;
         let config = &shared.config;
         let mut state = self.state();
-        if !state.loaded {
-            // Untouched: nothing to say, unless every response re-issues.
-            if !(config.save_every_request() && request.any()) {
-                return Outcome::default();
-            }
-            state.load(shared, self.inner.now);
+        // Untouched: nothing to say, unless every response re-issues.
+        if !state.loaded && !(config.save_every_request() && request.any()) {
+            return Outcome::default();
         }
-        // Re-issuing needs the check too (the adapters have loaded by now
-        // when the handler used the session).
+        // Decoded and checked (the adapters have loaded it by now when the
+        // handler used it; a re-issue of an untouched one needs both too).
         state.ready(shared, self.inner.now);
         // Read the flags before anything below reads the session.
         let accessed = state.session.is_accessed();
