@@ -577,7 +577,8 @@ impl SessionHandle {
         let config = &shared.config;
         let mut state = self.state();
         // Untouched: nothing to say, unless every response re-issues.
-        if !state.loaded && !(config.save_every_request() && request.any()) {
+        let reissue_untouched = config.save_every_request() && request.any();
+        if !(state.loaded || reissue_untouched) {
             return Outcome::default();
         }
         // Decoded and checked (the adapters have loaded it by now when the
