@@ -222,11 +222,15 @@ struct Flaky {
 }
 
 impl Flaky {
-    fn check(&self) -> Result<(), StoreError> {
+    /// `call`'s answer, or an outage while `down` is set.
+    fn unless_down<'a, T: Send + 'a>(
+        &self,
+        call: impl FnOnce() -> StoreFuture<'a, T>,
+    ) -> StoreFuture<'a, T> {
         if self.down.load(Ordering::SeqCst) {
-            Err(StoreError::unavailable("connection refused"))
+            Box::pin(async { Err(StoreError::unavailable("connection refused")) })
         } else {
-            Ok(())
+            call()
         }
     }
 }
@@ -238,10 +242,7 @@ impl RevocationStore for Flaky {
         until: Option<UnixTime>,
         now: UnixTime,
     ) -> StoreFuture<'_, ()> {
-        match self.check() {
-            Ok(()) => self.inner.revoke_session(id, until, now),
-            Err(err) => Box::pin(async move { Err(err) }),
-        }
+        self.unless_down(|| self.inner.revoke_session(id, until, now))
     }
 
     fn revoke_subject<'a>(
@@ -251,10 +252,7 @@ impl RevocationStore for Flaky {
         until: Option<UnixTime>,
         now: UnixTime,
     ) -> StoreFuture<'a, ()> {
-        match self.check() {
-            Ok(()) => self.inner.revoke_subject(subject, through, until, now),
-            Err(err) => Box::pin(async move { Err(err) }),
-        }
+        self.unless_down(|| self.inner.revoke_subject(subject, through, until, now))
     }
 
     fn lookup<'a>(
@@ -263,10 +261,7 @@ impl RevocationStore for Flaky {
         subject: Option<&'a str>,
         now: UnixTime,
     ) -> StoreFuture<'a, Lookup> {
-        match self.check() {
-            Ok(()) => self.inner.lookup(id, subject, now),
-            Err(err) => Box::pin(async move { Err(err) }),
-        }
+        self.unless_down(|| self.inner.lookup(id, subject, now))
     }
 }
 

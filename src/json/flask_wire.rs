@@ -570,10 +570,17 @@ mod tests {
             .insert("a", json!({"y": 1, "x": [1.5, 1e300]}))
             .unwrap();
         session.insert(" u", json!(null)).unwrap();
-        let values: Vec<Result<String, String>> = vec![
-            streamed(&json!({"b": 1, "a": {" t": [1, 2]}, "é": "Zoë", "z": "\u{7f}"})),
-            streamed(&json!([{" di": {}}, {" t": 1, "x": 2}, {" x": 1}, []])),
-            streamed(&Record {
+        // Each value through both writers: (streamed, tree).
+        macro_rules! agree {
+            ($value:expr) => {{
+                let value = $value;
+                (streamed(&value), tree(&value))
+            }};
+        }
+        let pairs: Vec<(Result<String, String>, Result<String, String>)> = vec![
+            agree!(json!({"b": 1, "a": {" t": [1, 2]}, "é": "Zoë", "z": "\u{7f}"})),
+            agree!(json!([{" di": {}}, {" t": 1, "x": 2}, {" x": 1}, []])),
+            agree!(Record {
                 zeta: 1,
                 alpha: vec![
                     Shape::Tagged(1),
@@ -584,10 +591,10 @@ mod tests {
                 ],
                 markup: Some(f64::NAN),
             }),
-            streamed(&ordered),
-            streamed(&raw),
-            streamed(&session),
-            streamed(&(
+            agree!(ordered),
+            agree!(raw),
+            agree!(session),
+            agree!((
                 Tuple(vec![1]),
                 Bytes(vec![0, 255]),
                 Markup("<i>".into()),
@@ -595,7 +602,7 @@ mod tests {
                 HttpDate(crate::UnixTime::from_secs(0)),
                 Wire::parse(r#"{"k": {" t": [1]}}"#).unwrap(),
             )),
-            streamed(&(
+            agree!((
                 u128::MAX,
                 i128::MIN,
                 -0.0_f64,
@@ -603,50 +610,14 @@ mod tests {
                 'é',
                 serde_bytes_like(),
             )),
-            streamed(&std::collections::HashMap::from([((), 1)])),
-            streamed(&Py::Number("123456789012345678901234567890".into())),
+            agree!(std::collections::HashMap::from([((), 1)])),
+            agree!(Py::Number("123456789012345678901234567890".into())),
         ];
-        let expected: Vec<Result<String, String>> = vec![
-            tree(&json!({"b": 1, "a": {" t": [1, 2]}, "é": "Zoë", "z": "\u{7f}"})),
-            tree(&json!([{" di": {}}, {" t": 1, "x": 2}, {" x": 1}, []])),
-            tree(&Record {
-                zeta: 1,
-                alpha: vec![
-                    Shape::Tagged(1),
-                    Shape::Plain(2),
-                    Shape::Pair(3, 4),
-                    Shape::Point { y: 5, x: 6 },
-                    Shape::Unit,
-                ],
-                markup: Some(f64::NAN),
-            }),
-            tree(&ordered),
-            tree(&raw),
-            tree(&session),
-            tree(&(
-                Tuple(vec![1]),
-                Bytes(vec![0, 255]),
-                Markup("<i>".into()),
-                Uuid(7),
-                HttpDate(crate::UnixTime::from_secs(0)),
-                Wire::parse(r#"{"k": {" t": [1]}}"#).unwrap(),
-            )),
-            tree(&(
-                u128::MAX,
-                i128::MIN,
-                -0.0_f64,
-                1e16,
-                'é',
-                serde_bytes_like(),
-            )),
-            tree(&std::collections::HashMap::from([((), 1)])),
-            tree(&Py::Number("123456789012345678901234567890".into())),
-        ];
-        for (got, want) in values.iter().zip(&expected) {
+        for (got, want) in &pairs {
             assert_eq!(got, want);
         }
-        assert!(values.last().unwrap().is_ok());
-        assert!(values.get(8).unwrap().is_err());
+        assert!(pairs.last().unwrap().0.is_ok());
+        assert!(pairs.get(8).unwrap().0.is_err());
     }
 
     #[derive(Serialize)]
