@@ -83,11 +83,7 @@ fn codecs(c: &mut Criterion) {
                     .decode_session_at(black_box(&cookie), NOW)
                     .expect("decode")
                     .into_value();
-                let keys: Vec<String> = session.keys().cloned().collect();
-                keys.iter()
-                    .map(|key| session.get::<Value>(key).map(|v| v.is_some()))
-                    .filter(Result::is_ok)
-                    .count()
+                read_all(&session)
             })
         });
         group.bench_function("django_zlib_encode", |b| {
@@ -167,15 +163,130 @@ fn floor(c: &mut Criterion) {
     }
 }
 
-/// The key a request reads: `user_id` where the payload has it, else its
-/// first key.
-#[cfg(feature = "flask")]
+/// The key a request reads: `user_id` where the payload has it, else
+/// Django's `_auth_user_id` (the small auth session).
 fn read_key(value: &Value) -> String {
     let map = value.as_object().expect("object");
-    if map.contains_key("user_id") {
-        "user_id".to_owned()
-    } else {
-        map.keys().next().expect("a key").clone()
+    ["user_id", "_auth_user_id"]
+        .into_iter()
+        .find(|key| map.contains_key(*key))
+        .expect("a user id")
+        .to_owned()
+}
+
+/// Reads every value of a decoded session, as an eager parse would.
+fn read_all(session: &Session) -> usize {
+    let keys: Vec<String> = session.keys().cloned().collect();
+    keys.iter()
+        .map(|key| session.get::<Value>(key).map(|v| v.is_some()))
+        .filter(Result::is_ok)
+        .count()
+}
+
+/// Ours, decode + read: one value (what a request does) and every value
+/// (the eager case), for each format the floors and peers compare.
+fn reads(c: &mut Criterion) {
+    let ring = SecretKeys::new(SECRET).expect("ring");
+    let plain = DjangoCodec::new(&ring, DjangoConfig::SESSIONS.with_compress(false));
+    let signed = native(NativeConfig::SIGNED);
+    let encrypted = native(NativeConfig::ENCRYPTED);
+    for (name, value) in payloads::all() {
+        let session = session(&value);
+        let key = read_key(&value);
+        let cookie = plain.encode_at(&session, NOW).expect("encode");
+        let signed_token = signed.encode_at(&session, NOW).expect("encode");
+        let encrypted_token = encrypted.encode_at(&session, NOW).expect("encode");
+        let mut group = c.benchmark_group(format!("ours/{name}"));
+        group.bench_function("django_decode_read_one", |b| {
+            b.iter(|| {
+                let session = plain.decode_session_at(black_box(&cookie), NOW).expect("decode");
+                session.into_value().get::<Value>(&key)
+            })
+        });
+        group.bench_function("native_signed_decode_read_one", |b| {
+            b.iter(|| {
+                let session = signed
+                    .decode_session_at(black_box(&signed_token), NOW)
+                    .expect("decode");
+                session.into_value().get::<Value>(&key)
+            })
+        });
+        group.bench_function("native_signed_decode_read_all", |b| {
+            b.iter(|| {
+                let session = signed
+                    .decode_session_at(black_box(&signed_token), NOW)
+                    .expect("decode");
+                read_all(&session.into_value())
+            })
+        });
+        group.bench_function("native_encrypted_decode_read_one", |b| {
+            b.iter(|| {
+                let session = encrypted
+                    .decode_session_at(black_box(&encrypted_token), NOW)
+                    .expect("decode");
+                session.into_value().get::<Value>(&key)
+            })
+        });
+        group.finish();
+    }
+}
+
+/// What a Rust user picks instead: the `cookie` crate's signed and private
+/// jars carrying `serde_json` text of the same map. Decode is the jar's
+/// `get` (verify or decrypt) of the value a browser sends back, a
+/// `serde_json` parse and the read of one value; encode is a `serde_json`
+/// serialize and the jar's `add`. The jar's cookie borrows a `'static`
+/// value, so the peer pays no copy of it: its best case.
+fn peers(c: &mut Criterion) {
+    let key = Key::from(&[5u8; 64]);
+    for (name, value) in payloads::all() {
+        let map: Map<String, Value> = serde_json::from_value(value.clone()).expect("object");
+        let read = read_key(&value);
+        let text = serde_json::to_string(&map).expect("json");
+        let sealed = |add: &dyn Fn(&mut CookieJar)| -> &'static str {
+            let mut jar = CookieJar::new();
+            add(&mut jar);
+            String::leak(jar.get("sessionid").expect("cookie").value().to_owned())
+        };
+        let signed = sealed(&|jar| {
+            jar.signed_mut(&key)
+                .add(Cookie::new("sessionid", text.clone()));
+        });
+        let private = sealed(&|jar| {
+            jar.private_mut(&key)
+                .add(Cookie::new("sessionid", text.clone()));
+        });
+        let decode = |jar_get: &dyn Fn(&CookieJar) -> Option<Cookie<'static>>, raw: &'static str| {
+            let mut jar = CookieJar::new();
+            jar.add_original(Cookie::new("sessionid", raw));
+            let cookie = jar_get(&jar)?;
+            let map = serde_json::from_str::<Map<String, Value>>(cookie.value()).ok()?;
+            map.get(&read).cloned()
+        };
+        let mut group = c.benchmark_group(format!("peer/{name}"));
+        group.bench_function("signed_jar_encode", |b| {
+            b.iter(|| {
+                let mut jar = CookieJar::new();
+                let text = serde_json::to_string(black_box(&map)).expect("json");
+                jar.signed_mut(&key).add(Cookie::new("sessionid", text));
+                jar
+            })
+        });
+        group.bench_function("signed_jar_decode_read_one", |b| {
+            b.iter(|| decode(&|jar| jar.signed(&key).get("sessionid"), black_box(signed)))
+        });
+        group.bench_function("private_jar_encode", |b| {
+            b.iter(|| {
+                let mut jar = CookieJar::new();
+                let text = serde_json::to_string(black_box(&map)).expect("json");
+                jar.private_mut(&key).add(Cookie::new("sessionid", text));
+                jar
+            })
+        });
+        group.bench_function("private_jar_decode_read_one", |b| {
+            b.iter(|| decode(&|jar| jar.private(&key).get("sessionid"), black_box(private)))
+        });
+        group.finish();
     }
 }
 
@@ -208,11 +319,7 @@ fn flask_codec(c: &mut Criterion) {
                     .decode_session_at(black_box(&cookie), NOW)
                     .expect("decode")
                     .into_value();
-                let keys: Vec<String> = session.keys().cloned().collect();
-                keys.iter()
-                    .map(|key| session.get::<Value>(key).map(|v| v.is_some()))
-                    .filter(Result::is_ok)
-                    .count()
+                read_all(&session)
             })
         });
         group.finish();
@@ -306,8 +413,9 @@ fn flask_codec(_: &mut Criterion) {}
 #[cfg(not(feature = "flask"))]
 fn flask_floor(_: &mut Criterion) {}
 
-/// Peers: the `cookie` crate's signed and private jars, add + get of the
-/// same JSON text; ours: encode + decode of the same session.
+/// Peers: the `cookie` crate's signed and private jars, `serde_json`
+/// serialize + add + get + `serde_json` parse of the same map; ours: encode
+/// + decode of the same session.
 fn round_trips(c: &mut Criterion) {
     let ring = SecretKeys::new(SECRET).expect("ring");
     let plain = DjangoCodec::new(&ring, DjangoConfig::SESSIONS.with_compress(false));
@@ -315,23 +423,25 @@ fn round_trips(c: &mut Criterion) {
     let encrypted = native(NativeConfig::ENCRYPTED);
     let key = Key::from(&[5u8; 64]);
     for (name, value) in payloads::all() {
-        let text = session_cookie::json::to_string(&value).expect("json");
+        let map: Map<String, Value> = serde_json::from_value(value.clone()).expect("object");
         let session = session(&value);
         let mut group = c.benchmark_group(format!("roundtrip/{name}"));
         group.bench_function("cookie_signed_jar", |b| {
             b.iter(|| {
                 let mut jar = CookieJar::new();
-                jar.signed_mut(&key)
-                    .add(Cookie::new("sessionid", black_box(text.clone())));
-                jar.signed(&key).get("sessionid")
+                let text = serde_json::to_string(black_box(&map)).expect("json");
+                jar.signed_mut(&key).add(Cookie::new("sessionid", text));
+                let cookie = jar.signed(&key).get("sessionid").expect("verify");
+                serde_json::from_str::<Map<String, Value>>(cookie.value())
             })
         });
         group.bench_function("cookie_private_jar", |b| {
             b.iter(|| {
                 let mut jar = CookieJar::new();
-                jar.private_mut(&key)
-                    .add(Cookie::new("sessionid", black_box(text.clone())));
-                jar.private(&key).get("sessionid")
+                let text = serde_json::to_string(black_box(&map)).expect("json");
+                jar.private_mut(&key).add(Cookie::new("sessionid", text));
+                let cookie = jar.private(&key).get("sessionid").expect("decrypt");
+                serde_json::from_str::<Map<String, Value>>(cookie.value())
             })
         });
         group.bench_function("ours_django", |b| {
@@ -435,6 +545,6 @@ criterion_group! {
     config = Criterion::default()
         .warm_up_time(std::time::Duration::from_millis(500))
         .measurement_time(std::time::Duration::from_secs(2));
-    targets = codecs, floor, flask_codec, flask_floor, round_trips, forgeries, key_rings
+    targets = codecs, reads, peers, floor, flask_codec, flask_floor, round_trips, forgeries, key_rings
 }
 criterion_main!(benches);
