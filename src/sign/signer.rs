@@ -93,6 +93,17 @@ impl Signer {
         &self.sep
     }
 
+    /// `text` split at its last separator. A one-byte separator (every
+    /// default: Django's `:`, itsdangerous' `.`) is found with `memrchr`;
+    /// a `&str` pattern would build a two-way searcher on every call, which
+    /// profiles showed at 5% of a small decode.
+    pub(crate) fn rsplit<'a>(&self, text: &'a str) -> Option<(&'a str, &'a str)> {
+        match *self.sep.as_bytes() {
+            [byte] if byte.is_ascii() => rsplit_byte(text, char::from(byte)),
+            _ => text.rsplit_once(&*self.sep),
+        }
+    }
+
     /// What signing adds to a value: the separator and the signature.
     pub(crate) fn overhead(&self) -> usize {
         self.sep.len() + self.algorithm.signature_len()
@@ -117,8 +128,8 @@ impl Signer {
     /// itsdangerous writes (its lenient decoder would also take padded or
     /// junk-bearing forms of the same tag, which no signer produces).
     pub(crate) fn verify<'a>(&self, signed: &'a str) -> Result<Signed<'a>, DecodeError> {
-        let (value, signature) = signed
-            .rsplit_once(&*self.sep)
+        let (value, signature) = self
+            .rsplit(signed)
             .ok_or(DecodeError::Malformed(Malformed::Separators))?;
         let mut buffer = [0u8; MAX_TAG_LEN];
         let tag = decode_signature(self.algorithm, signature, &mut buffer)
@@ -155,6 +166,41 @@ fn decode_signature<'b>(
     }
 }
 
+/// Whether [`decode_signature`] would accept `text`, without decoding it
+/// (the MAC check decodes it once, later): exactly the tag's length in the
+/// base64url alphabet, with the unused low bits of the last character zero,
+/// which is what canonical unpadded base64 means at a fixed length.
+fn is_signature_text(algorithm: Algorithm, text: &str) -> bool {
+    let tag_bits = algorithm.tag_len() * 8;
+    let unused_bits = algorithm.signature_len() * 6 - tag_bits;
+    let sextet = |b: u8| match b {
+        b'A'..=b'Z' => Some(b - b'A'),
+        b'a'..=b'z' => Some(b - b'a' + 26),
+        b'0'..=b'9' => Some(b - b'0' + 52),
+        b'-' => Some(62),
+        b'_' => Some(63),
+        _ => None,
+    };
+    let Some((&last, rest)) = text.as_bytes().split_last() else {
+        return false;
+    };
+    text.len() == algorithm.signature_len()
+        && rest.iter().all(|&b| sextet(b).is_some())
+        && sextet(last).is_some_and(|v| v & ((1 << unused_bits) - 1) == 0)
+}
+
+/// `text` split at the last `sep`, found with the vectorised `memrchr`
+/// (core's `rsplit_once(char)` walks bytes). `sep` is ASCII in every
+/// layout; another char falls back to `rsplit_once`.
+fn rsplit_byte(text: &str, sep: char) -> Option<(&str, &str)> {
+    if !sep.is_ascii() {
+        return text.rsplit_once(sep);
+    }
+    let at = memchr::memrchr(sep as u8, text.as_bytes())?;
+    // An ASCII byte: both sides of it are char boundaries.
+    Some((text.get(..at)?, text.get(at + 1..)?))
+}
+
 /// The layout of a timestamped serializer token, `[.]BODY SEP TIMESTAMP SEP
 /// SIGNATURE` (Django's `signing.dumps` and sessions, Flask's sessions),
 /// checked for structure only, before any HMAC: junk is refused without
@@ -186,8 +232,8 @@ impl Layout {
         if token.is_empty() {
             return Err(Malformed::Empty);
         }
-        let (signed, signature) = token.rsplit_once(self.sep).ok_or(Malformed::Separators)?;
-        let (body_field, timestamp) = signed.rsplit_once(self.sep).ok_or(Malformed::Separators)?;
+        let (signed, signature) = rsplit_byte(token, self.sep).ok_or(Malformed::Separators)?;
+        let (body_field, timestamp) = rsplit_byte(signed, self.sep).ok_or(Malformed::Separators)?;
         let (body, compressed) = match body_field.strip_prefix(payload::COMPRESSED_MARK) {
             Some(rest) => (rest, true),
             None => (body_field, false),
@@ -196,7 +242,7 @@ impl Layout {
         if memchr::memchr(self.sep as u8, body.as_bytes()).is_some() {
             return Err(Malformed::Separators);
         }
-        if decode_signature(self.algorithm, signature, &mut [0; MAX_TAG_LEN]).is_none() {
+        if !is_signature_text(self.algorithm, signature) {
             return Err(Malformed::Signature);
         }
         if !self.clock.is_shaped(timestamp) {
@@ -364,9 +410,9 @@ impl Timestamped {
         max_age: Option<Duration>,
     ) -> Result<Stamped<'a>, DecodeError> {
         let proof = self.signer.verify(signed)?;
-        let (value, timestamp) = proof
-            .value()
-            .rsplit_once(self.signer.sep())
+        let (value, timestamp) = self
+            .signer
+            .rsplit(proof.value())
             .ok_or(DecodeError::Malformed(Malformed::Timestamp))?;
         let issued_at = self
             .clock
@@ -479,6 +525,48 @@ impl From<PayloadError> for DecodeError {
 mod tests {
     use super::*;
     use crate::sign::mac::KeyDerivation;
+
+    /// The structure check's signature test accepts exactly what the
+    /// strict decoder accepts: every length near a tag's, every byte at
+    /// the last position and at the first.
+    #[test]
+    fn signature_text_check_agrees_with_the_decoder() {
+        for algorithm in [Algorithm::Sha1, Algorithm::Sha256, Algorithm::Sha512] {
+            let good = URL_SAFE_NO_PAD.encode(vec![0xa5; algorithm.tag_len()]);
+            let agree = |text: &str| {
+                let mut buffer = [0; MAX_TAG_LEN];
+                let decoded = decode_signature(algorithm, text, &mut buffer).is_some();
+                assert_eq!(is_signature_text(algorithm, text), decoded, "{text:?}");
+            };
+            agree(&good);
+            agree("");
+            for len in good.len().saturating_sub(3)..good.len() + 3 {
+                agree(&"A".repeat(len));
+            }
+            for byte in 0..=127u8 {
+                let c = char::from(byte);
+                let mut last = good.clone();
+                last.pop();
+                last.push(c);
+                agree(&last);
+                let mut first = good.clone();
+                first.replace_range(..1, c.encode_utf8(&mut [0; 4]));
+                agree(&first);
+            }
+            agree(&format!("{}\u{e9}", &good[..good.len() - 2]));
+        }
+    }
+
+    #[test]
+    fn rsplit_byte_splits_at_the_last_separator() {
+        assert_eq!(rsplit_byte("a:b:c", ':'), Some(("a:b", "c")));
+        assert_eq!(rsplit_byte(":", ':'), Some(("", "")));
+        assert_eq!(rsplit_byte("abc", ':'), None);
+        assert_eq!(
+            rsplit_byte("a\u{e9}b\u{e9}", '\u{e9}'),
+            Some(("a\u{e9}b", ""))
+        );
+    }
 
     fn django_signer(secrets: &[&str]) -> Signer {
         let keys: Vec<MacKey> = secrets
