@@ -10,9 +10,11 @@ re-runs itself there. Prints one JSON object: {"django": {...}, "flask": {...}}
 with nanoseconds per operation per payload.
 """
 
+import importlib.metadata
 import json
 import os
 import pathlib
+import platform
 import statistics
 import subprocess
 import sys
@@ -76,6 +78,11 @@ def main():
             results["flask"][f"{name}/decode"] = per_op_ns(
                 lambda: serializer.loads(token, max_age=2678400)
             )
+    results["versions"] = {
+        "python": platform.python_version(),
+        "django": django.__version__,
+        "flask": importlib.metadata.version("flask"),
+    }
     print(json.dumps(results, indent=1, sort_keys=True))
 
 
