@@ -287,8 +287,7 @@ fn servers(server_core: Option<core_affinity::CoreId>) -> (Vec<Target>, PathBuf)
                 core_affinity::set_for_current(core);
             }
             // This thread's own /proc directory, for its CPU time.
-            tx.send(std::fs::read_link("/proc/thread-self").expect("thread-self"))
-                .expect("send");
+            tx.send(thread_dir()).expect("send");
             let runtime = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
                 .build()
@@ -308,6 +307,11 @@ fn servers(server_core: Option<core_affinity::CoreId>) -> (Vec<Target>, PathBuf)
         .expect("server thread");
     let proc_dir = rx.recv().expect("server started");
     (targets, proc_dir)
+}
+
+/// The calling thread's `/proc/<pid>/task/<tid>` (the link is relative).
+fn thread_dir() -> PathBuf {
+    Path::new("/proc").join(std::fs::read_link("/proc/thread-self").expect("thread-self"))
 }
 
 /// Nanoseconds a thread has spent on a CPU (`/proc/<tid>/schedstat`).
@@ -442,7 +446,7 @@ fn bench(c: &mut Criterion) {
         .and_then(|v| v.parse().ok())
         .unwrap_or(8);
     let (targets, server_dir) = servers(server_core);
-    let client_dir = std::fs::read_link("/proc/thread-self").expect("thread-self");
+    let client_dir = thread_dir();
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -491,7 +495,10 @@ fn bench(c: &mut Criterion) {
                     elapsed
                 });
             });
-            let n = requests.get().max(1) as f64;
+            if requests.get() == 0 {
+                continue; // filtered out
+            }
+            let n = requests.get() as f64;
             eprintln!(
                 "http/{size}/{}: CPU per request: server {:.2} µs, load generator {:.2} µs; \
                  server_busy {:.0}% ({} requests)",
