@@ -179,6 +179,9 @@ fn jar_cookie(response: axum::response::Response) -> String {
     header.split(';').next().expect("a pair").to_owned()
 }
 
+/// Per payload size, the `Cookie` header value a server reads.
+type Cookies = Vec<(&'static str, String)>;
+
 /// One server under test: its address and, per payload, the request bytes.
 struct Target {
     name: &'static str,
@@ -198,7 +201,7 @@ fn servers(server_core: Option<core_affinity::CoreId>) -> (Vec<Target>, PathBuf)
     let key = Key::from(&[5u8; 64]);
     let encrypted = engine(NativeConfig::ENCRYPTED);
     let signed = engine(NativeConfig::SIGNED);
-    let cookies = |f: &dyn Fn(&Value) -> String| -> Vec<(&'static str, String)> {
+    let cookies = |f: &dyn Fn(&Value) -> String| -> Cookies {
         payloads.iter().map(|(size, _, v)| (*size, f(v))).collect()
     };
     let ours_encrypted = cookies(&|v| encrypted.cookie_header(&session(v)).expect("encode"));
@@ -235,7 +238,7 @@ fn servers(server_core: Option<core_affinity::CoreId>) -> (Vec<Target>, PathBuf)
             .route("/2kb", get(ours_2kb))
             .layer(SessionLayer::new(engine))
     };
-    let apps: Vec<(&'static str, Router, &Vec<(&'static str, String)>)> = vec![
+    let apps: Vec<(&'static str, Router, &Cookies)> = vec![
         (
             "no_session",
             Router::new()
@@ -243,7 +246,11 @@ fn servers(server_core: Option<core_affinity::CoreId>) -> (Vec<Target>, PathBuf)
                 .route("/2kb", get(no_session)),
             &ours_encrypted,
         ),
-        ("ours_native_encrypted", ours(encrypted.clone()), &ours_encrypted),
+        (
+            "ours_native_encrypted",
+            ours(encrypted.clone()),
+            &ours_encrypted,
+        ),
         ("ours_native_signed", ours(signed.clone()), &ours_signed),
         (
             "axum_extra_private_jar",
@@ -399,7 +406,12 @@ fn check(runtime: &Runtime, target: &Target, size: &str, request: &[u8]) {
 }
 
 /// `iters` requests spread over the connections; the wall time.
-fn batch(runtime: &Runtime, conns: &RefCell<Vec<Conn>>, request: &Arc<[u8]>, iters: u64) -> Duration {
+fn batch(
+    runtime: &Runtime,
+    conns: &RefCell<Vec<Conn>>,
+    request: &Arc<[u8]>,
+    iters: u64,
+) -> Duration {
     let taken = std::mem::take(&mut *conns.borrow_mut());
     let k = taken.len() as u64;
     let (elapsed, back) = runtime.block_on(async {
@@ -430,9 +442,7 @@ fn bench(c: &mut Criterion) {
     let (client_core, server_core) = match cores.as_slice() {
         [first, second, ..] => (Some(*first), Some(*second)),
         _ => {
-            eprintln!(
-                "warning: fewer than 2 CPUs; server and load generator share one, unpinned"
-            );
+            eprintln!("warning: fewer than 2 CPUs; server and load generator share one, unpinned");
             (None, None)
         }
     };
@@ -470,17 +480,19 @@ fn bench(c: &mut Criterion) {
                 .find(|(s, _)| *s == size)
                 .map(|(_, r)| Arc::clone(r))
                 .expect("request");
-            let conns = RefCell::new(
-                runtime.block_on(async {
-                    let mut conns = Vec::new();
-                    for _ in 0..connections {
-                        conns.push(Conn::open(target.addr).await);
-                    }
-                    conns
-                }),
+            let conns = RefCell::new(runtime.block_on(async {
+                let mut conns = Vec::new();
+                for _ in 0..connections {
+                    conns.push(Conn::open(target.addr).await);
+                }
+                conns
+            }));
+            let (requests, wall, server, client) = (
+                Cell::new(0u64),
+                Cell::new(0u64),
+                Cell::new(0u64),
+                Cell::new(0u64),
             );
-            let (requests, wall, server, client) =
-                (Cell::new(0u64), Cell::new(0u64), Cell::new(0u64), Cell::new(0u64));
             group.bench_function(target.name, |b| {
                 b.iter_custom(|iters| {
                     let (s0, c0) = (cpu_ns(&server_dir), cpu_ns(&client_dir));
