@@ -48,7 +48,11 @@
 //! - **CPU time** of each thread comes from `/proc/.../schedstat` (the
 //!   first field, nanoseconds on CPU), read outside the timed part, at the
 //!   start and end of every batch; `server_busy` is the server's CPU time
-//!   over the wall time, near 100% when the server is what binds.
+//!   over the wall time, near 100% when the server is what binds. A row
+//!   well under that was starved (something else took the load
+//!   generator's CPU, e.g. a build on a shared machine): rerun it, or
+//!   compare the server's CPU time per request, which such noise moves
+//!   much less than requests/s.
 //! - **Bounded**: 10 samples, 3 s each after 1 s of warm-up: about a
 //!   minute and a half for the ten benchmarks.
 
