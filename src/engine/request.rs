@@ -45,10 +45,10 @@ impl RequestCookies {
         name: &str,
         max_chunks: usize,
     ) -> Self {
-        let mut cookies = Self {
-            chunks: vec![Vec::new(); max_chunks.min(MAX_CHUNKS)],
-            ..Self::default()
-        };
+        // The chunk slots are made when a chunk comes: most requests carry
+        // none, and should not pay an allocation for them.
+        let max_chunks = max_chunks.min(MAX_CHUNKS);
+        let mut cookies = Self::default();
         let name = name.as_bytes();
         for header in headers {
             for (pair_name, value) in pairs(header) {
@@ -68,8 +68,13 @@ impl RequestCookies {
                 if let Some(count) = cookies.chunk_counts.get_mut(index) {
                     *count = count.saturating_add(1);
                 }
-                if let Some(slot) = cookies.chunks.get_mut(index) {
-                    keep(slot, value);
+                if index < max_chunks {
+                    if cookies.chunks.len() <= index {
+                        cookies.chunks.resize_with(index + 1, Vec::new);
+                    }
+                    if let Some(slot) = cookies.chunks.get_mut(index) {
+                        keep(slot, value);
+                    }
                 }
             }
         }
@@ -138,7 +143,12 @@ fn keep(slot: &mut Vec<String>, value: &[u8]) {
 /// only. Anything else cannot verify, so it is not a candidate.
 fn usable(value: &[u8]) -> Option<String> {
     let value = unquote(value);
-    if !value.iter().all(|&b| (0x20..0x7f).contains(&b)) {
+    // A fold without early exit, so that the compiler vectorises it: the
+    // session cookie is most of the header, and kilobytes long.
+    if !value
+        .iter()
+        .fold(true, |ok, &b| ok & (0x20..0x7f).contains(&b))
+    {
         return None;
     }
     String::from_utf8(value.into_owned()).ok()
@@ -170,8 +180,14 @@ fn trim(mut bytes: &[u8]) -> &[u8] {
 /// sides trimmed. Pairs without `=` are skipped (Django gives them an empty
 /// name, which is never ours).
 pub(crate) fn pairs(header: &[u8]) -> impl Iterator<Item = (&[u8], &[u8])> {
-    header.split(|&b| b == b';').filter_map(|pair| {
-        let eq = pair.iter().position(|&b| b == b'=')?;
+    // `memchr` finds the separators: a byte-wise split walked the whole
+    // kilobytes of a session cookie one byte at a time.
+    let ends = memchr::memchr_iter(b';', header).chain(core::iter::once(header.len()));
+    let mut start = 0;
+    ends.filter_map(move |end| {
+        let pair = header.get(start..end)?;
+        start = end.saturating_add(1);
+        let eq = memchr::memchr(b'=', pair)?;
         let (name, rest) = pair.split_at_checked(eq)?;
         let value = rest.get(1..)?;
         Some((trim(name), trim(value)))
