@@ -90,7 +90,7 @@ pub use config::{
 };
 pub use handle::{SessionGuard, SessionHandle};
 
-use handle::{Revoke, WriteError};
+use handle::{Outcome, Revoke, WriteError};
 use request::RequestCookies;
 
 /// A callback for sessions that could not be written.
@@ -548,35 +548,80 @@ impl RequestSession {
     /// written, or a logout that could not be recorded, is reported to the
     /// engine's hook and to `tracing` here.
     pub async fn finish(self, status: u16) -> ResponseCookies {
+        match self.decide(status) {
+            Decision::Decided(decided) => decided,
+            Decision::Recording(recording) => recording.finish().await,
+        }
+    }
+
+    /// [`RequestSession::finish`] without a future when there is nothing
+    /// to record: the decision, or the logout whose revocation records are
+    /// still to be written. Only such a logout then costs the tower layer a
+    /// boxed future; every other request is decided on the spot.
+    pub(crate) fn decide(self, status: u16) -> Decision {
         let outcome = self
             .handle
             .outcome(&self.cookies, (500..600).contains(&status));
+        if outcome.revoke.is_some() && self.handle.shared().revocation.is_some() {
+            return Decision::Recording(Recording {
+                handle: self.handle,
+                outcome,
+            });
+        }
+        Decision::Decided(conclude(self.handle.shared(), outcome, None))
+    }
+}
+
+/// What [`RequestSession::decide`] found.
+pub(crate) enum Decision {
+    /// What to send.
+    Decided(ResponseCookies),
+    /// A logout whose records must be written first.
+    Recording(Recording),
+}
+
+/// A logout's decision, waiting for its records in the revocation store.
+pub(crate) struct Recording {
+    handle: SessionHandle,
+    outcome: Outcome,
+}
+
+impl Recording {
+    /// Writes the records, then decides as [`RequestSession::finish`] does.
+    pub(crate) async fn finish(mut self) -> ResponseCookies {
         let shared = self.handle.shared();
-        let mut error = outcome.error;
-        if let (Some(revoke), Some(revocation)) = (outcome.revoke, &shared.revocation) {
+        let mut failed = None;
+        if let (Some(revoke), Some(revocation)) = (self.outcome.revoke.take(), &shared.revocation) {
             if let Err(err) = record(shared, revocation, revoke).await {
-                error = error.or(Some(WriteError::Revocation(err)));
+                failed = Some(WriteError::Revocation(err));
             }
         }
-        match error {
-            None => ResponseCookies {
+        conclude(shared, self.outcome, failed)
+    }
+}
+
+/// What to send for `outcome`; `failed` is a logout's record that could
+/// not be written (a session that could not be written is reported
+/// first).
+fn conclude(shared: &Shared, outcome: Outcome, failed: Option<WriteError>) -> ResponseCookies {
+    match outcome.error.or(failed) {
+        None => ResponseCookies {
+            set_cookie: outcome.set_cookies,
+            vary_cookie: outcome.vary,
+            error: None,
+            error_response: false,
+        },
+        Some(err) => {
+            // The browser's cookie is deleted even when the logout's
+            // record failed; a session that was not written sends
+            // nothing (the set is empty then).
+            let err = SessionWriteError(Arc::new(err));
+            report(shared, &err);
+            ResponseCookies {
                 set_cookie: outcome.set_cookies,
                 vary_cookie: outcome.vary,
-                error: None,
-                error_response: false,
-            },
-            Some(err) => {
-                // The browser's cookie is deleted even when the logout's
-                // record failed; a session that was not written sends
-                // nothing (the set is empty then).
-                let err = SessionWriteError(Arc::new(err));
-                report(shared, &err);
-                ResponseCookies {
-                    set_cookie: outcome.set_cookies,
-                    vary_cookie: outcome.vary,
-                    error: Some(err),
-                    error_response: shared.error_response,
-                }
+                error: Some(err),
+                error_response: shared.error_response,
             }
         }
     }

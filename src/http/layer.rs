@@ -11,7 +11,7 @@ use http::{HeaderMap, HeaderValue, Request, Response, StatusCode};
 use tower_layer::Layer;
 use tower_service::Service;
 
-use crate::engine::{RequestSession, ResponseCookies, SessionEngine, vary_has_cookie};
+use crate::engine::{Decision, RequestSession, ResponseCookies, SessionEngine, vary_has_cookie};
 
 /// Django's `SessionMiddleware` for tower stacks (axum, hyper, tonic, …):
 /// every request gets a [`SessionHandle`](crate::engine::SessionHandle) in
@@ -123,8 +123,8 @@ where
     }
 }
 
-/// The engine's decision on a response, being made (a logout's
-/// revocation record may be on its way to the store).
+/// A logout's decision, being made while its revocation records go to
+/// the store (every other response is decided without one).
 type Finishing = Pin<Box<dyn Future<Output = ResponseCookies> + Send>>;
 
 /// The future of a [`SessionService`] response.
@@ -132,7 +132,7 @@ pub struct ResponseFuture<F, B> {
     inner: Pin<Box<F>>,
     session: Option<RequestSession>,
     /// The handler's response, boxed so that this future stays `Unpin`
-    /// whatever the body, while the engine finishes.
+    /// whatever the body, while a logout's records are written.
     finishing: Option<(Finishing, Box<Response<B>>)>,
 }
 
@@ -156,8 +156,18 @@ where
             let Some(session) = this.session.take() else {
                 return Poll::Ready(Ok(response));
             };
-            let status = response.status().as_u16();
-            this.finishing = Some((Box::pin(session.finish(status)), Box::new(response)));
+            let mut response = response;
+            match session.decide(response.status().as_u16()) {
+                Decision::Decided(decided) => {
+                    apply(&decided, &mut response);
+                    return Poll::Ready(Ok(response));
+                }
+                // A logout with a revocation store: its records are
+                // written before the response goes.
+                Decision::Recording(recording) => {
+                    this.finishing = Some((Box::pin(recording.finish()), Box::new(response)));
+                }
+            }
         }
         let Some((finishing, _)) = this.finishing.as_mut() else {
             return Poll::Pending;
