@@ -23,8 +23,11 @@
 //! The check costs one `getpid` system call per draw (glibc stopped caching
 //! the pid in 2.25), about half of what a `getrandom` call costs here; a
 //! token draws once (its salt, nonce and, for a new session, its id
-//! together), so that is one check per token. BENCHMARKS.md and issue 15
-//! have the numbers.
+//! together), so that is one check per token. Measured on the benchmark
+//! machine (glibc 2.36, Linux 6.18): `getrandom` of 28 bytes 270-320 ns,
+//! `std::process::id()` 140-155 ns, a pid-checked 44-byte draw from this
+//! block 215-230 ns, against about 600 ns for the two `getrandom` calls a
+//! new session's encrypted token made before.
 //!
 //! Its one blind spot is the one every pid check has: a descendant that
 //! draws nothing until it gets, by pid reuse, the very pid the block was
