@@ -14,6 +14,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use cookie::{Cookie, CookieJar, Key};
 use criterion::{Criterion, criterion_group, criterion_main};
+use hkdf::Hkdf;
 use hmac::{Hmac, Mac};
 use serde_json::{Map, Value};
 #[cfg(feature = "flask")]
@@ -116,6 +117,7 @@ fn floor(c: &mut Criterion) {
     let mac = <Hmac<Sha256> as KeyInit>::new_from_slice(&[7u8; 32]).expect("hmac");
     let aes = Aes256Gcm::new(&[9u8; 32].into());
     let nonce = Nonce::from([3u8; 12]);
+    let prk = Hkdf::<Sha256>::from_prk(&[11u8; 32]).expect("prk");
     for (name, value) in payloads::all() {
         let json = session_cookie::json::to_string(&value).expect("json");
         let cookie = plain.encode_at(&value, NOW).expect("encode");
@@ -166,6 +168,35 @@ fn floor(c: &mut Criterion) {
                 aes.decrypt_inout_detached(&nonce, b"", buf.as_mut_slice().into(), &tag)
                     .map(|()| buf)
             })
+        });
+        // The whole encrypted encode a format cannot avoid: serialize, seal
+        // with a cipher built once, MAC the ciphertext, base64 the result.
+        let seal_mac_encode = |aes: &Aes256Gcm| {
+            let mut buf = serde_json::to_vec(black_box(&value)).expect("json");
+            let tag = aes
+                .encrypt_inout_detached(&nonce, b"", buf.as_mut_slice().into())
+                .expect("seal");
+            buf.extend_from_slice(&tag);
+            let mut m = mac.clone();
+            m.update(&buf);
+            buf.extend_from_slice(&m.finalize().into_bytes());
+            URL_SAFE_NO_PAD.encode(&buf)
+        };
+        group.bench_function("encrypted_encode", |b| b.iter(|| seal_mac_encode(&aes)));
+        // What the native format adds by design: a key per message, one
+        // HKDF-Expand from a precomputed PRK and one AES key schedule
+        // (docs/FORMAT.md section 5).
+        let message_key = |salt: &[u8]| {
+            let mut key = [0u8; 32];
+            prk.expand_multi_info(&[b"session-cookie/v1/msg", salt], &mut key)
+                .expect("hkdf");
+            Aes256Gcm::new(&key.into())
+        };
+        group.bench_function("message_key", |b| {
+            b.iter(|| message_key(black_box(&[5u8; 16])))
+        });
+        group.bench_function("encrypted_encode_message_key", |b| {
+            b.iter(|| seal_mac_encode(&message_key(black_box(&[5u8; 16]))))
         });
         group.finish();
     }

@@ -21,6 +21,7 @@ mod inspect;
 pub mod json;
 mod key;
 mod migrate;
+mod random;
 pub mod revoke;
 #[cfg(feature = "rocket")]
 pub mod rocket;

@@ -32,15 +32,19 @@ impl SessionId {
     /// Its length in bytes.
     pub const LEN: usize = 16;
 
-    /// A fresh id from the operating system's random source.
+    /// A fresh id from the operating system's random source (through this
+    /// thread's block of its bytes, which is refilled after a `fork`).
+    ///
+    /// An id is public, like a salt: it is written into every token in the
+    /// clear and grants nothing without the cookie's MAC, so it comes from
+    /// the same fork-checked block as salts and nonces rather than a
+    /// system call of its own (`src/random.rs`).
     ///
     /// # Errors
     ///
     /// [`EncodeError::Random`] when the random source fails.
     pub fn generate() -> Result<Self, EncodeError> {
-        let mut bytes = [0u8; Self::LEN];
-        getrandom::fill(&mut bytes).map_err(|_| EncodeError::Random)?;
-        Ok(Self(bytes))
+        crate::random::public().map(Self)
     }
 
     /// The id with these bytes (for tests and for stores that keep ids).

@@ -14,7 +14,7 @@ use super::{
     with_scratch,
 };
 use crate::envelope::compress::{compress_into_if_smaller, inflate_capped};
-use crate::envelope::encrypt::{MessageKeys, open, padded_len, seal};
+use crate::envelope::encrypt::{MessageKeys, RANDOM_LEN, open, padded_len, seal};
 use crate::error::{DecodeError, EncodeError, KeyError, PayloadError};
 pub use crate::format::native::Mode;
 use crate::format::native::{self, Header};
@@ -522,10 +522,29 @@ impl NativeCodec {
         lineage: Lineage,
         now: UnixTime,
     ) -> Result<String, EncodeError> {
+        // All the token's random bytes in one draw, so one fork check
+        // (`src/random.rs`): a new session's id, then the salt and nonce
+        // when encrypting.
+        let mut random = [0u8; SessionId::LEN + RANDOM_LEN];
+        let first = if lineage.session_id.is_some() {
+            SessionId::LEN
+        } else {
+            0
+        };
+        let last = match self.config.mode {
+            Mode::Encrypted => random.len(),
+            Mode::Signed => SessionId::LEN,
+        };
+        if let Some(wanted) = random.get_mut(first..last) {
+            crate::random::fill_public(wanted)?;
+        }
+        let (id_bytes, seal_random) = random.split_at(SessionId::LEN);
         let session_id = match lineage.session_id {
             Some(id) => id,
-            None => SessionId::generate()?,
+            None => SessionId::from_bytes(id_bytes.try_into().map_err(|_| EncodeError::Random)?),
         };
+        let seal_random: &[u8; RANDOM_LEN] =
+            seal_random.try_into().map_err(|_| EncodeError::Random)?;
         let origin = lineage.first_issued_at;
         let key = &self.active;
         with_scratch(|scratch| {
@@ -559,7 +578,16 @@ impl NativeCodec {
             header.write(token);
             match self.config.mode {
                 Mode::Signed => token.extend_from_slice(payload),
-                Mode::Encrypted => seal(&key.enc, token, 0, payload, self.config.padding)?,
+                Mode::Encrypted => {
+                    seal(
+                        &key.enc,
+                        token,
+                        0,
+                        payload,
+                        self.config.padding,
+                        seal_random,
+                    )?;
+                }
             }
             Ok(native::finish(token, self.context.len(), &key.mac))
         })

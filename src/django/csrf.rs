@@ -98,6 +98,12 @@ pub(crate) fn random_chars<const N: usize>() -> Result<[u8; N], EncodeError> {
     let mut filled = 0;
     let mut pool = [0u8; 64];
     while filled < N {
+        // Straight from the operating system, not the block of public
+        // random bytes (`src/random.rs`): a CSRF secret lives as long as
+        // its cookie and must stay secret, so none of it passes through a
+        // buffer that outlives the call; the masks and password salts
+        // drawn here too are rare enough that the system call costs
+        // nothing that matters.
         getrandom::fill(&mut pool).map_err(|_| EncodeError::Random)?;
         for &byte in pool.iter().filter(|&&b| b < 248) {
             if let Some(slot) = out.get_mut(filled) {

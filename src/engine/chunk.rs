@@ -210,14 +210,16 @@ fn digits(mut n: usize) -> usize {
     count
 }
 
-/// A fresh generation id from the operating system's random source.
+/// A fresh generation id from the operating system's random source,
+/// through the fork-checked block of public random bytes (`src/random.rs`):
+/// a generation is written in the clear and only tells one write's pieces
+/// from another's, so it is not a secret.
 ///
 /// # Errors
 ///
 /// [`EncodeError::Random`] when the random source fails.
 pub(crate) fn new_generation() -> Result<String, EncodeError> {
-    let mut bytes = [0u8; GENERATION_BYTES];
-    getrandom::fill(&mut bytes).map_err(|_| EncodeError::Random)?;
+    let bytes: [u8; GENERATION_BYTES] = crate::random::public()?;
     Ok(URL_SAFE_NO_PAD.encode(bytes))
 }
 

@@ -23,6 +23,8 @@ pub(crate) const SALT_LEN: usize = 16;
 pub(crate) const NONCE_LEN: usize = 12;
 /// GCM authentication tag.
 pub(crate) const GCM_TAG_LEN: usize = 16;
+/// The random bytes a [`seal`] takes: the salt, then the nonce.
+pub(crate) const RANDOM_LEN: usize = SALT_LEN + NONCE_LEN;
 /// Bytes an encrypted body adds to its plaintext.
 pub(crate) const OVERHEAD: usize = SALT_LEN + NONCE_LEN + GCM_TAG_LEN;
 
@@ -72,18 +74,21 @@ pub(crate) fn padded_len(len: usize, bucket: usize) -> Option<usize> {
 
 /// Appends `salt || nonce || AES-256-GCM(payload || padding) || gcm tag`
 /// to `out`; the associated data is what `out` held from `aad_start` on.
+///
+/// `random` is the salt and nonce: fresh bytes from
+/// [`crate::random::fill_public`] for every call, never reused. The caller
+/// draws them so that a token draws all its random bytes at once.
 pub(crate) fn seal(
     keys: &MessageKeys,
     out: &mut Vec<u8>,
     aad_start: usize,
     payload: &[u8],
     bucket: usize,
+    random: &[u8; RANDOM_LEN],
 ) -> Result<(), EncodeError> {
     let aad_end = out.len();
-    let mut random = [0u8; SALT_LEN + NONCE_LEN];
-    getrandom::fill(&mut random).map_err(|_| EncodeError::Random)?;
     let (salt, nonce) = random.split_at(SALT_LEN);
-    out.extend_from_slice(&random);
+    out.extend_from_slice(random);
     let start = out.len();
     out.extend_from_slice(payload);
     out.push(PAD_MARK);
@@ -162,7 +167,15 @@ mod tests {
             for len in [0, 1, 15, 16, 17, 300] {
                 let payload = vec![0u8; len]; // zeros must survive unpadding
                 let mut body = b"aad".to_vec();
-                seal(&keys, &mut body, 0, &payload, bucket).unwrap();
+                seal(
+                    &keys,
+                    &mut body,
+                    0,
+                    &payload,
+                    bucket,
+                    &crate::random::public().unwrap(),
+                )
+                .unwrap();
                 let body = body.split_off(3);
                 assert_eq!(body.len(), OVERHEAD + padded_len(len, bucket).unwrap());
                 assert_eq!((body.len() - OVERHEAD) % bucket, 0);
@@ -178,8 +191,24 @@ mod tests {
     fn every_message_gets_its_own_salt_and_nonce() {
         let keys = MessageKeys::new(&[9; 32], b"test");
         let (mut a, mut b) = (Vec::new(), Vec::new());
-        seal(&keys, &mut a, 0, b"same", 1).unwrap();
-        seal(&keys, &mut b, 0, b"same", 1).unwrap();
+        seal(
+            &keys,
+            &mut a,
+            0,
+            b"same",
+            1,
+            &crate::random::public().unwrap(),
+        )
+        .unwrap();
+        seal(
+            &keys,
+            &mut b,
+            0,
+            b"same",
+            1,
+            &crate::random::public().unwrap(),
+        )
+        .unwrap();
         assert_ne!(a[..SALT_LEN + NONCE_LEN], b[..SALT_LEN + NONCE_LEN]);
         assert_ne!(a, b);
     }
@@ -188,7 +217,15 @@ mod tests {
     fn short_or_altered_bodies_fail() {
         let keys = MessageKeys::new(&[9; 32], b"test");
         let mut body = Vec::new();
-        seal(&keys, &mut body, 0, b"hello", 1).unwrap();
+        seal(
+            &keys,
+            &mut body,
+            0,
+            b"hello",
+            1,
+            &crate::random::public().unwrap(),
+        )
+        .unwrap();
         for cut in 0..body.len() {
             assert!(open(&keys, b"", &mut body[..cut].to_vec(), proof()).is_err());
         }

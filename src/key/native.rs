@@ -181,6 +181,10 @@ impl MasterKey {
     /// ```
     pub fn generate(id: &str) -> Result<Self, KeyError> {
         let mut bytes = Zeroizing::new(vec![0u8; MIN_KEY_LEN]);
+        // Straight from the operating system, not the block of public
+        // random bytes (`src/random.rs`): a master key is a long-lived
+        // secret, so no copy of it should ever sit in a shared buffer, and
+        // keys are made too rarely for the system call to matter.
         getrandom::fill(&mut bytes).map_err(|_| KeyError::Random)?;
         Self::new(id, bytes.to_vec())
     }
