@@ -199,7 +199,9 @@ fn reads(c: &mut Criterion) {
         let mut group = c.benchmark_group(format!("ours/{name}"));
         group.bench_function("django_decode_read_one", |b| {
             b.iter(|| {
-                let session = plain.decode_session_at(black_box(&cookie), NOW).expect("decode");
+                let session = plain
+                    .decode_session_at(black_box(&cookie), NOW)
+                    .expect("decode");
                 session.into_value().get::<Value>(&key)
             })
         });
@@ -256,7 +258,8 @@ fn peers(c: &mut Criterion) {
             jar.private_mut(&key)
                 .add(Cookie::new("sessionid", text.clone()));
         });
-        let decode = |jar_get: &dyn Fn(&CookieJar) -> Option<Cookie<'static>>, raw: &'static str| {
+        let decode = |jar_get: &dyn Fn(&CookieJar) -> Option<Cookie<'static>>,
+                      raw: &'static str| {
             let mut jar = CookieJar::new();
             jar.add_original(Cookie::new("sessionid", raw));
             let cookie = jar_get(&jar)?;
@@ -284,7 +287,12 @@ fn peers(c: &mut Criterion) {
             })
         });
         group.bench_function("private_jar_decode_read_one", |b| {
-            b.iter(|| decode(&|jar| jar.private(&key).get("sessionid"), black_box(private)))
+            b.iter(|| {
+                decode(
+                    &|jar| jar.private(&key).get("sessionid"),
+                    black_box(private),
+                )
+            })
         });
         group.finish();
     }
