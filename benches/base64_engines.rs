@@ -6,7 +6,13 @@
 //! `cargo bench --bench base64_engines`; the result and the decision are in
 //! `benches/DECISIONS.md` ("base64 engine").
 //!
-//! DECISION (not adopted, see DECISIONS.md): PLACEHOLDER
+//! Decision: adopted. `base64-simd` 0.8 encodes a 2 KB body in a fifth of
+//! `base64`'s time and decodes it in under a third; the 0.6 to 0.7 µs a
+//! decode saves is about 10% of the whole 2 KB Django decode, the 0.8 µs
+//! an encode saves about 8% of the encode. `src/sign/b64.rs` is the one
+//! place that uses it. The `base64_*` rows stay as the reference: they are
+//! the engine the crate used before, in its strict and lenient
+//! configurations; the `django_*` rows now run on `base64-simd`.
 
 #![allow(clippy::expect_used)] // setup failures are broken benchmarks
 
