@@ -6,7 +6,6 @@
 //! Never make a decision from it; decode with a codec for that. Inflation is
 //! still capped, so inspecting a hostile cookie is as safe as decoding one.
 
-use base64::Engine;
 use serde_json::value::RawValue;
 
 use crate::codec::{Limits, Mode, SessionId};
@@ -15,7 +14,8 @@ use crate::error::Malformed;
 use crate::error::{DecodeError, PayloadError};
 use crate::format::django;
 use crate::format::native;
-use crate::sign::signer::{Clock, Fields, LENIENT_B64};
+use crate::sign::b64;
+use crate::sign::signer::{Clock, Fields};
 use crate::time::UnixTime;
 
 /// The wire formats this crate can recognise.
@@ -249,9 +249,7 @@ fn inspect_serializer(
     format: Format,
     limits: Limits,
 ) -> Inspection {
-    let raw = LENIENT_B64
-        .decode(fields.body)
-        .map_err(|_| DecodeError::BadPayload(PayloadError::Base64));
+    let raw = b64::decode_lenient(fields.body).ok_or(DecodeError::BadPayload(PayloadError::Base64));
     let payload_len = raw.as_ref().ok().map(Vec::len);
     let json_bytes = raw.and_then(|raw| {
         if fields.compressed {

@@ -7,6 +7,7 @@ use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
 use subtle::ConstantTimeEq;
 
+pub(crate) mod b64;
 pub(crate) mod mac;
 pub(crate) mod signer;
 

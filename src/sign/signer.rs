@@ -7,26 +7,12 @@
 //! `signing.dumps`, itsdangerous' signers and serializers, Flask's session)
 //! is these layers with its own parameters.
 
-use base64::Engine;
-use base64::engine::DecodePaddingMode;
-use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig, URL_SAFE_NO_PAD};
 use core::time::Duration;
 
+use super::b64;
 use super::mac::{Algorithm, MAX_TAG_LEN, MacKey};
 use crate::error::{DecodeError, Malformed, PayloadError};
 use crate::time::{AgeRule, UnixTime, is_base62, parse_base62, push_base62};
-
-/// The decoder of signed payloads and timestamps: url-safe alphabet,
-/// padding optional, unused low bits ignored, as Python's
-/// `urlsafe_b64decode` after re-padding. Only signed (so authentic) text
-/// reaches it.
-pub(crate) const LENIENT_B64: GeneralPurpose = GeneralPurpose::new(
-    &base64::alphabet::URL_SAFE,
-    GeneralPurposeConfig::new()
-        .with_encode_padding(false)
-        .with_decode_allow_trailing_bits(true)
-        .with_decode_padding_mode(DecodePaddingMode::Indifferent),
-);
 
 /// The keyed HMAC states of a secret list, the separator and the digest:
 /// itsdangerous' `Signer`, Django's `Signer`.
@@ -116,7 +102,7 @@ impl Signer {
             .signing
             .tag(&[out.get(start..).unwrap_or_default().as_bytes()]);
         out.push_str(&self.sep);
-        URL_SAFE_NO_PAD.encode_string(tag.as_bytes(), out);
+        b64::encode_into(tag.as_bytes(), out);
     }
 
     /// Splits `signed` at its last separator and checks the signature under
@@ -160,8 +146,8 @@ fn decode_signature<'b>(
     if text.len() != algorithm.signature_len() {
         return None;
     }
-    match URL_SAFE_NO_PAD.decode_slice(text, buffer) {
-        Ok(decoded) if decoded == len => buffer.get(..len),
+    match b64::decode_strict_slice(text, buffer) {
+        Some(decoded) if decoded == len => buffer.get(..len),
         _ => None,
     }
 }
@@ -300,7 +286,7 @@ impl Clock {
             Self::Bytes => {
                 let bytes = u64::try_from(secs).unwrap_or(0).to_be_bytes();
                 let zeros = bytes.iter().take_while(|&&b| b == 0).count();
-                URL_SAFE_NO_PAD.encode_string(bytes.get(zeros..).unwrap_or_default(), out);
+                b64::encode_into(bytes.get(zeros..).unwrap_or_default(), out);
             }
         }
     }
@@ -338,7 +324,7 @@ impl Clock {
                 if text.len() > MAX_BYTES_TIMESTAMP_LEN + 1 {
                     return None;
                 }
-                let len = LENIENT_B64.decode_slice(text, &mut buffer).ok()?;
+                let len = b64::decode_lenient_slice(text, &mut buffer)?;
                 // At most eight bytes, left-padded: `struct.unpack(">Q",
                 // b.rjust(8, b"\0"))`, which refuses nine even when the
                 // first is zero.
@@ -478,12 +464,9 @@ impl Serializer {
 /// `URLSafeSerializer`): `base64(data)`, or `.` and `base64(zlib(data))`
 /// when compression is asked for and saves at least two bytes.
 pub(crate) mod payload {
-    use base64::Engine;
-    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-
-    use super::LENIENT_B64;
     use crate::envelope::compress::{compress_into_if_smaller, inflate_capped};
     use crate::error::{DecodeError, PayloadError};
+    use crate::sign::b64;
 
     /// Marks a compressed body.
     pub(crate) const COMPRESSED_MARK: char = '.';
@@ -492,9 +475,9 @@ pub(crate) mod payload {
     pub(crate) fn write(out: &mut String, data: &[u8], compress: bool, scratch: &mut Vec<u8>) {
         if compress && compress_into_if_smaller(data, scratch) {
             out.push(COMPRESSED_MARK);
-            URL_SAFE_NO_PAD.encode_string(&*scratch, out);
+            b64::encode_into(scratch, out);
         } else {
-            URL_SAFE_NO_PAD.encode_string(data, out);
+            b64::encode_into(data, out);
         }
     }
 
@@ -504,9 +487,8 @@ pub(crate) mod payload {
             Some(rest) => (rest, true),
             None => (body, false),
         };
-        let data = LENIENT_B64
-            .decode(text)
-            .map_err(|_| DecodeError::BadPayload(PayloadError::Base64))?;
+        let data =
+            b64::decode_lenient(text).ok_or(DecodeError::BadPayload(PayloadError::Base64))?;
         if compressed {
             inflate_capped(&data, cap)
         } else {
