@@ -514,7 +514,8 @@ mod tests {
     #[test]
     fn signature_text_check_agrees_with_the_decoder() {
         for algorithm in [Algorithm::Sha1, Algorithm::Sha256, Algorithm::Sha512] {
-            let good = URL_SAFE_NO_PAD.encode(vec![0xa5; algorithm.tag_len()]);
+            let mut good = String::new();
+            b64::encode_into(&vec![0xa5; algorithm.tag_len()], &mut good);
             let agree = |text: &str| {
                 let mut buffer = [0; MAX_TAG_LEN];
                 let decoded = decode_signature(algorithm, text, &mut buffer).is_some();
