@@ -292,10 +292,27 @@ impl Clock {
     }
 
     /// The most characters a timestamp of `now` takes.
+    /// Counted, not written: an encode reserves its output with it, and a
+    /// scratch `String` here was the one allocation of `encode_into`.
     pub(crate) fn len(self, now: UnixTime) -> usize {
-        let mut text = String::new();
-        self.push(&mut text, now);
-        text.len()
+        let secs = now.trunc_secs();
+        match self {
+            Self::Base62 => {
+                let mut rest = secs.unsigned_abs();
+                let mut digits = 1;
+                while rest >= 62 {
+                    rest /= 62;
+                    digits += 1;
+                }
+                usize::from(secs < 0) + digits
+            }
+            Self::Bytes => {
+                let value = u64::try_from(secs).unwrap_or(0);
+                // Leading zero bytes are dropped; at most 8 bytes remain.
+                let bytes = 8 - (value.leading_zeros() / 8) as usize;
+                (bytes * 4).div_ceil(3)
+            }
+        }
     }
 
     /// Whether `text` has this clock's shape (checked before any HMAC by
@@ -590,6 +607,32 @@ mod tests {
             signer.verify(&format!("{out}=")),
             Err(DecodeError::BadSignature)
         ));
+    }
+
+    /// The counted length is the written length at every digit and byte
+    /// boundary, negative times included.
+    #[test]
+    fn clock_lengths_are_counted_exactly() {
+        let mut times = vec![0, 1, -1, i64::MAX, i64::MIN, -i64::MAX];
+        let mut power: i64 = 1;
+        while let Some(next) = power.checked_mul(62) {
+            times.extend([next - 1, next, -(next - 1), -next]);
+            power = next;
+        }
+        for shift in (8..63).step_by(8) {
+            times.extend([(1i64 << shift) - 1, 1i64 << shift]);
+        }
+        for secs in times {
+            for clock in [Clock::Base62, Clock::Bytes] {
+                let mut text = String::new();
+                clock.push(&mut text, UnixTime::from_secs(secs));
+                assert_eq!(
+                    clock.len(UnixTime::from_secs(secs)),
+                    text.len(),
+                    "{clock:?} {secs}"
+                );
+            }
+        }
     }
 
     #[test]
