@@ -353,30 +353,30 @@ impl Conn {
         self.stream.write_all(request).await.expect("write");
         let mut filled = 0;
         loop {
-            let n = self
-                .stream
-                .read(&mut self.buf[filled..])
-                .await
-                .expect("read");
-            assert!(n > 0, "server closed the connection");
-            filled += n;
+            filled = self.read_more(filled).await;
             if let Some(end) = memchr::memmem::find(&self.buf[..filled], b"\r\n\r\n") {
                 let head = &self.buf[..end];
                 assert!(head.starts_with(b"HTTP/1.1 200 "), "not a 200");
                 let length = content_length(head);
                 let total = end + 4 + length;
                 while filled < total {
-                    let n = self
-                        .stream
-                        .read(&mut self.buf[filled..])
-                        .await
-                        .expect("read");
-                    assert!(n > 0, "server closed the connection");
-                    filled += n;
+                    filled = self.read_more(filled).await;
                 }
                 return (end, length);
             }
         }
+    }
+
+    /// Reads what the server sent after the `filled` bytes already in the
+    /// buffer; the new fill. Panics if the server closed the connection.
+    async fn read_more(&mut self, filled: usize) -> usize {
+        let n = self
+            .stream
+            .read(&mut self.buf[filled..])
+            .await
+            .expect("read");
+        assert!(n > 0, "server closed the connection");
+        filled + n
     }
 }
 
