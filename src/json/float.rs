@@ -31,6 +31,13 @@ impl Repr {
     }
 }
 
+/// The magnitudes for which repr and ryu both write positional text: repr
+/// from 1e-4 up to (not including) 1e16, ryu from 1e-5 up to 1e16. Any
+/// double from 1e-4 up has shortest digits of at least 1e-4, and any double
+/// below 1e16 shortest digits below it (they must read back as itself).
+const POSITIONAL_MIN: f64 = 1e-4;
+const POSITIONAL_END: f64 = 1e16;
+
 /// Python's `repr(value)`.
 pub(crate) fn python_repr(value: f64) -> Repr {
     let mut out = Repr {
@@ -49,11 +56,16 @@ pub(crate) fn python_repr(value: f64) -> Repr {
         if value.is_sign_negative() {
             out.push(b'-');
         }
+        let magnitude = value.abs();
+        let mut buffer = ryu::Buffer::new();
         if value == 0.0 {
             out.extend(b"0.0");
+        } else if (POSITIONAL_MIN..POSITIONAL_END).contains(&magnitude) {
+            // Both write these positionally with the same shortest digits,
+            // so ryu's text is already repr's (`repr_is_ryu_when_positional`).
+            out.extend(buffer.format_finite(magnitude).as_bytes());
         } else {
-            let mut buffer = ryu::Buffer::new();
-            let digits = Digits::of(buffer.format_finite(value.abs()));
+            let digits = Digits::of(buffer.format_finite(magnitude));
             write_python_form(&mut out, digits.as_bytes(), digits.point);
         }
     }
@@ -189,6 +201,46 @@ mod tests {
             (f64::NEG_INFINITY, "-Infinity"),
         ] {
             assert_eq!(repr(value), text, "{value:e}");
+        }
+    }
+
+    /// The general layout, which the positional fast path skips.
+    fn laid_out(magnitude: f64) -> String {
+        let mut out = Repr {
+            buf: [0; CAPACITY],
+            len: 0,
+        };
+        let mut buffer = ryu::Buffer::new();
+        let digits = Digits::of(buffer.format_finite(magnitude));
+        write_python_form(&mut out, digits.as_bytes(), digits.point);
+        String::from_utf8(out.as_bytes().to_vec()).unwrap()
+    }
+
+    #[test]
+    fn repr_is_ryu_when_positional() {
+        let mut samples = vec![
+            POSITIONAL_MIN,
+            POSITIONAL_END,
+            0.1,
+            1.0,
+            123.456,
+            9_999_999_999_999_998.0,
+        ];
+        // Each power of ten and its neighbouring doubles, across the range
+        // and one decade beyond it either way.
+        for exponent in -6..=17 {
+            let power: f64 = format!("1e{exponent}").parse().unwrap();
+            for step in -3i64..=3 {
+                samples.push(f64::from_bits(power.to_bits().wrapping_add_signed(step)));
+            }
+        }
+        let mut x = 1.1e-6;
+        while x < 1e18 {
+            samples.push(x);
+            x *= 1.37;
+        }
+        for magnitude in samples {
+            assert_eq!(repr(magnitude), laid_out(magnitude), "{magnitude:e}");
         }
     }
 
