@@ -16,6 +16,7 @@ use time::format_description::well_known::Rfc3339;
 
 use crate::error::{DecodeError, EncodeError, PayloadError};
 use crate::json::py::{self, Py, RawText, Style};
+use crate::json::raw::RawEntry;
 
 /// The key under which Django keeps a per-session expiry.
 pub const EXPIRY_KEY: &str = "_session_expiry";
@@ -77,6 +78,23 @@ pub struct Session {
 struct Entry {
     key: String,
     value: Slot,
+}
+
+impl RawEntry for Entry {
+    fn new(key: String, value: Range<usize>) -> Self {
+        Self {
+            key,
+            value: Slot::Raw(value),
+        }
+    }
+
+    fn key(&self) -> &str {
+        &self.key
+    }
+
+    fn set_value(&mut self, value: Range<usize>) {
+        self.value = Slot::Raw(value);
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -220,14 +238,7 @@ impl Session {
         }
     }
 
-    fn from_entries(source: String, entries: Vec<(String, Range<usize>)>) -> Self {
-        let entries = entries
-            .into_iter()
-            .map(|(key, range)| Entry {
-                key,
-                value: Slot::Raw(range),
-            })
-            .collect();
+    fn from_entries(source: String, entries: Vec<Entry>) -> Self {
         Self {
             source,
             entries,

@@ -98,6 +98,11 @@ mod tests {
             split(&format!("x:e30:1r31eq:{sig}")),
             Err(Malformed::Separators)
         ));
+        // A stray separator is named before the other fields' faults.
+        assert!(matches!(
+            split("x:e30:1r3$eq:!"),
+            Err(Malformed::Separators)
+        ));
         assert!(matches!(
             split(&format!("{ok}=")),
             Err(Malformed::Signature)

@@ -99,24 +99,36 @@ fn position(text: &[u8], offset: usize) -> PayloadError {
     PayloadError::Json { line, column }
 }
 
+/// One entry of the table [`object_entries`] builds: the caller's own type,
+/// so that the table is built once, in its final form.
+pub(crate) trait RawEntry {
+    fn new(key: String, value: Range<usize>) -> Self;
+    fn key(&self) -> &str;
+    fn set_value(&mut self, value: Range<usize>);
+}
+
 /// The keys of the top-level object of `text`, in order, each with the
 /// range of its raw value in `text`. A repeated key keeps its first
 /// position and takes its last value, as Python's `json.loads` does.
-pub(crate) fn object_entries(text: &str) -> Result<Vec<(String, Range<usize>)>, PayloadError> {
+pub(crate) fn object_entries<E: RawEntry>(text: &str) -> Result<Vec<E>, PayloadError> {
     let mut deserializer = serde_json::Deserializer::from_str(text);
     let entries = deserializer
-        .deserialize_map(EntriesVisitor { base: text })
+        .deserialize_map(EntriesVisitor {
+            base: text,
+            entries: core::marker::PhantomData,
+        })
         .and_then(|entries| deserializer.end().map(|()| entries))
         .map_err(|err| PayloadError::from_json(&err))?;
     Ok(entries)
 }
 
-struct EntriesVisitor<'a> {
+struct EntriesVisitor<'a, E> {
     base: &'a str,
+    entries: core::marker::PhantomData<E>,
 }
 
-impl<'de> Visitor<'de> for EntriesVisitor<'_> {
-    type Value = Vec<(String, Range<usize>)>;
+impl<'de, E: RawEntry> Visitor<'de> for EntriesVisitor<'_, E> {
+    type Value = Vec<E>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a JSON object")
@@ -130,9 +142,9 @@ impl<'de> Visitor<'de> for EntriesVisitor<'_> {
             // between the two addresses.
             let start = (raw.get().as_ptr() as usize).saturating_sub(self.base.as_ptr() as usize);
             let range = start..start + raw.get().len();
-            match entries.iter_mut().find(|(k, _)| *k == key) {
-                Some(entry) => entry.1 = range,
-                None => entries.push((key, range)),
+            match entries.iter_mut().find(|entry| entry.key() == key) {
+                Some(entry) => entry.set_value(range),
+                None => entries.push(E::new(key, range)),
             }
         }
         Ok(entries)
@@ -142,6 +154,22 @@ impl<'de> Visitor<'de> for EntriesVisitor<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    impl RawEntry for (String, Range<usize>) {
+        fn new(key: String, value: Range<usize>) -> Self {
+            (key, value)
+        }
+        fn key(&self) -> &str {
+            &self.0
+        }
+        fn set_value(&mut self, value: Range<usize>) {
+            self.1 = value;
+        }
+    }
+
+    fn object_entries(text: &str) -> Result<Vec<(String, Range<usize>)>, PayloadError> {
+        super::object_entries(text)
+    }
 
     #[test]
     fn ranges_point_at_raw_values() {
