@@ -215,8 +215,8 @@ fn read_key(value: &Value) -> String {
 
 /// Reads every value of a decoded session, as an eager parse would.
 fn read_all(session: &Session) -> usize {
-    let keys: Vec<String> = session.keys().cloned().collect();
-    keys.iter()
+    session
+        .keys()
         .map(|key| session.get::<Value>(key).map(|v| v.is_some()))
         .filter(Result::is_ok)
         .count()
