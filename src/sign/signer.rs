@@ -171,8 +171,20 @@ fn is_signature_text(algorithm: Algorithm, text: &str) -> bool {
         return false;
     };
     text.len() == algorithm.signature_len()
-        && rest.iter().all(|&b| sextet(b).is_some())
+        && all_base64url(rest)
         && sextet(last).is_some_and(|v| v & ((1 << unused_bits) - 1) == 0)
+}
+
+/// Whether every byte is in the base64url alphabet: a fold without early
+/// exit, so that the compiler vectorises it.
+fn all_base64url(bytes: &[u8]) -> bool {
+    bytes.iter().fold(true, |ok, &b| {
+        ok & (b.is_ascii_lowercase()
+            | b.is_ascii_uppercase()
+            | b.is_ascii_digit()
+            | (b == b'-')
+            | (b == b'_'))
+    })
 }
 
 /// `text` split at the last `sep`, found with the vectorised `memrchr`
@@ -251,18 +263,10 @@ impl Layout {
     /// Base64url characters with at most two `=` of padding at the end.
     fn is_body_text(&self, text: &str) -> bool {
         let body = text.trim_end_matches('=');
-        // A fold without early exit, so that the compiler vectorises it.
-        let alphabet = |ok: bool, &b: &u8| {
-            ok & (b.is_ascii_lowercase()
-                | b.is_ascii_uppercase()
-                | b.is_ascii_digit()
-                | (b == b'-')
-                | (b == b'_'))
-        };
         !body.is_empty()
             && text.len() - body.len() <= 2
             && !(self.refuse_impossible_base64 && body.len() % 4 == 1)
-            && body.as_bytes().iter().fold(true, alphabet)
+            && all_base64url(body.as_bytes())
     }
 }
 
