@@ -195,6 +195,11 @@ fn floor(c: &mut Criterion) {
         group.bench_function("message_key", |b| {
             b.iter(|| message_key(black_box(&[5u8; 16])))
         });
+        // What every native token adds for fork safety: its random bytes
+        // (a new session's id, a salt and nonce) come from a per-thread
+        // block that checks the process id on each draw (`src/random.rs`),
+        // one system call that no unsafe `pthread_atfork` hook replaces.
+        group.bench_function("fork_check", |b| b.iter(std::process::id));
         group.bench_function("encrypted_encode_message_key", |b| {
             b.iter(|| seal_mac_encode(&message_key(black_box(&[5u8; 16]))))
         });

@@ -214,6 +214,16 @@ def overhead(ours, floor, encode=False):
             f"this crate's own work ({work}), not a primitive")
 
 
+def fork_note(r, n, ours, floor):
+    """The process-id check each native token's random draw makes."""
+    fork = r.get(f"floor/{n}/fork_check")
+    if ours is None or floor is None or fork is None:
+        return ""
+    return (f". Each native token draws its random bytes (here a new session's id) through a process-id "
+            f"check that keeps them from repeating across `fork` (`src/random.rs`): `fork_check` measures "
+            f"{us(fork)}; with it in the floor ({us(floor + fork)}) ours is {x(ratio(ours, floor + fork))}")
+
+
 def targets(r):
     out = []
     get = r.get
@@ -243,8 +253,11 @@ def targets(r):
                           ratio(o, dec), "le", 1.25, overhead(o, dec)))
     for row, label in (("django_encode", "Django"), ("native_signed_encode", "native signed")):
         o = get(f"ours/{n}/{row}")
+        why = overhead(o, enc, encode=True)
+        if row.startswith("native"):
+            why += fork_note(r, n, o, enc)
         out.append(Target("small session", f"{label} encode ÷ (serialize + base64 + HMAC)",
-                          ratio(o, enc), "le", 1.25, overhead(o, enc, encode=True)))
+                          ratio(o, enc), "le", 1.25, why))
     for key, row, label in (("small/decode", "django_decode_read_one", "`signing.loads`"),
                             ("small/encode", "django_encode", "`signing.dumps`")):
         py, o = r.py("django", key), get(f"ours/{n}/{row}")
@@ -295,6 +308,8 @@ def targets(r):
                    f"the jar's {' + '.join(peer_floor)} = {us(fp)} ({x(ratio(fo, fp))} of it: "
                    "a cookie value that is base64 text, a MAC over that text and, encrypted, a per-message key and a MAC, "
                    "which the jar does not have). Ours over our floor: " + x(ratio(o, fo)))
+            if ours.startswith("native"):
+                why += fork_note(r, n, o, fo)
             out.append(Target(jar, f"{n}: encode, {label} (ours ÷ jar)", ratio(o, p), "le", 1.1, why))
 
     # Flask.
@@ -320,6 +335,7 @@ def targets(r):
         why += (f". The per-message key (HKDF-Expand + AES key schedule, which keeps GCM's random nonces safe "
                 f"past 2^32 cookies per key) measures {us(get('floor/small/message_key'))}; with it in the floor "
                 f"({us(keyed)}) ours is {x(ratio(o, keyed))}")
+        why += fork_note(r, "small", o, keyed)
     out.append(Target("encrypted", "small encrypted encode ÷ (serialize + AES-GCM seal + HMAC + base64)",
                       ratio(o, f), "le", 1.5, why,
                       "randomness: a per-thread 1 KiB block from the OS, refilled when the process id changes "
@@ -479,7 +495,8 @@ text (`hmac_sha256`) and over the JSON alone, as the signed jar MACs it
 built once; `serde_json` (default features) parse into a map and serialize;
 `encrypted_encode` is serialize + AES-256-GCM seal + HMAC + base64 in one
 row, `message_key` the per-message key the native format derives (HKDF-Expand
-and an AES key schedule) and `encrypted_encode_message_key` both; the Flask
+and an AES key schedule) and `encrypted_encode_message_key` both; `fork_check` the process-id check
+each native token's random draw makes (`std::process::id`); the Flask
 rows are base64 + HMAC-SHA1 + `serde_json`, and `_zlib` adds the inflate or
 deflate Flask applies to these payloads.
 
