@@ -130,6 +130,11 @@ impl Slot {
 /// rules out almost every value before any parse.
 fn has_inexact_number(text: &str) -> bool {
     let bytes = text.as_bytes();
+    // A string holds no number, however much it looks like one (a hex
+    // digest has digits before `e`s: Django's session auth hash).
+    if bytes.first() == Some(&b'"') {
+        return false;
+    }
     // An exponent follows a digit; an `e` in a word does not count.
     let exponent = memchr::memchr2_iter(b'e', b'E', bytes).any(|at| {
         at.checked_sub(1)
@@ -1049,6 +1054,8 @@ mod tests {
             "\"12345678901234567890\"",
             "18446744073709551615",
             "\"face\"",
+            "\"3e400\"",
+            "[\"3e400\", 1]",
         ] {
             assert!(!has_inexact_number(text), "{text}");
         }
