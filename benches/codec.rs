@@ -148,6 +148,12 @@ fn floor(c: &mut Criterion) {
         group.bench_function("json_parse", |b| {
             b.iter(|| serde_json::from_slice::<Map<String, Value>>(black_box(json.as_bytes())))
         });
+        // The validating skim a lazy decode makes so that a malformed
+        // payload fails at decode, not at some later read: every value is
+        // checked and none is built.
+        group.bench_function("json_skim", |b| {
+            b.iter(|| serde_json::from_slice::<serde::de::IgnoredAny>(black_box(json.as_bytes())))
+        });
         group.bench_function("json_serialize", |b| {
             b.iter(|| serde_json::to_vec(black_box(&value)))
         });
