@@ -38,9 +38,12 @@ pub(crate) fn decode_strict(text: &str) -> Option<Vec<u8>> {
 /// Decodes canonical unpadded base64url `text` into `buffer`: how many
 /// bytes it holds, or `None` (also when `buffer` is too small).
 pub(crate) fn decode_strict_slice(text: &str, buffer: &mut [u8]) -> Option<usize> {
-    base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode_slice(text, buffer)
+    // `decode` asserts that its output fits: the length is checked first.
+    let len = SIMD.decoded_length(text.as_bytes()).ok()?;
+    let out = buffer.get_mut(..len)?;
+    SIMD.decode(text.as_bytes(), base64_simd::Out::from_slice(out))
         .ok()
+        .map(|decoded| decoded.len())
 }
 
 /// Decodes `text` as [`decode_lenient`] does into `buffer` (small fields:
@@ -88,13 +91,21 @@ mod tests {
             LENIENT_B64.decode(text).ok(),
             "lenient {text:?}"
         );
+        // Into room enough, and into a buffer one byte short (`None`, never
+        // a panic); what a failed decode leaves in the buffer is unused.
         let mut ours = [0u8; 64];
         let mut theirs = [0u8; 64];
+        let decoded = decode_strict_slice(text, &mut ours);
         assert_eq!(
-            decode_strict_slice(text, &mut ours),
-            URL_SAFE_NO_PAD.decode_slice(text, &mut theirs).ok(),
+            decoded,
+            URL_SAFE_NO_PAD.decode_slice(text, &mut theirs).ok()
         );
-        assert_eq!(ours, theirs);
+        if let Some(len) = decoded {
+            assert_eq!(ours[..len], theirs[..len]);
+            if let Some(short) = len.checked_sub(1) {
+                assert_eq!(decode_strict_slice(text, &mut ours[..short]), None);
+            }
+        }
     }
 
     /// Every text of up to five characters over letters whose low bits are
