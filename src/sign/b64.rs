@@ -4,9 +4,10 @@
 //! a table otherwise), a few times faster than `base64` on cookie-sized
 //! input (`benches/DECISIONS.md`, "base64 engine"). Its decoder is as
 //! strict as `base64`'s `URL_SAFE_NO_PAD`: no padding, nothing outside the
-//! alphabet, zero unused bits. The lenient decoder keeps Python's rules by
-//! letting `base64` read the last quantum, the only place where padding and
-//! unused bits can be. The tests below pin every function against `base64`.
+//! alphabet, zero unused bits. The lenient decoder reads canonical text
+//! strictly and keeps Python's rules for the rest by letting `base64` read
+//! the last quantum, the only place where padding and unused bits can be.
+//! The tests below pin every function against `base64`.
 
 use base64::Engine;
 use base64::engine::DecodePaddingMode;
@@ -57,6 +58,12 @@ pub(crate) fn decode_lenient_slice(text: &str, buffer: &mut [u8]) -> Option<usiz
 /// bits there are errors for both engines), the last one, with whatever
 /// padding follows it, through `base64`.
 pub(crate) fn decode_lenient(text: &str) -> Option<Vec<u8>> {
+    // What every encoder writes, canonical unpadded text, reads the same
+    // both ways: one strict pass then, without `base64`'s fixed cost for
+    // the last quantum (about 5% of a small session's decode).
+    if let Some(decoded) = decode_strict(text) {
+        return Some(decoded);
+    }
     let bytes = text.as_bytes();
     let cut = bytes.len().saturating_sub(1) / 4 * 4;
     let (whole, last) = bytes.split_at(cut);
