@@ -141,8 +141,8 @@ fn has_inexact_number(text: &str) -> bool {
             .and_then(|before| bytes.get(before))
             .is_some_and(u8::is_ascii_digit)
     });
-    let long_digits = has_digit_block(bytes) && has_long_digit_run(bytes);
-    (exponent || long_digits) && Py::parse(text).is_ok_and(|value| any_inexact(&value))
+    (exponent || (has_digit_block(bytes) && has_long_digit_run(bytes)))
+        && Py::parse(text).is_ok_and(|value| any_inexact(&value))
 }
 
 /// Whether one of the 8-byte blocks that `bytes` divides into from its start
