@@ -214,14 +214,20 @@ def overhead(ours, floor, encode=False):
             f"this crate's own work ({work}), not a primitive")
 
 
+def in_floor(ours, floor, extra, what):
+    """A miss with one more measured cost a design needs (`what`, measuring
+    `extra`) added to its floor."""
+    if ours is None or floor is None or extra is None:
+        return ""
+    return (f". {what} measures {us(extra)}; with it in the floor ({us(floor + extra)}) ours is "
+            f"{x(ratio(ours, floor + extra))}")
+
+
 def fork_note(r, n, ours, floor):
     """The process-id check each native token's random draw makes."""
-    fork = r.get(f"floor/{n}/fork_check")
-    if ours is None or floor is None or fork is None:
-        return ""
-    return (f". Each native token draws its random bytes (here a new session's id) through a process-id "
-            f"check that keeps them from repeating across `fork` (`src/random.rs`): `fork_check` measures "
-            f"{us(fork)}; with it in the floor ({us(floor + fork)}) ours is {x(ratio(ours, floor + fork))}")
+    return in_floor(ours, floor, r.get(f"floor/{n}/fork_check"),
+                    "Each native token draws its random bytes (here a new session's id) through a process-id "
+                    "check that keeps them from repeating across `fork` (`src/random.rs`): `fork_check`")
 
 
 def targets(r):
@@ -269,12 +275,10 @@ def targets(r):
         dec = r.total(n, *DECODE_FLOOR)
         for row, label in (("django_decode_read_all", "Django"), ("native_signed_decode_read_all", "native signed")):
             o = get(f"ours/{n}/{row}")
-            why = overhead(o, dec)
-            skim = get(f"floor/{n}/json_skim")
-            if o is not None and dec is not None and skim is not None:
-                why += (f". A lazy decode must also validate every value once before any is read (so that a "
-                        f"malformed payload fails at decode): serde_json's skim of this JSON (`json_skim`) "
-                        f"measures {us(skim)}; with it in the floor ({us(dec + skim)}) ours is {x(ratio(o, dec + skim))}")
+            why = overhead(o, dec) + in_floor(
+                o, dec, get(f"floor/{n}/json_skim"),
+                "A lazy decode must also validate every value once before any is read (so that a malformed "
+                "payload fails at decode): serde_json's skim of this JSON (`json_skim`)")
             out.append(Target("every value read", f"{n}: {label} decode + read all ÷ (base64 + HMAC + parse)",
                               ratio(o, dec), "le", 1.15, why))
 
