@@ -968,6 +968,35 @@ impl From<Map<String, Value>> for Session {
     }
 }
 
+impl Session {
+    /// Appends what [`Serialize`] gives a codec's JSON writer
+    /// (`json::write_payload`), byte for byte, without going through serde:
+    /// there, every string is scanned twice and every number parsed and
+    /// formatted again.
+    pub(crate) fn write_payload(&self, out: &mut Vec<u8>) -> Result<(), serde_json::Error> {
+        crate::json::write_checked(out, |out| {
+            out.push(b'{');
+            for (i, entry) in self.entries.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                crate::json::write_python_string(out, &entry.key);
+                out.push(b':');
+                match &entry.value {
+                    // As the formatter writes raw text: in Python's form.
+                    Slot::Raw(range) => Py::parse(self.source.get(range.clone()).unwrap_or("null"))
+                        .map_err(serde::ser::Error::custom)?
+                        .write(out, Style::Json),
+                    Slot::Value(value) => value.write(out, Style::Json),
+                }
+                .map_err(serde::ser::Error::custom)?;
+            }
+            out.push(b'}');
+            Ok(())
+        })
+    }
+}
+
 impl Serialize for Session {
     /// A map of the values, each exactly: with `serde_json` (and this
     /// crate's writers) a value read from a cookie is its own text.
@@ -1127,6 +1156,133 @@ mod exact_tests {
             s.get::<Value>("o").unwrap(),
             Some(serde_json::json!({"a": 2, "b": 1}))
         );
+    }
+}
+
+/// The session's own payload writer against serde's (`json::write_payload`),
+/// which it must match byte for byte.
+#[cfg(test)]
+mod writer_tests {
+    use super::*;
+
+    fn both(session: &Session) -> (Result<Vec<u8>, String>, Result<Vec<u8>, String>) {
+        let run = |write: &dyn Fn(&mut Vec<u8>) -> Result<(), serde_json::Error>| {
+            let mut out = b"prefix".to_vec();
+            write(&mut out).map(|()| out).map_err(|err| err.to_string())
+        };
+        (
+            run(&|out| session.write_payload(out)),
+            run(&|out| crate::json::write_payload(out, session)),
+        )
+    }
+
+    fn assert_same(session: &Session) {
+        let (own, serde) = both(session);
+        assert_eq!(own, serde);
+        assert!(own.is_ok());
+    }
+
+    /// Every character, in a key and in a value (as a string and inside
+    /// a list), where the two paths escape it.
+    #[test]
+    fn every_character_is_escaped_alike() {
+        let chars: Vec<char> = (0..=0x10_ffffu32).filter_map(char::from_u32).collect();
+        for block in chars.chunks(997) {
+            let text: String = block.iter().collect();
+            let mut session = Session::new();
+            session.insert(text.clone(), &text).unwrap();
+            session.insert("list", [&text, "plain"]).unwrap();
+            assert_same(&session);
+        }
+        for c in [
+            '"', '\\', '\u{7f}', '\u{0}', '\u{1f}', 'é', '😀', '\u{2028}',
+        ] {
+            for text in [
+                c.to_string(),
+                format!("a{c}"),
+                format!("{c}b"),
+                format!("a{c}{c}b"),
+            ] {
+                let mut session = Session::new();
+                session.insert(text.clone(), &text).unwrap();
+                assert_same(&session);
+            }
+        }
+    }
+
+    /// Values set from Rust and values read from a cookie (including text
+    /// no Python writer produces: white space, exponents, redundant
+    /// escapes, a repeated key), and a session mixing both.
+    #[test]
+    fn numbers_structures_and_raw_text_are_written_alike() {
+        let mut session = Session::new();
+        session.insert("i", i64::MIN).unwrap();
+        session.insert("u", u64::MAX).unwrap();
+        session.insert("big", u128::MAX).unwrap();
+        for (i, f) in [0.0, -0.0, 0.1, 1e16, 1e-5, 5e-324, f64::MAX, 1.5, 123.456]
+            .iter()
+            .enumerate()
+        {
+            session.insert(format!("f{i}"), f).unwrap();
+        }
+        session
+            .insert(
+                "nested",
+                serde_json::json!({"b": [1, {"c": null}], "a": true, "": []}),
+            )
+            .unwrap();
+        session.insert("empty", serde_json::json!({})).unwrap();
+        assert_same(&session);
+        assert_same(&Session::new());
+
+        let text = r#"{ "a" : [1.50, 1E5, -0, 1e400, 123456789012345678901234567890, "\u0041\/\u00E9é"],
+            "b": {"x": 1, "y": [], "x": 2}, "c": "\ud83d\ude00", "d": 0.30000000000000004 }"#;
+        let mut decoded = Session::from_json_bytes(text.as_bytes().to_vec()).unwrap();
+        assert_same(&decoded);
+        decoded.insert("set", [1.25, 2.0]).unwrap();
+        decoded.insert("b", "replaced").unwrap();
+        assert_same(&decoded);
+    }
+
+    /// A Flask session's Python-only values: written as the text they are
+    /// kept as, and a tagged wire value refused, by both.
+    #[test]
+    fn python_only_values_are_written_alike() {
+        let values = vec![
+            (
+                "t".to_owned(),
+                Py::Tuple(vec![Py::Number("1".into()), Py::Str("é".to_owned())]),
+            ),
+            ("b".to_owned(), Py::Bytes("AAE=".to_owned())),
+            ("m".to_owned(), Py::Markup("<b>".to_owned())),
+            (
+                "u".to_owned(),
+                Py::Uuid("0b0e3c1e-1f2a-4c3d-9e8f-001122334455".to_owned()),
+            ),
+            (
+                "d".to_owned(),
+                Py::Date("Wed, 02 Dec 2026 00:00:00 GMT".to_owned()),
+            ),
+        ];
+        assert_same(&Session::from_values(values));
+        let wire = vec![("w".to_owned(), Py::Wire(Box::new(Py::Null)))];
+        let (own, serde) = both(&Session::from_values(wire));
+        assert!(own.is_err() && serde.is_err());
+    }
+
+    /// The reserved `RawValue` key is refused by both, at any depth.
+    #[test]
+    fn the_reserved_key_is_refused_alike() {
+        let mut session = Session::new();
+        session
+            .insert(
+                "x",
+                serde_json::json!({"$serde_json::private::RawValue": "1"}),
+            )
+            .unwrap();
+        let (own, serde) = both(&session);
+        assert!(own.is_err());
+        assert_eq!(own, serde);
     }
 }
 

@@ -45,8 +45,9 @@ use serde_json::value::RawValue;
 use sha2::{Digest, Sha256};
 
 use session_cookie::{
-    DecodeError, DjangoCodec, DjangoConfig, Malformed, PayloadError, SecretKeys, Session,
-    SizeLimit, UnixTime, json,
+    Codec, DecodeError, DjangoCodec, DjangoConfig, Lineage, Malformed, MasterKey, NativeCodec,
+    NativeConfig, NativeKeyRing, PayloadError, SecretKeys, Session, SessionId, SizeLimit, UnixTime,
+    json,
 };
 
 mod support {
@@ -58,6 +59,19 @@ use support::exact::J;
 
 /// A decoded payload, exactly as the cookie carried it.
 type Raw = Box<RawValue>;
+
+/// A native signed codec with a fixed key and room for any drawn session.
+fn native_signed() -> NativeCodec {
+    let bytes = (0..32u8)
+        .map(|i| i.wrapping_mul(31).wrapping_add(3))
+        .collect();
+    let key = MasterKey::new("k1", bytes).unwrap();
+    NativeCodec::new(
+        &NativeKeyRing::new(key),
+        NativeConfig::SIGNED.with_max_cookie_bytes(1 << 20),
+    )
+    .unwrap()
+}
 
 /// A session holding the entries of `object`, as a handler would set them.
 fn session_of(object: &J) -> Session {
@@ -501,6 +515,25 @@ proptest! {
             .into_value();
         prop_assert!(!decoded.is_modified() && !decoded.is_accessed());
         prop_assert_eq!(json::to_string(&decoded).unwrap(), text);
+        // The session's own writer, which `Codec::encode_at` (and so every
+        // framework adapter) runs, writes serde's bytes: for values set in
+        // Rust and for values read back from a cookie.
+        let at = UnixTime::from_secs(now);
+        prop_assert_eq!(&Codec::encode_at(&signer, &session, None, at).unwrap(), &cookie);
+        prop_assert_eq!(
+            Codec::encode_at(&signer, &decoded, None, at).unwrap(),
+            signer.encode_at(&decoded, at).unwrap()
+        );
+        let native = native_signed();
+        let lineage = Lineage::new(at, Some(SessionId::from_bytes([7; 16])));
+        prop_assert_eq!(
+            Codec::encode_at(&native, &session, Some(lineage), at).unwrap(),
+            native.encode_with_lineage_at(&session, lineage, at).unwrap()
+        );
+        prop_assert_eq!(
+            Codec::encoded_len(&native, &decoded).unwrap() + "sessionid=".len(),
+            native.encoded_len(&decoded).unwrap()
+        );
         // The same Python values (`1e-5` comes back as Python's `1e-05`,
         // the same number), and the same exact text again.
         prop_assert_eq!(&decoded, &session);

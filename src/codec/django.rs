@@ -7,7 +7,7 @@ use std::time::Duration;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use super::{Decoded, Limits, with_scratch};
+use super::{Decoded, Limits, Payload, Serde, with_scratch};
 use crate::error::{DecodeError, EncodeError};
 use crate::format::django;
 use crate::json;
@@ -228,6 +228,10 @@ impl DjangoCodec {
     /// Signs `value` as if the time were `now`: the same bytes Django's
     /// `signing.dumps` writes at that second.
     ///
+    /// A [`Session`] is written faster through [`Codec::encode_at`](crate::Codec::encode_at)
+    /// (the same bytes): there it writes its own JSON, where here any
+    /// `Serialize` value goes through serde.
+    ///
     /// # Errors
     ///
     /// [`EncodeError::Serialize`] when `value` cannot be written as JSON.
@@ -248,8 +252,17 @@ impl DjangoCodec {
         value: &T,
         now: UnixTime,
     ) -> Result<String, EncodeError> {
+        self.encode_payload_at(&Serde(value), now)
+    }
+
+    /// [`DjangoCodec::encode_at`] of any [`Payload`].
+    pub(crate) fn encode_payload_at<P: Payload + ?Sized>(
+        &self,
+        value: &P,
+        now: UnixTime,
+    ) -> Result<String, EncodeError> {
         let mut out = String::new();
-        self.encode_into(value, now, &mut out)?;
+        self.write_payload_into(value, now, &mut out)?;
         Ok(out)
     }
 
@@ -278,8 +291,19 @@ impl DjangoCodec {
         now: UnixTime,
         out: &mut String,
     ) -> Result<(), EncodeError> {
+        self.write_payload_into(&Serde(value), now, out)
+    }
+
+    fn write_payload_into<P: Payload + ?Sized>(
+        &self,
+        value: &P,
+        now: UnixTime,
+        out: &mut String,
+    ) -> Result<(), EncodeError> {
         with_scratch(|scratch| {
-            json::write_payload(&mut scratch.json, value).map_err(EncodeError::Serialize)?;
+            value
+                .write_json(&mut scratch.json)
+                .map_err(EncodeError::Serialize)?;
             self.serializer.write(
                 out,
                 &scratch.json,

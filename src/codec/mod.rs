@@ -10,7 +10,10 @@ mod session_codec;
 
 use std::cell::RefCell;
 
+use serde::Serialize;
+
 use crate::error::{DecodeError, SizeLimit};
+use crate::session::Session;
 use crate::time::UnixTime;
 
 pub use django::{DJANGO_SESSION_COOKIE_AGE, DjangoCodec, DjangoConfig};
@@ -24,6 +27,45 @@ pub use session_codec::{Codec, Migrating};
 /// §6.1 asks for at least 4096; Chromium and Firefox keep exactly that): the
 /// native format's default budget and the session layer's chunk size.
 pub const BROWSER_COOKIE_LIMIT: usize = 4096;
+
+/// What the Django and native codecs sign: any `Serialize` value, written
+/// through serde ([`Serde`]), or a [`Session`], which writes itself (the
+/// path of [`Codec::encode_at`], which every framework adapter takes).
+pub(crate) trait Payload {
+    /// Appends the payload's JSON: Python's compact form, in the value's
+    /// own key order.
+    fn write_json(&self, out: &mut Vec<u8>) -> Result<(), serde_json::Error>;
+
+    /// The (at most three) top-level keys whose entries take the most JSON
+    /// bytes, largest first, for [`crate::EncodeError::TooLarge`].
+    fn largest_keys(&self) -> Vec<String>;
+}
+
+/// A `Serialize` value as a [`Payload`].
+pub(crate) struct Serde<'a, T: ?Sized>(pub(crate) &'a T);
+
+impl<T: Serialize + ?Sized> Payload for Serde<'_, T> {
+    fn write_json(&self, out: &mut Vec<u8>) -> Result<(), serde_json::Error> {
+        crate::json::write_payload(out, self.0)
+    }
+
+    fn largest_keys(&self) -> Vec<String> {
+        match crate::json::py::to_py(self.0) {
+            Ok(crate::json::py::Py::Dict(entries)) => Session::from_values(entries).largest_keys(),
+            _ => Vec::new(),
+        }
+    }
+}
+
+impl Payload for Session {
+    fn write_json(&self, out: &mut Vec<u8>) -> Result<(), serde_json::Error> {
+        self.write_payload(out)
+    }
+
+    fn largest_keys(&self) -> Vec<String> {
+        Session::largest_keys(self)
+    }
+}
 
 /// Reusable byte buffers for the intermediate steps of an encode: the
 /// JSON, its compressed form, and a binary token.

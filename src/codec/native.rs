@@ -10,8 +10,8 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::{
-    BROWSER_COOKIE_LIMIT, DJANGO_SESSION_COOKIE_AGE, Decoded, Limits, Lineage, Scratch, SessionId,
-    with_scratch,
+    BROWSER_COOKIE_LIMIT, DJANGO_SESSION_COOKIE_AGE, Decoded, Limits, Lineage, Payload, Scratch,
+    Serde, SessionId, with_scratch,
 };
 use crate::envelope::compress::{compress_into_if_smaller, inflate_capped};
 use crate::envelope::encrypt::{MessageKeys, RANDOM_LEN, open, padded_len, seal};
@@ -378,12 +378,14 @@ impl NativeCodec {
 
     /// Writes `value`'s JSON into `scratch.json`, compresses it into
     /// `scratch.bytes` when configured and worth it, and says whether it did.
-    fn prepare<T: Serialize + ?Sized>(
+    fn prepare<P: Payload + ?Sized>(
         &self,
-        value: &T,
+        value: &P,
         scratch: &mut Scratch,
     ) -> Result<bool, EncodeError> {
-        json::write_payload(&mut scratch.json, value).map_err(EncodeError::Serialize)?;
+        value
+            .write_json(&mut scratch.json)
+            .map_err(EncodeError::Serialize)?;
         Ok(self.config.compress && compress_into_if_smaller(&scratch.json, &mut scratch.bytes))
     }
 
@@ -431,6 +433,11 @@ impl NativeCodec {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn encoded_len<T: Serialize + ?Sized>(&self, value: &T) -> Result<usize, EncodeError> {
+        self.payload_len(&Serde(value))
+    }
+
+    /// [`NativeCodec::encoded_len`] of any [`Payload`].
+    pub(crate) fn payload_len<P: Payload + ?Sized>(&self, value: &P) -> Result<usize, EncodeError> {
         with_scratch(|scratch| {
             let compressed = self.prepare(value, scratch)?;
             let payload = if compressed {
@@ -442,7 +449,7 @@ impl NativeCodec {
                 .ok_or_else(|| EncodeError::TooLarge {
                     len: usize::MAX,
                     limit: self.config.max_cookie_bytes,
-                    largest_keys: largest_keys(value),
+                    largest_keys: value.largest_keys(),
                 })
         })
     }
@@ -468,6 +475,10 @@ impl NativeCodec {
 
     /// Writes a new session's token as of `now`: a fresh [`SessionId`],
     /// and its absolute lifetime starts now.
+    ///
+    /// A [`Session`] is written faster through [`Codec::encode_at`](crate::Codec::encode_at):
+    /// there it writes its own JSON, where here any `Serialize` value goes
+    /// through serde.
     ///
     /// # Errors
     ///
@@ -522,6 +533,16 @@ impl NativeCodec {
         lineage: Lineage,
         now: UnixTime,
     ) -> Result<String, EncodeError> {
+        self.encode_payload(&Serde(value), lineage, now)
+    }
+
+    /// [`NativeCodec::encode_with_lineage_at`] of any [`Payload`].
+    pub(crate) fn encode_payload<P: Payload + ?Sized>(
+        &self,
+        value: &P,
+        lineage: Lineage,
+        now: UnixTime,
+    ) -> Result<String, EncodeError> {
         // All the token's random bytes in one draw, so one fork check
         // (`src/random.rs`): a new session's id, then the salt and nonce
         // when encrypting.
@@ -558,7 +579,7 @@ impl NativeCodec {
                 return Err(EncodeError::TooLarge {
                     len,
                     limit: self.config.max_cookie_bytes,
-                    largest_keys: largest_keys(value),
+                    largest_keys: value.largest_keys(),
                 });
             }
             // Times before 1970 cannot occur on a working clock; they are
@@ -812,14 +833,5 @@ impl NativeCodec {
         now: UnixTime,
     ) -> Result<Decoded<Session>, DecodeError> {
         self.open_at(cookie, now)?.try_map(Session::from_json_bytes)
-    }
-}
-
-/// The (at most three) top-level keys of `value` whose entries take the
-/// most JSON bytes, largest first (see `Session::largest_keys`).
-fn largest_keys<T: Serialize + ?Sized>(value: &T) -> Vec<String> {
-    match crate::json::py::to_py(value) {
-        Ok(crate::json::py::Py::Dict(entries)) => Session::from_values(entries).largest_keys(),
-        _ => Vec::new(),
     }
 }

@@ -196,13 +196,14 @@ impl Codec for NativeCodec {
         lineage: Option<Lineage>,
         now: UnixTime,
     ) -> Result<String, EncodeError> {
-        self.encode_with_lineage_at(session, lineage.unwrap_or(Lineage::new(now, None)), now)
+        self.encode_payload(session, lineage.unwrap_or(Lineage::new(now, None)), now)
     }
 
     fn encoded_len(&self, session: &Session) -> Result<usize, EncodeError> {
         // `NativeCodec::encoded_len` counts `name=` too.
         let name = self.config().cookie_name().len() + 1;
-        NativeCodec::encoded_len(self, session).map(|len| len.saturating_sub(name))
+        self.payload_len(session)
+            .map(|len| len.saturating_sub(name))
     }
 
     fn max_lifetime(&self) -> Option<u64> {
@@ -249,7 +250,7 @@ impl Codec for DjangoCodec {
         _lineage: Option<Lineage>,
         now: UnixTime,
     ) -> Result<String, EncodeError> {
-        DjangoCodec::encode_at(self, session, now)
+        self.encode_payload_at(session, now)
     }
 
     fn accepted_until(

@@ -33,6 +33,7 @@ use serde::de::DeserializeOwned;
 use crate::error::PayloadError;
 
 pub use python::PythonFormatter;
+pub(crate) use python::write_python_string;
 
 /// Writes `value` as CPython's `json.dumps(value, separators=(",", ":"))`.
 ///
@@ -92,8 +93,18 @@ pub(crate) fn write_payload<T: Serialize + ?Sized>(
     out: &mut Vec<u8>,
     value: &T,
 ) -> Result<(), serde_json::Error> {
+    write_checked(out, |out| to_writer(out, value))
+}
+
+/// Runs `write`, which appends a payload's JSON to `out`, and refuses what
+/// it wrote when it keys an object by `serde_json`'s `RawValue` token: the
+/// one check every payload writer (serde's or the session's own) passes.
+pub(crate) fn write_checked(
+    out: &mut Vec<u8>,
+    write: impl FnOnce(&mut Vec<u8>) -> Result<(), serde_json::Error>,
+) -> Result<(), serde_json::Error> {
     let start = out.len();
-    to_writer(&mut *out, value)?;
+    write(&mut *out)?;
     reserved::check(out.get(start..).unwrap_or_default()).map_err(|_| {
         serde::ser::Error::custom(
             "an object is keyed by a reserved serde_json token ($serde_json::private::RawValue), \

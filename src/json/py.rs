@@ -184,7 +184,7 @@ impl Py {
             }
             Self::Dict(entries) => {
                 out.push(b'{');
-                for (i, (key, value)) in sorted(entries, style).into_iter().enumerate() {
+                for (i, (key, value)) in sorted(entries, style).enumerate() {
                     if i > 0 {
                         out.push(b',');
                     }
@@ -227,13 +227,21 @@ fn write_list(out: &mut Vec<u8>, items: &[Py], style: Style) -> Result<(), NoJso
 }
 
 /// The entries in the order `style` writes them: Flask sorts by code point
-/// (byte order of UTF-8), Django keeps the dict's order.
-fn sorted(entries: &[(String, Py)], style: Style) -> Vec<&(String, Py)> {
-    let mut order: Vec<&(String, Py)> = entries.iter().collect();
-    if matches!(style, Style::FlaskWire | Style::SortedJson) {
+/// (byte order of UTF-8), Django keeps the dict's order (and so needs no
+/// sorted copy: a session writes dozens of dicts).
+fn sorted(entries: &[(String, Py)], style: Style) -> impl Iterator<Item = &(String, Py)> {
+    let sorted = matches!(style, Style::FlaskWire | Style::SortedJson).then(|| {
+        let mut order: Vec<&(String, Py)> = entries.iter().collect();
         order.sort_by(|a, b| a.0.cmp(&b.0));
-    }
-    order
+        order
+    });
+    let (kept, sorted) = match sorted {
+        Some(order) => (None, Some(order)),
+        None => (Some(entries.iter()), None),
+    };
+    kept.into_iter()
+        .flatten()
+        .chain(sorted.into_iter().flatten())
 }
 
 fn write_dict(out: &mut Vec<u8>, entries: &[(String, Py)], style: Style) -> Result<(), NoJsonForm> {
@@ -252,7 +260,7 @@ fn write_dict(out: &mut Vec<u8>, entries: &[(String, Py)], style: Style) -> Resu
         }
     }
     out.push(b'{');
-    for (i, (key, value)) in sorted(entries, style).into_iter().enumerate() {
+    for (i, (key, value)) in sorted(entries, style).enumerate() {
         if i > 0 {
             out.push(b',');
         }

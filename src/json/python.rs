@@ -59,14 +59,40 @@ fn write_ascii_escaped<W: ?Sized + Write>(writer: &mut W, text: &str) -> io::Res
         writer.write_all(run.as_bytes())?;
         let mut chars = tail.chars();
         if let Some(c) = chars.next() {
-            let mut units = [0u16; 2];
-            for unit in c.encode_utf16(&mut units) {
-                writer.write_all(&u16_escape(*unit))?;
-            }
+            write_escape(writer, c)?;
         }
         rest = chars.as_str();
     }
     Ok(())
+}
+
+/// Writes `c` as CPython's `ensure_ascii` escapes it: the short forms of
+/// `"`, `\`, backspace, form feed, newline, carriage return and tab, and
+/// `\uXXXX` (a surrogate pair beyond the BMP) for every other character.
+fn write_escape<W: ?Sized + Write>(writer: &mut W, c: char) -> io::Result<()> {
+    let short: &[u8] = match c {
+        '"' => b"\\\"",
+        '\\' => b"\\\\",
+        '\u{8}' => b"\\b",
+        '\u{c}' => b"\\f",
+        '\n' => b"\\n",
+        '\r' => b"\\r",
+        '\t' => b"\\t",
+        _ => {
+            let mut units = [0u16; 2];
+            for unit in c.encode_utf16(&mut units) {
+                writer.write_all(&u16_escape(*unit))?;
+            }
+            return Ok(());
+        }
+    };
+    writer.write_all(short)
+}
+
+/// Whether CPython's `ensure_ascii` escapes this byte of UTF-8 text (for a
+/// lead byte: the character it starts).
+fn needs_escape(byte: u8) -> bool {
+    !(0x20..0x7f).contains(&byte) || byte == b'"' || byte == b'\\'
 }
 
 /// Whether `text` is already exactly what Python's `repr` writes for the
@@ -145,11 +171,30 @@ pub(crate) fn canonical_number(text: &str) -> String {
     }
 }
 
-/// Appends `text` as a JSON string, escaped as CPython's `ensure_ascii`.
+/// Appends `text` as a JSON string, escaped as CPython's `ensure_ascii`:
+/// the bytes [`PythonFormatter`] writes for it, in one pass (through
+/// `serde_json`, a string is scanned for its escapes and then each run
+/// again for non-ASCII).
 pub(crate) fn write_python_string(out: &mut Vec<u8>, text: &str) {
-    let mut serializer = serde_json::Serializer::with_formatter(&mut *out, PythonFormatter);
-    // Writing to a vector cannot fail, and a string always serializes.
-    let _ = serde::Serializer::serialize_str(&mut serializer, text);
+    out.reserve(text.len().saturating_add(2));
+    out.push(b'"');
+    let mut rest = text;
+    loop {
+        // An escaped byte is ASCII or a lead byte, so a character boundary.
+        let plain = rest.bytes().position(needs_escape).unwrap_or(rest.len());
+        let Some((run, tail)) = rest.split_at_checked(plain) else {
+            break;
+        };
+        out.extend_from_slice(run.as_bytes());
+        let mut chars = tail.chars();
+        let Some(c) = chars.next() else {
+            break;
+        };
+        // Writing to a vector cannot fail.
+        let _ = write_escape(out, c);
+        rest = chars.as_str();
+    }
+    out.push(b'"');
 }
 
 impl Formatter for PythonFormatter {
@@ -190,20 +235,19 @@ impl Formatter for PythonFormatter {
         writer: &mut W,
         char_escape: CharEscape,
     ) -> io::Result<()> {
-        let short: &[u8] = match char_escape {
-            CharEscape::Quote => b"\\\"",
-            CharEscape::ReverseSolidus => b"\\\\",
-            CharEscape::Solidus => b"/",
-            CharEscape::Backspace => b"\\b",
-            CharEscape::FormFeed => b"\\f",
-            CharEscape::LineFeed => b"\\n",
-            CharEscape::CarriageReturn => b"\\r",
-            CharEscape::Tab => b"\\t",
-            CharEscape::AsciiControl(byte) => {
-                return writer.write_all(&u16_escape(u16::from(byte)));
-            }
+        let c = match char_escape {
+            CharEscape::Quote => '"',
+            CharEscape::ReverseSolidus => '\\',
+            // serde_json's writer never asks for it; unescaped, as CPython.
+            CharEscape::Solidus => return writer.write_all(b"/"),
+            CharEscape::Backspace => '\u{8}',
+            CharEscape::FormFeed => '\u{c}',
+            CharEscape::LineFeed => '\n',
+            CharEscape::CarriageReturn => '\r',
+            CharEscape::Tab => '\t',
+            CharEscape::AsciiControl(byte) => char::from(byte),
         };
-        writer.write_all(short)
+        write_escape(writer, c)
     }
 }
 
