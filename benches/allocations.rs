@@ -8,8 +8,8 @@
 
 use serde_json::{Map, Value};
 use session_cookie::{
-    DjangoCodec, DjangoConfig, MasterKey, NativeCodec, NativeConfig, NativeKeyRing, SecretKeys,
-    Session, UnixTime,
+    Codec, DjangoCodec, DjangoConfig, MasterKey, NativeCodec, NativeConfig, NativeKeyRing,
+    SecretKeys, Session, UnixTime,
 };
 
 #[path = "payloads/mod.rs"]
@@ -64,7 +64,7 @@ fn main() {
         let cookie = django.encode_at(&session, now).expect("encode");
         let mut buffer = String::with_capacity(cookie.len());
         count(&format!("django_encode/{name}"), || {
-            django.encode_at(&session, now)
+            Codec::encode_at(&django, &session, None, now)
         });
         count(&format!("django_encode_into/{name}"), || {
             buffer.clear();
@@ -75,14 +75,14 @@ fn main() {
         });
         let token = signed.encode_at(&session, now).expect("encode");
         count(&format!("native_signed_encode/{name}"), || {
-            signed.encode_at(&session, now)
+            Codec::encode_at(&signed, &session, None, now)
         });
         count(&format!("native_signed_decode/{name}"), || {
             signed.decode_session_at(&token, now)
         });
         let token = encrypted.encode_at(&session, now).expect("encode");
         count(&format!("native_encrypted_encode/{name}"), || {
-            encrypted.encode_at(&session, now)
+            Codec::encode_at(&encrypted, &session, None, now)
         });
         count(&format!("native_encrypted_decode/{name}"), || {
             encrypted.decode_session_at(&token, now)

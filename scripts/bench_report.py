@@ -481,8 +481,11 @@ whose handler ignores the cookie: the fixed cost of HTTP here.
 `django_*` is `DjangoCodec` with the session salt, uncompressed unless
 `zlib`; `native_*` is `NativeCodec` signed or encrypted. `decode` verifies
 everything and parses values lazily; `decode_read_one` also reads one value,
-`decode_read_all` every value. Encodes of a session with no lineage are
-logins: they also draw a new session id.
+`decode_read_all` every value. A `Session` is encoded through
+`Codec::encode_at`, as the framework layer does (the session writes its own
+JSON); `django_encode_into` is the inherent path for any `Serialize` value,
+through serde. Encodes of a session with no lineage are logins: they also
+draw a new session id.
 
 {table(r, 'ours')}
 
@@ -491,7 +494,7 @@ logins: they also draw a new session id.
 What a Rust user picks instead. Encode is `serde_json` serialize + the
 jar's `add`; decode is the jar's `get` of the value a browser sends back + a
 `serde_json` parse into a map + the read of one value. A round trip is
-encode + decode (ours: `encode_at` + `decode_session_at`).
+encode + decode (ours: `Codec::encode_at` + `decode_session_at`).
 
 {table(r, 'peer')}
 
