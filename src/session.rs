@@ -16,7 +16,7 @@ use time::format_description::well_known::Rfc3339;
 
 use crate::error::{DecodeError, EncodeError, PayloadError};
 use crate::json::py::{self, Py, RawText, Style};
-use crate::json::raw::RawEntry;
+use crate::json::raw::{EntryKey, RawEntry};
 
 /// The key under which Django keeps a per-session expiry.
 pub const EXPIRY_KEY: &str = "_session_expiry";
@@ -76,20 +76,21 @@ pub struct Session {
 
 #[derive(Debug, Clone)]
 struct Entry {
-    key: String,
+    /// Read from a cookie, a key without escapes is a range of `source`.
+    key: EntryKey,
     value: Slot,
 }
 
 impl RawEntry for Entry {
-    fn new(key: String, value: Range<usize>) -> Self {
+    fn new(key: EntryKey, value: Range<usize>) -> Self {
         Self {
             key,
             value: Slot::Raw(value),
         }
     }
 
-    fn key(&self) -> &str {
-        &self.key
+    fn key<'a>(&'a self, text: &'a str) -> &'a str {
+        self.key.get(text)
     }
 
     fn set_value(&mut self, value: Range<usize>) {
@@ -282,7 +283,7 @@ impl Session {
             entries: entries
                 .into_iter()
                 .map(|(key, value)| Entry {
-                    key,
+                    key: EntryKey::Owned(key),
                     value: Slot::Value(value),
                 })
                 .collect(),
@@ -294,21 +295,19 @@ impl Session {
     /// The (at most three) keys whose entries take the most JSON bytes,
     /// largest first: what to move out of a session that is too large.
     pub(crate) fn largest_keys(&self) -> Vec<String> {
-        let mut sizes: Vec<(usize, &String)> = self
+        let mut sizes: Vec<(usize, &str)> = self
             .entries
             .iter()
             .map(|entry| {
-                (
-                    entry.key.len() + entry.value.text(&self.source).len(),
-                    &entry.key,
-                )
+                let key = entry.key.get(&self.source);
+                (key.len() + entry.value.text(&self.source).len(), key)
             })
             .collect();
         sizes.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(b.1)));
         sizes
             .into_iter()
             .take(3)
-            .map(|(_, key)| key.clone())
+            .map(|(_, key)| key.to_owned())
             .collect()
     }
 
@@ -322,7 +321,9 @@ impl Session {
     }
 
     fn find(&self, key: &str) -> Option<&Entry> {
-        self.entries.iter().find(|entry| entry.key == key)
+        self.entries
+            .iter()
+            .find(|entry| entry.key.get(&self.source) == key)
     }
 
     fn touch(&self) {
@@ -462,9 +463,17 @@ impl Session {
 
     fn set(&mut self, key: String, value: Slot) {
         self.change();
-        match self.entries.iter_mut().find(|entry| entry.key == key) {
+        let source = &self.source;
+        match self
+            .entries
+            .iter_mut()
+            .find(|entry| entry.key.get(source) == key)
+        {
             Some(entry) => entry.value = value,
-            None => self.entries.push(Entry { key, value }),
+            None => self.entries.push(Entry {
+                key: EntryKey::Owned(key),
+                value,
+            }),
         }
     }
 
@@ -482,7 +491,11 @@ impl Session {
     /// ```
     pub fn remove(&mut self, key: &str) -> bool {
         self.touch();
-        let Some(index) = self.entries.iter().position(|entry| entry.key == key) else {
+        let Some(index) = self
+            .entries
+            .iter()
+            .position(|entry| entry.key.get(&self.source) == key)
+        else {
             return false;
         };
         self.modified = true;
@@ -711,7 +724,7 @@ impl Session {
         self.touch();
         self.entries
             .iter()
-            .map(|entry| (entry.key.as_str(), entry.value.text(&self.source)))
+            .map(|entry| (entry.key.get(&self.source), entry.value.text(&self.source)))
     }
 
     /// The keys in order.
@@ -721,9 +734,9 @@ impl Session {
     /// ```
     /// assert_eq!(session_cookie::Session::new().keys().count(), 0);
     /// ```
-    pub fn keys(&self) -> impl Iterator<Item = &String> {
+    pub fn keys(&self) -> impl Iterator<Item = &str> {
         self.touch();
-        self.entries.iter().map(|entry| &entry.key)
+        self.entries.iter().map(|entry| entry.key.get(&self.source))
     }
 
     /// The number of keys.
@@ -951,7 +964,7 @@ impl PartialEq for Session {
     fn eq(&self, other: &Self) -> bool {
         self.entries.len() == other.entries.len()
             && self.entries.iter().zip(&other.entries).all(|(a, b)| {
-                a.key == b.key
+                a.key.get(&self.source) == b.key.get(&other.source)
                     && a.value.to_py(&self.source).ok() == b.value.to_py(&other.source).ok()
             })
     }
@@ -980,7 +993,7 @@ impl Session {
                 if i > 0 {
                     out.push(b',');
                 }
-                crate::json::write_python_string(out, &entry.key);
+                crate::json::write_python_string(out, entry.key.get(&self.source));
                 out.push(b':');
                 match &entry.value {
                     // As the formatter writes raw text: in Python's form.
@@ -1005,10 +1018,10 @@ impl Serialize for Session {
         for entry in &self.entries {
             match &entry.value {
                 Slot::Raw(range) => map.serialize_entry(
-                    &entry.key,
+                    entry.key.get(&self.source),
                     &RawText(self.source.get(range.clone()).unwrap_or("null")),
                 )?,
-                Slot::Value(value) => map.serialize_entry(&entry.key, value)?,
+                Slot::Value(value) => map.serialize_entry(entry.key.get(&self.source), value)?,
             }
         }
         map.end()

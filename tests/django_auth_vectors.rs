@@ -329,7 +329,7 @@ fn loaded(codec: &DjangoCodec, data: &Value) -> Session {
 /// and lists of integers are all the vectors use).
 fn assert_holds(session: &Session, expected: &Value, what: &str) {
     let expected = pairs(expected);
-    let keys: Vec<&str> = session.keys().map(String::as_str).collect();
+    let keys: Vec<&str> = session.keys().collect();
     let want: Vec<&str> = expected.iter().map(|(key, _)| *key).collect();
     assert_eq!(keys, want, "{what}: keys");
     for (key, value) in expected {

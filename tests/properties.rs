@@ -1137,8 +1137,8 @@ proptest! {
                 }
                 Op::Keys => {
                     model.accessed = true;
-                    let keys: Vec<&String> = session.keys().collect();
-                    let expected: Vec<&String> = model.entries.iter().map(|(k, _)| k).collect();
+                    let keys: Vec<&str> = session.keys().collect();
+                    let expected: Vec<&str> = model.entries.iter().map(|(k, _)| k.as_str()).collect();
                     prop_assert_eq!(keys, expected);
                 }
                 Op::Clear => {

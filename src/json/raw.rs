@@ -99,12 +99,79 @@ fn position(text: &[u8], offset: usize) -> PayloadError {
     PayloadError::Json { line, column }
 }
 
+/// An entry's key: where the text spells it as it is (no escapes, almost
+/// every key), its range in the text, so that a decode allocates no string
+/// per key; otherwise its unescaped text.
+#[derive(Debug, Clone)]
+pub(crate) enum EntryKey {
+    Text(Range<usize>),
+    Owned(String),
+}
+
+impl EntryKey {
+    /// The key, from `text` (the text it was read from) when it lies there.
+    pub(crate) fn get<'a>(&'a self, text: &'a str) -> &'a str {
+        match self {
+            Self::Text(range) => text.get(range.clone()).unwrap_or_default(),
+            Self::Owned(key) => key,
+        }
+    }
+}
+
 /// One entry of the table [`object_entries`] builds: the caller's own type,
 /// so that the table is built once, in its final form.
 pub(crate) trait RawEntry {
-    fn new(key: String, value: Range<usize>) -> Self;
-    fn key(&self) -> &str;
+    fn new(key: EntryKey, value: Range<usize>) -> Self;
+    /// The key, `text` being the text the table was built from.
+    fn key<'a>(&'a self, text: &'a str) -> &'a str;
     fn set_value(&mut self, value: Range<usize>);
+}
+
+/// Reads an object key borrowed from the text where it has no escapes.
+struct KeySeed;
+
+/// A key as [`KeySeed`] reads it.
+enum KeyText<'de> {
+    Borrowed(&'de str),
+    Owned(String),
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for KeySeed {
+    type Value = KeyText<'de>;
+
+    fn deserialize<D: serde::Deserializer<'de>>(
+        self,
+        deserializer: D,
+    ) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_str(self)
+    }
+}
+
+impl<'de> Visitor<'de> for KeySeed {
+    type Value = KeyText<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a string key")
+    }
+
+    fn visit_borrowed_str<E: serde::de::Error>(self, key: &'de str) -> Result<Self::Value, E> {
+        Ok(KeyText::Borrowed(key))
+    }
+
+    fn visit_str<E: serde::de::Error>(self, key: &str) -> Result<Self::Value, E> {
+        Ok(KeyText::Owned(key.to_owned()))
+    }
+
+    fn visit_string<E: serde::de::Error>(self, key: String) -> Result<Self::Value, E> {
+        Ok(KeyText::Owned(key))
+    }
+}
+
+/// The range of `part` in `base`, which it borrows from: the distance
+/// between the two addresses.
+fn range_in(base: &str, part: &str) -> Range<usize> {
+    let start = (part.as_ptr() as usize).saturating_sub(base.as_ptr() as usize);
+    start..start + part.len()
 }
 
 /// The keys of the top-level object of `text`, in order, each with the
@@ -136,15 +203,25 @@ impl<'de, E: RawEntry> Visitor<'de> for EntriesVisitor<'_, E> {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
         let mut entries: Self::Value = Vec::with_capacity(map.size_hint().unwrap_or(8));
-        while let Some(key) = map.next_key::<String>()? {
+        while let Some(key) = map.next_key_seed(KeySeed)? {
             let raw: &RawValue = map.next_value()?;
-            // The raw value borrows from `base`: its offset is the distance
-            // between the two addresses.
-            let start = (raw.get().as_ptr() as usize).saturating_sub(self.base.as_ptr() as usize);
-            let range = start..start + raw.get().len();
-            match entries.iter_mut().find(|entry| entry.key() == key) {
+            let range = range_in(self.base, raw.get());
+            let text = match &key {
+                KeyText::Borrowed(text) => text,
+                KeyText::Owned(text) => text.as_str(),
+            };
+            match entries
+                .iter_mut()
+                .find(|entry| entry.key(self.base) == text)
+            {
                 Some(entry) => entry.set_value(range),
-                None => entries.push(E::new(key, range)),
+                None => entries.push(E::new(
+                    match key {
+                        KeyText::Borrowed(text) => EntryKey::Text(range_in(self.base, text)),
+                        KeyText::Owned(text) => EntryKey::Owned(text),
+                    },
+                    range,
+                )),
             }
         }
         Ok(entries)
@@ -155,31 +232,39 @@ impl<'de, E: RawEntry> Visitor<'de> for EntriesVisitor<'_, E> {
 mod tests {
     use super::*;
 
-    impl RawEntry for (String, Range<usize>) {
-        fn new(key: String, value: Range<usize>) -> Self {
+    impl RawEntry for (EntryKey, Range<usize>) {
+        fn new(key: EntryKey, value: Range<usize>) -> Self {
             (key, value)
         }
-        fn key(&self) -> &str {
-            &self.0
+        fn key<'a>(&'a self, text: &'a str) -> &'a str {
+            self.0.get(text)
         }
         fn set_value(&mut self, value: Range<usize>) {
             self.1 = value;
         }
     }
 
-    fn object_entries(text: &str) -> Result<Vec<(String, Range<usize>)>, PayloadError> {
+    fn object_entries(text: &str) -> Result<Vec<(EntryKey, Range<usize>)>, PayloadError> {
         super::object_entries(text)
     }
 
     #[test]
     fn ranges_point_at_raw_values() {
-        let text = r#" {"a" : [1, {"b":2}], "c":"x\"y", "a": 3} "#;
+        let text = r#" {"a" : [1, {"b":2}], "c":"x\"y", "a": 3, "\u0061b": 4, "ab": 5, "\n": 6} "#;
         let entries = object_entries(text).unwrap();
         let seen: Vec<(&str, &str)> = entries
             .iter()
-            .map(|(k, r)| (k.as_str(), &text[r.clone()]))
+            .map(|(k, r)| (k.get(text), &text[r.clone()]))
             .collect();
-        assert_eq!(seen, [("a", "3"), ("c", r#""x\"y""#)]);
+        // A key spelled with an escape is the same key as one without.
+        assert_eq!(
+            seen,
+            [("a", "3"), ("c", r#""x\"y""#), ("ab", "5"), ("\n", "6")]
+        );
+        // Plain keys are borrowed from the text; escaped ones are owned.
+        assert!(matches!(entries[0].0, EntryKey::Text(_)));
+        assert!(matches!(entries[2].0, EntryKey::Owned(_)));
+        assert!(matches!(entries[3].0, EntryKey::Owned(_)));
     }
 
     #[test]
