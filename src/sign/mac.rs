@@ -4,7 +4,6 @@
 use hmac::{Hmac, KeyInit, Mac};
 use sha1::Sha1;
 use sha2::{Sha256, Sha512};
-use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
 use crate::error::KeyError;
@@ -235,7 +234,7 @@ impl MacKey {
 
     /// Whether `tag` is the tag of `parts`, compared in constant time.
     pub(crate) fn verify(&self, parts: &[&[u8]], tag: &[u8]) -> bool {
-        bool::from(self.tag(parts).as_bytes().ct_eq(tag))
+        super::tags_equal(self.tag(parts).as_bytes(), tag)
     }
 }
 
