@@ -492,8 +492,10 @@ reads it is a test, not a benchmark: `tests/http_layer.rs`,
 
 The server is a current-thread tokio runtime on one CPU, the load
 generator another on the other CPU, over keep-alive HTTP/1.1 connections;
-every request carries the cookie and the handler reads `user_id` (the
-method is at the top of `benches/http.rs`). `no_session` is the same server
+the load generator polls its sockets instead of sleeping, so that the
+server does not pay for waking it. Every request carries the cookie and
+the handler reads `user_id` (the method is at the top of
+`benches/http.rs`). `no_session` is the same server
 whose handler ignores the cookie: the fixed cost of HTTP here.
 
 {http_table(r)}
