@@ -256,6 +256,8 @@ fn servers(server_core: Option<core_affinity::CoreId>) -> (Vec<Target>, PathBuf)
             .route("/2kb", get(ours_2kb))
             .layer(SessionLayer::new(engine))
     };
+    // Each of ours runs next to the peer it is compared with, so that a
+    // drift of the shared host between benchmarks moves a pair less.
     let apps: Vec<(&'static str, Router, &Cookies)> = vec![
         (
             "no_session",
@@ -269,7 +271,6 @@ fn servers(server_core: Option<core_affinity::CoreId>) -> (Vec<Target>, PathBuf)
             ours(encrypted.clone()),
             &ours_encrypted,
         ),
-        ("ours_native_signed", ours(signed.clone()), &ours_signed),
         (
             "axum_extra_private_jar",
             Router::new()
@@ -278,6 +279,7 @@ fn servers(server_core: Option<core_affinity::CoreId>) -> (Vec<Target>, PathBuf)
                 .with_state(key.clone()),
             &private,
         ),
+        ("ours_native_signed", ours(signed.clone()), &ours_signed),
         (
             "axum_extra_signed_jar",
             Router::new()
