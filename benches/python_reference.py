@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Times Django's signing.dumps/loads and Flask's session serializer on the
-payloads of benches/payloads/ (timeit, median of 5 repeats), for the
-comparison in BENCHMARKS.md.
+payloads of benches/payloads/ (timeit, the least of 5 repeats: as timeit's
+documentation says, the higher ones are other processes interfering, and
+the Rust rows are read the same way), for the comparison in BENCHMARKS.md.
 
     python3 benches/python_reference.py          # sets up target/bench-venv
 
@@ -15,7 +16,6 @@ import json
 import os
 import pathlib
 import platform
-import statistics
 import subprocess
 import sys
 import timeit
@@ -43,7 +43,7 @@ def per_op_ns(stmt):
     timer = timeit.Timer(stmt)
     loops, _ = timer.autorange()
     runs = timer.repeat(repeat=5, number=loops)
-    return statistics.median(runs) / loops * 1e9
+    return min(runs) / loops * 1e9
 
 
 def main():
