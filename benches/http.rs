@@ -455,20 +455,15 @@ fn batch(
         let mut back = Vec::new();
         while !set.is_empty() {
             let done = if spin {
-                match set.try_join_next() {
-                    Some(done) => done,
-                    None => {
-                        tokio::task::yield_now().await;
-                        continue;
-                    }
-                }
+                set.try_join_next()
             } else {
-                match set.join_next().await {
-                    Some(done) => done,
-                    None => break,
-                }
+                set.join_next().await
             };
-            back.push(done.expect("client task"));
+            match done {
+                Some(done) => back.push(done.expect("client task")),
+                // Only `try_join_next` answers nothing while tasks remain.
+                None => tokio::task::yield_now().await,
+            }
         }
         (start.elapsed(), back)
     });

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Runs every benchmark once and writes BENCHMARKS.md and its chart from that run.
+"""Runs every benchmark and writes BENCHMARKS.md and its chart from that run.
 
     python3 scripts/bench_report.py --run    # every benchmark (about 20 min), then the report
     python3 scripts/bench_report.py          # BENCHMARKS.md + docs/benchmarks.svg from the last run
@@ -138,7 +138,7 @@ def run(allow_dirty):
 # --- reading -----------------------------------------------------------------
 
 
-def criterion_medians(since=0.0):
+def criterion_medians(since):
     """Criterion's median per benchmark id, in nanoseconds per iteration,
     of the benchmarks whose estimate was written after `since`."""
     t = {}
@@ -152,13 +152,16 @@ def criterion_medians(since=0.0):
 
 
 def medians():
-    """Per benchmark id, the least of its passes' medians, and each id's
-    passes (`{id: [ns, ...]}`)."""
-    passes = {}
+    """Per benchmark id, the least of its passes' medians; each id's passes
+    (`{id: [ns, ...]}`); and the benches that ran more than one pass."""
+    passes, repeated = {}, set()
     for path in sorted(PASSES_DIR.glob("*.json")):
+        bench, n = path.stem.rsplit("-", 1)
+        if n != "1":
+            repeated.add(bench)
         for full_id, ns in json.loads(path.read_text()).items():
             passes.setdefault(full_id, []).append(ns)
-    return {k: min(v) for k, v in passes.items()}, passes
+    return {k: min(v) for k, v in passes.items()}, passes, sorted(repeated)
 
 
 def allocations():
@@ -177,7 +180,7 @@ class Run:
         if not RUN.exists():
             sys.exit("no recorded run: python3 scripts/bench_report.py --run")
         self.meta = json.loads(RUN.read_text())
-        self.t, self.passes = medians()
+        self.t, self.passes, self.repeated = medians()
         self.python = json.loads(PYTHON.read_text()) if PYTHON.exists() else {}
         self.sizes = {
             n: len((ROOT / "benches" / "payloads" / f"{n}.json").read_text().strip()) for n in PAYLOADS
@@ -491,8 +494,7 @@ def markdown(r):
     if spreads:
         most, most_id = spreads[-1]
         passes = max(len(v) for v in r.passes.values())
-        repeated = sorted({p.stem.rsplit("-", 1)[0] for p in PASSES_DIR.glob("*-2.json")})
-        criterion_line = (f"Criterion medians (`new/estimates.json`). The {' and '.join(f'`{b}`' for b in repeated)} "
+        criterion_line = (f"Criterion medians (`new/estimates.json`). The {' and '.join(f'`{b}`' for b in r.repeated)} "
                           f"benchmarks ran {passes} times, "
                           f"interleaved, and each of their rows is the least of its {passes} medians; a row's passes "
                           f"were apart by a median of {100 * spreads[len(spreads) // 2][0]:.0f}%, the most "
