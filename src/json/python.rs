@@ -284,6 +284,31 @@ mod tests {
         );
     }
 
+    /// The one-pass check of `write_python_string` sees a character that
+    /// needs an escape wherever it stands: in the vectorised body of a long
+    /// string or in its tail, next to the edges of the plain range.
+    #[test]
+    fn python_string_writer_matches_the_formatter() {
+        let plain = "x".repeat(70);
+        for c in [
+            '\u{0}', '\u{1f}', ' ', '~', '\u{7f}', '\u{80}', 'é', '"', '\\', '😀',
+        ] {
+            for at in [0, 1, 15, 16, 31, 32, 33, 63, 64, 69, 70] {
+                let mut text = plain.clone();
+                text.insert(at, c);
+                for text in [text.as_str(), &text[..at + c.len_utf8()]] {
+                    let mut out = Vec::new();
+                    super::write_python_string(&mut out, text);
+                    assert_eq!(
+                        String::from_utf8(out).unwrap(),
+                        to_string(&text).unwrap(),
+                        "{c:?} at {at}"
+                    );
+                }
+            }
+        }
+    }
+
     #[test]
     fn copied_float_text_is_what_repr_writes() {
         for text in [
