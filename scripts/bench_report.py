@@ -221,10 +221,11 @@ JAR_PRIVATE_FLOOR = ("json_serialize", "aes_gcm_seal", "base64_encode")
 SEALED_DECODE_FLOOR = ("base64_decode", "hmac_sha256", "message_key", "aes_gcm_open", "json_parse")
 JAR_SIGNED_DECODE_FLOOR = ("hmac_sha256_json", "json_parse")
 JAR_PRIVATE_DECODE_FLOOR = ("base64_decode", "aes_gcm_open", "json_parse")
-# What a native token's decode cannot skip before it reads any JSON: the
-# HTTP rows' budget is set against these (plus the skim of the JSON).
-HTTP_SIGNED_PRIMITIVES = ("base64_decode", "hmac_sha256")
-HTTP_SEALED_PRIMITIVES = ("base64_decode", "hmac_sha256", "message_key", "aes_gcm_open")
+# What a native token's decode cannot skip before it reads any JSON (its
+# decode floor without the parse): the HTTP rows' budget is set against
+# these (plus the skim of the JSON).
+HTTP_SIGNED_PRIMITIVES = tuple(row for row in DECODE_FLOOR if row != "json_parse")
+HTTP_SEALED_PRIMITIVES = tuple(row for row in SEALED_DECODE_FLOOR if row != "json_parse")
 
 
 def us(ns):
@@ -258,9 +259,18 @@ class Target:
     def verdict(self):
         return {None: "not measured", True: "met", False: "missed"}[self.met]
 
+    def judged_passes(self):
+        """The verdicts of the passes that measured it."""
+        return [m for m in self.pass_met if m is not None]
+
+    @property
+    def split(self):
+        """Whether its passes alone disagree on it."""
+        return len(set(self.judged_passes())) > 1
+
     def passes_meeting(self):
         """How many passes alone meet it, as `k of n`."""
-        judged = [m for m in self.pass_met if m is not None]
+        judged = self.judged_passes()
         return f"{sum(judged)} of {len(judged)}" if judged else ""
 
     def row(self):
@@ -331,7 +341,7 @@ def targets(r):
                 # The most a request may cost over the bare server for the
                 # bound to hold, against what the decode cannot skip.
                 floor, skim = r.total(n, *primitives), get(f"floor/{n}/json_skim")
-                if None not in (p, floor, skim):
+                if None not in (floor, skim):
                     why += (f". To serve {bound:g}× the peer's requests ours may spend at most {us(p / bound - bare)} "
                             f"per request over the bare server; the primitives of its decode ({' + '.join(primitives)}) "
                             f"measure {us(floor)}, and with the skim that validates every value of this JSON "
@@ -517,7 +527,7 @@ def markdown(r):
     met = sum(1 for t in ts if t.met)
     missed = sum(1 for t in ts if t.met is False)
     unmeasured = sum(1 for t in ts if t.met is None)
-    split = [t for t in ts if t.met is not None and len(set(t.pass_met) - {None}) > 1]
+    split = [t for t in ts if t.met is not None and t.split]
     split_met = sum(1 for t in split if t.met)
     versions = r.python.get("versions", {})
     steps = "\n".join(f"{s['command']:<66} # {s['what']} ({s['seconds']} s)" for s in m["steps"])
