@@ -573,6 +573,55 @@ fn forgeries(c: &mut Criterion) {
     group.finish();
 }
 
+/// Decodes on every core at once: the time per decode of the slower of
+/// two threads that decode together, beside one thread alone. Whatever a
+/// decode writes to memory that every thread shares (a usage counter, say)
+/// shows here as the two-thread row's excess over the one-thread row;
+/// Django's decode, which writes nothing shared, is the control.
+fn threads(c: &mut Criterion) {
+    let ring = SecretKeys::new(SECRET).expect("ring");
+    let django = DjangoCodec::new(&ring, DjangoConfig::SESSIONS.with_compress(false));
+    let signed = native(NativeConfig::SIGNED);
+    let session = session(&payloads::small());
+    let cookie = django.encode_at(&session, NOW).expect("encode");
+    let token = signed.encode_at(&session, NOW).expect("encode");
+    let decode = |which: &str| {
+        if which == "django" {
+            django.decode_session_at(black_box(&cookie), NOW).is_ok()
+        } else {
+            signed.decode_session_at(black_box(&token), NOW).is_ok()
+        }
+    };
+    let mut group = c.benchmark_group("threads/small");
+    for which in ["django", "native_signed"] {
+        for count in [1usize, 2] {
+            group.bench_function(format!("{which}_decode_{count}_threads"), |b| {
+                b.iter_custom(|iters| {
+                    std::thread::scope(|scope| {
+                        let workers: Vec<_> = (0..count)
+                            .map(|_| {
+                                scope.spawn(|| {
+                                    let start = std::time::Instant::now();
+                                    for _ in 0..iters {
+                                        black_box(decode(which));
+                                    }
+                                    start.elapsed()
+                                })
+                            })
+                            .collect();
+                        workers
+                            .into_iter()
+                            .map(|worker| worker.join().expect("decoding thread"))
+                            .max()
+                            .unwrap_or_default()
+                    })
+                })
+            });
+        }
+    }
+    group.finish();
+}
+
 /// Rotation cost: Django tries each fallback in turn; the native format
 /// looks the key up by id.
 fn key_rings(c: &mut Criterion) {
@@ -621,6 +670,6 @@ criterion_group! {
     config = Criterion::default()
         .warm_up_time(std::time::Duration::from_millis(500))
         .measurement_time(std::time::Duration::from_secs(2));
-    targets = codecs, reads, peers, floor, flask_codec, flask_floor, round_trips, forgeries, key_rings
+    targets = codecs, reads, peers, floor, flask_codec, flask_floor, round_trips, forgeries, key_rings, threads
 }
 criterion_main!(benches);

@@ -671,9 +671,14 @@ deflate Flask applies to these payloads.
 
 ![time per operation against payload size](docs/benchmarks.svg)
 
-## Rotation and forgeries
+## Rotation, forgeries and decodes on both cores
 
-{singles(r, ('forged/', 'keys/'))}
+`threads/*` is the time per decode of the slower of two threads decoding at
+once, beside one thread alone: what a decode writes to memory every thread
+shares shows as the two-thread row's excess, with Django's decode (which
+writes nothing shared) as the control.
+
+{singles(r, ('forged/', 'keys/', 'threads/'))}
 
 ## Revocation (`benches/revocation.rs`)
 

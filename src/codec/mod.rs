@@ -7,6 +7,7 @@ mod flask;
 mod lineage;
 mod native;
 mod session_codec;
+mod usage;
 
 use std::cell::RefCell;
 

@@ -4,11 +4,11 @@
 
 use std::borrow::Cow;
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+use super::usage::UsageCounter;
 use super::{
     BROWSER_COOKIE_LIMIT, DJANGO_SESSION_COOKIE_AGE, Decoded, Limits, Lineage, Payload, Scratch,
     Serde, SessionId, with_scratch,
@@ -254,7 +254,7 @@ struct DerivedKey {
     state: KeyState,
     mac: HmacKey,
     enc: MessageKeys,
-    verified: AtomicU64,
+    verified: UsageCounter,
 }
 
 /// Reads and writes native tokens (`docs/FORMAT.md`).
@@ -324,7 +324,7 @@ impl NativeCodec {
                 state,
                 mac,
                 enc,
-                verified: AtomicU64::new(0),
+                verified: UsageCounter::new(),
             }
         };
         let active = derive(ring.active(), KeyState::Active);
@@ -371,7 +371,7 @@ impl NativeCodec {
             .map(|key| KeyUsage {
                 id: key.id.clone(),
                 state: key.state,
-                verified: key.verified.load(Ordering::Relaxed),
+                verified: key.verified.total(),
             })
             .collect()
     }
@@ -728,7 +728,7 @@ impl NativeCodec {
             .mac
             .verify(&[token.signed], &tag)
             .ok_or(DecodeError::BadSignature)?;
-        key.verified.fetch_add(1, Ordering::Relaxed);
+        key.verified.bump();
 
         let to_time = |secs: u64| {
             i64::try_from(secs)
